@@ -1,0 +1,21 @@
+@{
+    RootModule           = 'SecretOps.psm1'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '4f0c3a5e-8d2b-4c47-9a51-3e2f7b6d1c90'
+    Author               = 'SecretOps contributors'
+    Copyright            = '(c) SecretOps contributors'
+    Description          = 'Team secret management: an encrypted SQLite store with per-client keys, grants, revocation and an audit log, usable as a SecretManagement vault.'
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('SecretOps.Format.ps1xml')
+    NestedModules        = @('SecretOps.Extension')
+    CmdletsToExport      = @()
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Secrets', 'SecretManagement', 'Vault', 'Encryption', 'Linux', 'Windows', 'macOS')
+        }
+    }
+}
