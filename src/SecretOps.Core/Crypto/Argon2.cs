@@ -20,8 +20,9 @@ internal enum Argon2Implementation
 
 /// <summary>
 /// Argon2d, Argon2i and Argon2id (RFC 9106), with secret (K) and associated data (X).
-/// Memory is one contiguous native buffer of 1 KiB blocks, lanes of a slice are filled in parallel
-/// with one synchronisation per slice, and every byte of it is wiped before it is freed.
+/// Memory is one contiguous native buffer of 1 KiB blocks (reused while a process keeps deriving,
+/// see <see cref="Argon2Memory"/>), lanes of a slice are filled in parallel with one synchronisation per
+/// slice, and every byte of it is wiped as soon as the tag is computed.
 /// </summary>
 public static class Argon2
 {
@@ -180,7 +181,7 @@ public static class Argon2
             laneLength = segmentLength * SyncPoints;
             blockCount = (uint)(laneLength * lanes);
             byteCount = (nuint)blockCount * Argon2Block.Size;
-            memory = (ulong*)NativeMemory.AlignedAlloc(byteCount, 64);
+            memory = (ulong*)Argon2Memory.Rent(byteCount, prefault: lanes == 1);
         }
 
         public void FillFirstBlocks(Span<byte> h0Extended)
@@ -263,7 +264,7 @@ public static class Argon2
                 offset += (nuint)chunk;
             }
 
-            NativeMemory.AlignedFree(memory);
+            Argon2Memory.Return(memory, byteCount);
             memory = null;
         }
 

@@ -87,32 +87,41 @@ internal static unsafe class Argon2Block
     [SkipLocalsInit]
     public static void FillAvx2(ulong* previous, ulong* reference, ulong* next, bool withXor)
     {
+        // R = prev ⊕ ref is permuted in s; what must be XORed back in at the end (R, and in v1.3's later
+        // passes the old block too) is parked in the output block itself, which stays in L1.
         Vector256<ulong>* s = stackalloc Vector256<ulong>[Vectors];
-        Vector256<ulong>* keep = stackalloc Vector256<ulong>[Vectors];
         for (var i = 0; i < Vectors; i++)
         {
             var r = Avx.LoadVector256(previous + 4 * i) ^ Avx.LoadVector256(reference + 4 * i);
             s[i] = r;
-            keep[i] = withXor ? r ^ Avx.LoadVector256(next + 4 * i) : r;
+            Avx.Store(next + 4 * i, withXor ? r ^ Avx.LoadVector256(next + 4 * i) : r);
         }
 
-        for (var i = 0; i < 4; i++)
-        {
-            RowRoundAvx2(ref s[8 * i], ref s[8 * i + 4], ref s[8 * i + 1], ref s[8 * i + 5],
-                         ref s[8 * i + 2], ref s[8 * i + 6], ref s[8 * i + 3], ref s[8 * i + 7]);
-        }
-
-        for (var i = 0; i < 4; i++)
-        {
-            ColumnRoundAvx2(ref s[i], ref s[4 + i], ref s[8 + i], ref s[12 + i],
-                            ref s[16 + i], ref s[20 + i], ref s[24 + i], ref s[28 + i]);
-        }
+        // Unrolled with constant offsets so every operand is a fixed stack slot.
+        RowRoundAvx2(s);
+        RowRoundAvx2(s + 8);
+        RowRoundAvx2(s + 16);
+        RowRoundAvx2(s + 24);
+        ColumnRoundAvx2(s);
+        ColumnRoundAvx2(s + 1);
+        ColumnRoundAvx2(s + 2);
+        ColumnRoundAvx2(s + 3);
 
         for (var i = 0; i < Vectors; i++)
         {
-            Avx.Store(next + 4 * i, s[i] ^ keep[i]);
+            Avx.Store(next + 4 * i, s[i] ^ Avx.LoadVector256(next + 4 * i));
         }
     }
+
+    /// <summary>Rows 2i and 2i+1 live in registers 8i..8i+7: a0 = s[0], a1 = s[4], b0 = s[1], b1 = s[5], …</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowRoundAvx2(Vector256<ulong>* s) =>
+        RowRoundAvx2(ref s[0], ref s[4], ref s[1], ref s[5], ref s[2], ref s[6], ref s[3], ref s[7]);
+
+    /// <summary>Column pairs 2i and 2i+1 live in registers i, 4+i, …, 28+i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnRoundAvx2(Vector256<ulong>* s) =>
+        ColumnRoundAvx2(ref s[0], ref s[4], ref s[8], ref s[12], ref s[16], ref s[20], ref s[24], ref s[28]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RowRoundAvx2(ref Vector256<ulong> a0r, ref Vector256<ulong> a1r, ref Vector256<ulong> b0r, ref Vector256<ulong> b1r,

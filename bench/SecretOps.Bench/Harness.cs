@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using System.Text;
+using SecretOps.Core.Crypto;
+
+namespace SecretOps.Bench;
+
+/// <summary>One implementation under measurement. <see cref="Check"/> runs after each measurement, untimed.</summary>
+internal sealed record Candidate(string Name, Action Run, Action? Check = null);
+
+/// <summary>One candidate's measurements, in run order: wall-clock ms and the process's minor page faults during each (null where unknown).</summary>
+internal sealed class Samples
+{
+    public List<double> Milliseconds { get; } = [];
+
+    public List<long?> MinorFaults { get; } = [];
+
+    public double MedianMilliseconds => Harness.Median(Milliseconds);
+
+    /// <summary>Median minor page faults per run, or null when the platform does not report them.</summary>
+    public double? MedianMinorFaults => MinorFaults.All(f => f.HasValue) && MinorFaults.Count > 0
+        ? Harness.Median(MinorFaults.Select(f => (double)f!.Value).ToList())
+        : null;
+}
+
+/// <summary>
+/// Shared measuring code: full GC between measurements, a warm-up per candidate, then N runs in which
+/// every candidate runs once and the starting candidate rotates; medians; Markdown tables; the machine.
+/// </summary>
+internal static class Harness
+{
+    /// <summary>True when this assembly was compiled in the Release configuration.</summary>
+    public static bool IsReleaseBuild =>
+        string.Equals(typeof(Harness).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration, "Release", StringComparison.Ordinal);
+
+    /// <summary>Collects everything so garbage from one measurement is not billed to the next.</summary>
+    public static void FullGc()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    /// <summary>
+    /// Warms up each candidate <paramref name="warmups"/> times, then for each of <paramref name="runs"/> runs
+    /// measures every candidate once, starting run r with candidate r mod k, with a full GC before each
+    /// measurement. Returns each candidate's samples, in run order.
+    /// </summary>
+    public static Dictionary<string, Samples> MeasureAlternating(IReadOnlyList<Candidate> candidates, int runs, int warmups, TextWriter progress)
+    {
+        var samples = candidates.ToDictionary(c => c.Name, _ => new Samples(), StringComparer.Ordinal);
+        for (var warmup = 0; warmup < warmups; warmup++)
+        {
+            foreach (var candidate in candidates)
+            {
+                FullGc();
+                var ms = Time(candidate.Run);
+                candidate.Check?.Invoke();
+                progress.WriteLine($"    warm-up {candidate.Name,-10} {Format(ms)} ms");
+            }
+        }
+
+        for (var run = 0; run < runs; run++)
+        {
+            var line = new StringBuilder($"    run {(run + 1).ToString(CultureInfo.InvariantCulture),2}/{runs.ToString(CultureInfo.InvariantCulture)}:");
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var candidate = candidates[(run + i) % candidates.Count];
+                FullGc();
+                var faultsBefore = MinorFaults();
+                var ms = Time(candidate.Run);
+                var faultsAfter = MinorFaults();
+                candidate.Check?.Invoke();
+                var faults = faultsAfter - faultsBefore;
+                samples[candidate.Name].Milliseconds.Add(ms);
+                samples[candidate.Name].MinorFaults.Add(faults);
+                line.Append(CultureInfo.InvariantCulture, $"  {candidate.Name} {Format(ms)} ms");
+                if (faults is { } f)
+                {
+                    line.Append(CultureInfo.InvariantCulture, $" ({f} faults)");
+                }
+            }
+
+            progress.WriteLine(line.ToString());
+        }
+
+        return samples;
+    }
+
+    /// <summary>
+    /// The process's minor page faults so far (Linux: field 10 of /proc/self/stat), or null elsewhere.
+    /// First touches of fresh memory cost the kernel a fault per 4 KiB page; reporting them shows which
+    /// implementation reused already-mapped memory.
+    /// </summary>
+    public static long? MinorFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Wall-clock milliseconds of one call.</summary>
+    public static double Time(Action action)
+    {
+        var start = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    /// <summary>The median (mean of the middle two for an even count).</summary>
+    public static double Median(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0)
+        {
+            throw new ArgumentException("No values.", nameof(values));
+        }
+
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /// <summary>Milliseconds with one decimal, invariant culture.</summary>
+    public static string Format(double milliseconds) => milliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>A ratio with two decimals, invariant culture.</summary>
+    public static string FormatRatio(double ratio) => ratio.ToString("0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>A GitHub-flavoured Markdown table.</summary>
+    public static string MarkdownTable(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var builder = new StringBuilder();
+        builder.Append("| ").AppendJoin(" | ", headers).AppendLine(" |");
+        builder.Append('|').AppendJoin('|', headers.Select(_ => "---")).AppendLine("|");
+        foreach (var row in rows)
+        {
+            builder.Append("| ").AppendJoin(" | ", row).AppendLine(" |");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// The equivalent <c>dotnet run</c> command line for these arguments, prefixed by any environment variables
+    /// that change how the runtime or the C allocator behave (DOTNET_/COMPlus_ runtime knobs, MALLOC_*, GLIBC_TUNABLES).
+    /// </summary>
+    public static string DescribeCommand(IEnumerable<string> args)
+    {
+        var configuration = IsReleaseBuild ? "Release" : "Debug";
+        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(AffectsMeasurement)
+            .Order(StringComparer.Ordinal)
+            .Select(name => $"{name}={Quote(Environment.GetEnvironmentVariable(name) ?? string.Empty)} ");
+        return string.Concat(environment) + $"dotnet run -c {configuration} --project bench/SecretOps.Bench -- " + string.Join(' ', args.Select(Quote));
+
+        static string Quote(string arg) =>
+            arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
+
+        // The SDK's own settings (DOTNET_CLI_*, DOTNET_ROOT*, …) are excluded: dotnet run sets some of them itself.
+        static bool AffectsMeasurement(string name) =>
+            name.StartsWith("MALLOC_", StringComparison.Ordinal)
+            || name == "GLIBC_TUNABLES"
+            || name.StartsWith("COMPlus_", StringComparison.OrdinalIgnoreCase)
+            || (name.StartsWith("DOTNET_", StringComparison.Ordinal)
+                && !name.StartsWith("DOTNET_CLI_", StringComparison.Ordinal)
+                && !name.StartsWith("DOTNET_ROOT", StringComparison.Ordinal)
+                && name is not ("DOTNET_NOLOGO" or "DOTNET_GENERATE_ASPNET_CERTIFICATE" or "DOTNET_SKIP_FIRST_TIME_EXPERIENCE"
+                    or "DOTNET_HOST_PATH" or "DOTNET_ADD_GLOBAL_TOOLS_TO_PATH" or "DOTNET_MULTILEVEL_LOOKUP" or "DOTNET_BUNDLE_EXTRACT_BASE_DIR"));
+    }
+
+    /// <summary>CPU, cores, OS, runtime and SIMD support, as (label, value).</summary>
+    public static List<(string Label, string Value)> DescribeMachine() =>
+    [
+        ("CPU", CpuModel()),
+        ("Logical cores", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
+        ("OS", OperatingSystemName()),
+        ("Architecture", RuntimeInformation.ProcessArchitecture.ToString()),
+        (".NET runtime", RuntimeInformation.FrameworkDescription),
+        ("GC", (GCSettings.IsServerGC ? "server" : "workstation") + (GCSettings.LatencyMode == GCLatencyMode.Interactive ? ", concurrent" : string.Empty)),
+        ("Avx2.IsSupported", Avx2.IsSupported.ToString()),
+        ("Argon2.IsAccelerated", Argon2.IsAccelerated.ToString()),
+        ("Build", IsReleaseBuild ? "Release" : "NOT Release (numbers not representative)"),
+    ];
+
+    /// <summary>The whole report: heading, machine description, command, then the benchmark's body.</summary>
+    public static string Report(string title, string command, IEnumerable<(string Label, string Value)> extraMachineLines, string body)
+    {
+        var builder = new StringBuilder();
+        builder.AppendLine(CultureInfo.InvariantCulture, $"### {title}").AppendLine();
+        builder.AppendLine("Machine:").AppendLine();
+        foreach (var (label, value) in DescribeMachine().Concat(extraMachineLines))
+        {
+            builder.AppendLine(CultureInfo.InvariantCulture, $"- {label}: {value}");
+        }
+
+        builder.AppendLine().AppendLine("Command:").AppendLine();
+        builder.AppendLine("```").AppendLine(command).AppendLine("```").AppendLine();
+        builder.Append(body);
+        return builder.ToString();
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+            {
+                var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+                if (line is not null && line.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0)
+                {
+                    return line[(colon + 1)..].Trim();
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return "unknown (no model name in /proc/cpuinfo)";
+    }
+
+    private static string OperatingSystemName()
+    {
+        var description = RuntimeInformation.OSDescription;
+        try
+        {
+            if (File.Exists("/etc/os-release"))
+            {
+                var pretty = File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal));
+                if (pretty is not null)
+                {
+                    var kernel = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : null;
+                    var name = pretty["PRETTY_NAME=".Length..].Trim('"');
+                    return kernel is null ? name : $"{name}, Linux kernel {kernel}";
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return description;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+
+namespace SecretOps.Bench;
+
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark&gt; [--runs N] [--warmup N] [--markdown PATH]</c>.
+/// Each benchmark is one <see cref="IBenchmark"/> class in its own file; add new ones to <see cref="Benchmarks"/>.
+/// </summary>
+internal static class Program
+{
+    /// <summary>Every benchmark subcommand. Later: warm-read, write, ….</summary>
+    private static readonly IBenchmark[] Benchmarks =
+    [
+        new Argon2Benchmark(),
+    ];
+
+    private static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            PrintUsage(Console.Out);
+            return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Success;
+        }
+
+        var benchmark = Array.Find(Benchmarks, b => string.Equals(b.Name, args[0], StringComparison.Ordinal));
+        if (benchmark is null)
+        {
+            Console.Error.WriteLine($"Unknown benchmark '{args[0]}'.");
+            PrintUsage(Console.Error);
+            return ExitCodes.Usage;
+        }
+
+        if (!BenchOptions.TryParse(args.AsSpan(1), benchmark.DefaultRuns, out var options, out var error))
+        {
+            Console.Error.WriteLine(error);
+            PrintUsage(Console.Error);
+            return ExitCodes.Usage;
+        }
+
+        var command = Harness.DescribeCommand(args);
+        if (!Harness.IsReleaseBuild)
+        {
+            Console.Error.WriteLine("WARNING: this is not a Release build; the numbers are not representative. Use -c Release.");
+        }
+
+        string body;
+        try
+        {
+            body = benchmark.Run(options, Console.Error);
+        }
+        catch (BenchmarkFailedException failure)
+        {
+            Console.Error.WriteLine();
+            Console.Error.WriteLine("BENCHMARK ABORTED: " + failure.Message);
+            return ExitCodes.Failed;
+        }
+
+        var report = Harness.Report(benchmark.Title, command, benchmark.MachineNotes(), body);
+        Console.Out.Write(report);
+        if (options.MarkdownPath is { } path)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            File.WriteAllText(path, report);
+            Console.Error.WriteLine($"Markdown written to {path}.");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static void PrintUsage(TextWriter writer)
+    {
+        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark> [--runs N] [--warmup N] [--markdown PATH]");
+        writer.WriteLine();
+        writer.WriteLine("Benchmarks:");
+        foreach (var benchmark in Benchmarks)
+        {
+            writer.WriteLine($"  {benchmark.Name,-12} {benchmark.Description} (default --runs {benchmark.DefaultRuns.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("Options:");
+        writer.WriteLine("  --runs N         measured runs of every implementation (alternating order); the median is reported");
+        writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1)");
+        writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH");
+    }
+}
+
+/// <summary>One benchmark subcommand.</summary>
+internal interface IBenchmark
+{
+    /// <summary>The subcommand, e.g. <c>argon2</c>.</summary>
+    string Name { get; }
+
+    /// <summary>One line for the usage text.</summary>
+    string Description { get; }
+
+    /// <summary>The report's heading.</summary>
+    string Title { get; }
+
+    /// <summary>Runs when <c>--runs</c> is not given.</summary>
+    int DefaultRuns { get; }
+
+    /// <summary>Extra machine-description lines (library versions, …) as (label, value).</summary>
+    IReadOnlyList<(string Label, string Value)> MachineNotes();
+
+    /// <summary>
+    /// Runs the benchmark, writing progress to <paramref name="progress"/>, and returns the Markdown body
+    /// (tables). Throws <see cref="BenchmarkFailedException"/> when a check fails.
+    /// </summary>
+    string Run(BenchOptions options, TextWriter progress);
+}
+
+/// <summary>Options every benchmark understands.</summary>
+internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
+{
+    public static bool TryParse(ReadOnlySpan<string> args, int defaultRuns, out BenchOptions options, out string? error)
+    {
+        var runs = defaultRuns;
+        var warmups = 1;
+        string? markdown = null;
+        options = new BenchOptions(runs, warmups, markdown);
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--runs" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out runs) || runs < 1)
+                    {
+                        error = $"--runs needs a positive integer; got '{args[i]}'.";
+                        return false;
+                    }
+
+                    break;
+                case "--warmup" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out warmups))
+                    {
+                        error = $"--warmup needs a non-negative integer; got '{args[i]}'.";
+                        return false;
+                    }
+
+                    break;
+                case "--markdown" when i + 1 < args.Length:
+                    markdown = args[++i];
+                    break;
+                default:
+                    error = args[i] is "--runs" or "--warmup" or "--markdown" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.";
+                    return false;
+            }
+        }
+
+        options = new BenchOptions(runs, warmups, markdown);
+        error = null;
+        return true;
+    }
+}
+
+/// <summary>A check inside a benchmark failed (e.g. implementations disagree); the numbers would be meaningless.</summary>
+internal sealed class BenchmarkFailedException : Exception
+{
+    public BenchmarkFailedException()
+    {
+    }
+
+    public BenchmarkFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public BenchmarkFailedException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+}
