@@ -3,11 +3,29 @@ namespace SecretOps;
 /// <summary>What kind of failure an error is; the CLI maps it to an exit code, the module to an ErrorCategory.</summary>
 public enum SecretOpsErrorCategory
 {
-    /// <summary>An argument or input is malformed, out of range or refused by policy.</summary>
+    /// <summary>Anything else (an I/O failure, a store that cannot be opened). CLI exit code 1.</summary>
+    Other,
+
+    /// <summary>An argument or input is malformed, out of range or refused by policy. CLI exit code 2.</summary>
     InvalidArgument,
 
-    /// <summary>Data failed authentication: it was modified, moved or corrupted.</summary>
+    /// <summary>The secret, version, namespace or client does not exist. CLI exit code 3.</summary>
+    NotFound,
+
+    /// <summary>The credential is wrong, or the client may not connect. CLI exit code 4.</summary>
+    AuthenticationFailed,
+
+    /// <summary>The client is authenticated but lacks the permission. CLI exit code 5.</summary>
+    AccessDenied,
+
+    /// <summary>A version mismatch, or the thing already exists. CLI exit code 6.</summary>
+    Conflict,
+
+    /// <summary>Data failed authentication, or the store file is corrupt. CLI exit code 7.</summary>
     Tampered,
+
+    /// <summary>The secret exists but its time to live has passed. CLI exit code 8.</summary>
+    Expired,
 }
 
 /// <summary>
@@ -62,6 +80,80 @@ public sealed class TamperedException : SecretOpsException
     public TamperedException(string what, Exception? innerException = null)
         : base("SecretOps.Tampered", SecretOpsErrorCategory.Tampered,
                $"{what} failed authentication: it was modified, moved to another record, or is corrupt.", what, innerException)
+    {
+    }
+}
+
+/// <summary>The named object does not exist (<c>SecretOps.NotFound</c>).</summary>
+public sealed class NotFoundException : SecretOpsException
+{
+    /// <summary>Creates the error; <paramref name="target"/> is the missing object's name.</summary>
+    public NotFoundException(string message, object? target)
+        : base("SecretOps.NotFound", SecretOpsErrorCategory.NotFound, message, target, null)
+    {
+    }
+}
+
+/// <summary>The credential did not unlock the client, or the client may not connect (<c>SecretOps.AuthenticationFailed</c>).</summary>
+public sealed class AuthenticationFailedException : SecretOpsException
+{
+    /// <summary>Creates the error.</summary>
+    public AuthenticationFailedException(string message, object? target, Exception? innerException = null)
+        : base("SecretOps.AuthenticationFailed", SecretOpsErrorCategory.AuthenticationFailed, message, target, innerException)
+    {
+    }
+}
+
+/// <summary>The client lacks the permission (<c>SecretOps.AccessDenied</c>).</summary>
+public sealed class AccessDeniedException : SecretOpsException
+{
+    /// <summary>Creates the error.</summary>
+    public AccessDeniedException(string message, object? target)
+        : base("SecretOps.AccessDenied", SecretOpsErrorCategory.AccessDenied, message, target, null)
+    {
+    }
+}
+
+/// <summary>A compare-and-swap failed or the object already exists (<c>SecretOps.Conflict</c>).</summary>
+public sealed class ConflictException : SecretOpsException
+{
+    /// <summary>Creates the error.</summary>
+    public ConflictException(string message, object? target)
+        : base("SecretOps.Conflict", SecretOpsErrorCategory.Conflict, message, target, null)
+    {
+    }
+}
+
+/// <summary>The secret's time to live has passed (<c>SecretOps.Expired</c>).</summary>
+public sealed class ExpiredException : SecretOpsException
+{
+    /// <summary>Creates the error.</summary>
+    public ExpiredException(string message, object? target)
+        : base("SecretOps.Expired", SecretOpsErrorCategory.Expired, message, target, null)
+    {
+    }
+}
+
+/// <summary>The session timed out or was closed; connect again (<c>SecretOps.StoreLocked</c>).</summary>
+public sealed class StoreLockedException : SecretOpsException
+{
+    /// <summary>Creates the error.</summary>
+    public StoreLockedException(string message, object? target)
+        : base("SecretOps.StoreLocked", SecretOpsErrorCategory.AuthenticationFailed, message, target, null)
+    {
+    }
+}
+
+/// <summary>
+/// The store file cannot be used: not a SecretOps store, truncated or corrupt, a newer format, or not
+/// writable (<c>SecretOps.StoreUnavailable</c>, or <c>SecretOps.StoreCorrupt</c> for damage).
+/// </summary>
+public sealed class StoreUnavailableException : SecretOpsException
+{
+    /// <summary>Creates the error; <paramref name="corrupt"/> marks damage (exit code 7) rather than unavailability.</summary>
+    public StoreUnavailableException(string message, object? path, bool corrupt = false, Exception? innerException = null)
+        : base(corrupt ? "SecretOps.StoreCorrupt" : "SecretOps.StoreUnavailable",
+               corrupt ? SecretOpsErrorCategory.Tampered : SecretOpsErrorCategory.Other, message, path, innerException)
     {
     }
 }

@@ -108,6 +108,20 @@ public sealed class ClientPrivateKey : IDisposable
         }
     }
 
+    /// <summary>An independent copy (the original may be disposed).</summary>
+    public ClientPrivateKey Clone()
+    {
+        var der = ExportPkcs8();
+        try
+        {
+            return FromPkcs8(der);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(der);
+        }
+    }
+
     /// <summary>The key as unencrypted PKCS#8 DER. The caller must wipe the array.</summary>
     public byte[] ExportPkcs8() => key.ExportPkcs8PrivateKey();
 

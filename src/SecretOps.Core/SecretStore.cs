@@ -1,0 +1,399 @@
+using Microsoft.Data.Sqlite;
+using SecretOps.Core.Audit;
+using SecretOps.Core.Clients;
+using SecretOps.Core.Crypto;
+using SecretOps.Core.Storage;
+
+namespace SecretOps.Core;
+
+/// <summary>
+/// One store file: create it, open it, connect to it as a client, back it up, restore it, check it.
+/// Everything that reads or changes secrets goes through a <see cref="Session"/>.
+/// </summary>
+public sealed class SecretStore
+{
+    /// <summary>The namespace every store starts with.</summary>
+    public const string DefaultNamespace = "default";
+
+    /// <summary>The name of the client every store starts with.</summary>
+    public const string SystemClientName = "system";
+
+    private SecretStore(StoreDatabase database, Guid storeId, bool allowWeakKdf, Argon2Parameters kdf, bool isReadOnly)
+    {
+        Database = database;
+        StoreId = storeId;
+        AllowWeakKdf = allowWeakKdf;
+        Kdf = kdf;
+        IsReadOnly = isReadOnly;
+    }
+
+    /// <summary>The store file.</summary>
+    public string Path => Database.Path;
+
+    /// <summary>The store's identity, bound into every ciphertext.</summary>
+    public Guid StoreId { get; }
+
+    /// <summary>Whether the file could only be opened for reading.</summary>
+    public bool IsReadOnly { get; }
+
+    internal StoreDatabase Database { get; }
+
+    internal bool AllowWeakKdf { get; }
+
+    internal Argon2Parameters Kdf { get; }
+
+    /// <summary>Creates a new store with its <c>default</c> namespace and System client.</summary>
+    public static StoreCreated Create(string path, StoreCreateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var fullPath = ValidateNewPath(path);
+        var credentialSources = (options.Passphrase.IsEmpty ? 0 : 1) + (options.GenerateSecret ? 1 : 0) + (options.PresetSystemClient is null ? 0 : 1);
+        if (credentialSources != 1)
+        {
+            throw new InvalidParameterException("credential", "Give the System client exactly one credential: a passphrase, a generated secret, or SECRETOPS_SYSTEM_CLIENT_ID/SECRET.");
+        }
+
+        options.Kdf.EnsureAcceptable(options.AllowWeakKdf);
+        var storeId = Guid.NewGuid();
+        var clientId = options.PresetSystemClient?.Id ?? Guid.NewGuid();
+        var secretText = options.GenerateSecret ? GeneratedSecret.Create() : options.PresetSystemClient?.Secret;
+        using var credential = secretText is not null ? ClientCredential.FromGeneratedSecret(secretText) : ClientCredential.FromPassphrase(options.Passphrase.Span);
+        using var privateKey = ClientPrivateKey.Generate();
+        var protection = ClientKeyProtection.Seal(privateKey, credential, options.Kdf, storeId, clientId);
+
+        StoreFiles.CreateOwnerOnlyFile(fullPath);
+        var database = new StoreDatabase(fullPath, options.Shared ?? StoreFiles.IsOnNetworkShare(fullPath));
+        try
+        {
+            using (var connection = database.Open())
+            {
+                database.ApplyJournalMode(connection);
+                Schema.Migrate(connection, 0);
+            }
+
+            var store = new SecretStore(database, storeId, options.AllowWeakKdf, options.Kdf, isReadOnly: false);
+            database.Write((connection, transaction) =>
+            {
+                var now = DateTimeOffset.UtcNow.ToUnixMilliseconds();
+                StoreDatabase.Execute(connection, transaction,
+                    "INSERT INTO store_info VALUES (1, $id, $now, $weak, $m, $t, $p)",
+                    ("$id", storeId.ToBlob()), ("$now", now), ("$weak", options.AllowWeakKdf ? 1 : 0),
+                    ("$m", options.Kdf.MemoryKiB), ("$t", options.Kdf.Iterations), ("$p", options.Kdf.Parallelism));
+                ClientRecord.Insert(connection, transaction, clientId, SystemClientName, "Created with the store; retire it once admins exist.",
+                    credential.Kind, ClientRole.System, privateKey.PublicKey, protection, createdBy: null);
+                using var session = new Session(store, ClientRecord.Load(connection, transaction, clientId.ToString())!, privateKey.Clone(), new SessionOptions { Surface = options.Surface });
+                session.CreateNamespaceIn(connection, transaction, DefaultNamespace, "Created with the store.", null);
+                AuditLog.Append(connection, transaction, storeId, options.Surface, new AuditRecord(clientId, SystemClientName, "store.create", null, fullPath, null, AuditRecord.Ok, null));
+                return 0;
+            });
+        }
+        catch
+        {
+            database.ReleaseConnections();
+            DeleteStoreFiles(fullPath);
+            throw;
+        }
+
+        return new StoreCreated(fullPath, storeId, clientId, SystemClientName, options.GenerateSecret ? secretText : null);
+    }
+
+    /// <summary>Opens an existing store, upgrading an older format, refusing anything else with a clear message.</summary>
+    public static SecretStore Open(string path, StoreOpenOptions? options = null)
+    {
+        var fullPath = ValidateExistingPath(path);
+        var database = new StoreDatabase(fullPath, options?.Shared ?? StoreFiles.IsOnNetworkShare(fullPath));
+        try
+        {
+            using var connection = database.Open();
+            var readOnly = StoreDatabase.IsReadOnly(connection);
+            var version = Schema.ReadVersion(connection, fullPath);
+            if (version < Schema.CurrentVersion)
+            {
+                if (readOnly)
+                {
+                    throw new StoreUnavailableException($"'{fullPath}' needs upgrading to format {Schema.CurrentVersion}, but it is read-only.", fullPath);
+                }
+
+                Schema.Migrate(connection, version);
+            }
+
+            if (!readOnly)
+            {
+                database.ApplyJournalMode(connection);
+            }
+
+            using var command = StoreDatabase.Command(connection, null, "SELECT store_id, allow_weak_kdf, kdf_memory_kib, kdf_iterations, kdf_parallelism FROM store_info WHERE id = 1");
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                throw new StoreUnavailableException($"'{fullPath}' has no store header; it is damaged.", fullPath, corrupt: true);
+            }
+
+            var kdf = new Argon2Parameters(Argon2Type.Argon2id, reader.GetInt32(3), reader.GetInt32(2), reader.GetInt32(4));
+            return new SecretStore(database, reader.GetUuid(0), reader.GetInt64(1) != 0, kdf, readOnly);
+        }
+        catch (SqliteException e)
+        {
+            database.ReleaseConnections();
+            throw Unusable(fullPath, e);
+        }
+    }
+
+    /// <summary>
+    /// Connects as <paramref name="client"/> (name or id). A wrong credential, an unknown, disabled or
+    /// retired client all fail with <see cref="AuthenticationFailedException"/> and are audited.
+    /// </summary>
+    public Session Connect(string client, ClientCredential credential, SessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        options ??= new SessionOptions();
+        var record = Database.Read((connection, transaction) => ClientRecord.Load(connection, transaction, client));
+        try
+        {
+            if (record is null)
+            {
+                throw new AuthenticationFailedException($"There is no client '{Secrets.Names.Printable(client)}' in this store.", client);
+            }
+
+            if (record.Status != ClientStatus.Active)
+            {
+                throw new AuthenticationFailedException($"Client '{record.Name}' is {record.Status.ToString().ToLowerInvariant()} and cannot connect.", record.Name);
+            }
+
+            if (record.Kind != credential.Kind)
+            {
+                throw new AuthenticationFailedException($"Client '{record.Name}' authenticates with {Describe(record.Kind)}, not {Describe(credential.Kind)}.", record.Name);
+            }
+
+            var privateKey = UnlockPrivateKey(record, credential);
+            var session = new Session(this, record, privateKey, options);
+            session.NoteUse();
+            return session;
+        }
+        catch (SecretOpsException e) when (e is AuthenticationFailedException)
+        {
+            TryAudit(options.Surface, new AuditRecord(record?.Id, record?.Name ?? Secrets.Names.Printable(client), "client.connect", null, null, null, AuditRecord.Failed, e.ErrorId));
+            throw;
+        }
+    }
+
+    /// <summary>Identity, format and size of the store.</summary>
+    public StoreInfo GetInfo() => Database.Read((connection, transaction) =>
+    {
+        long Count(string table) => (long)StoreDatabase.Command(connection, transaction, $"SELECT count(*) FROM {table}").ExecuteScalar()!;
+        var created = (long)StoreDatabase.Command(connection, transaction, "SELECT created_at FROM store_info").ExecuteScalar()!;
+        var journal = (string)StoreDatabase.Command(connection, transaction, "PRAGMA journal_mode").ExecuteScalar()!;
+        return new StoreInfo(Path, StoreId, Schema.CurrentVersion, DateTimeOffset.FromUnixTimeMilliseconds(created), journal, Database.IsShared, IsReadOnly,
+                             AllowWeakKdf, (int)Count("namespaces"), (int)Count("secrets"), (int)Count("clients"), Count("audit"));
+    });
+
+    /// <summary>Verifies the audit chain and reports the first broken link.</summary>
+    public AuditVerification VerifyAudit() => Database.Read((connection, transaction) => AuditLog.Verify(connection, transaction, StoreId));
+
+    /// <summary>
+    /// Copies the store with SQLite's online backup API to a new owner-only file, consistent even while
+    /// others write. The copy holds only what the store holds: ciphertext, wrapped keys, names, audit.
+    /// </summary>
+    public void Backup(string destination, Surface surface = Surface.Api)
+    {
+        var fullDestination = ValidateNewPath(destination);
+        StoreFiles.CreateOwnerOnlyFile(fullDestination);
+        try
+        {
+            using var source = Database.Open();
+            using (var target = new SqliteConnection($"Data Source={fullDestination};Pooling=False"))
+            {
+                target.Open();
+                source.BackupDatabase(target);
+                StoreDatabase.Execute(target, null, "PRAGMA journal_mode = DELETE;");
+            }
+
+            TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.backup", null, fullDestination, null, AuditRecord.Ok, null));
+        }
+        catch (SqliteException e)
+        {
+            DeleteStoreFiles(fullDestination);
+            throw Unusable(Path, e);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the store at <paramref name="destination"/> with the backup at <paramref name="source"/>,
+    /// after checking the backup is a sound SecretOps store. Nothing is replaced when the check fails.
+    /// Other processes should not be using the store while it is restored.
+    /// </summary>
+    public static void Restore(string source, string destination, Surface surface = Surface.Api)
+    {
+        var backup = Open(source, new StoreOpenOptions { Shared = true });
+        var integrity = backup.Database.Read((connection, transaction) => (string)StoreDatabase.Command(connection, transaction, "PRAGMA integrity_check").ExecuteScalar()!);
+        if (integrity != "ok")
+        {
+            throw new StoreUnavailableException($"The backup '{backup.Path}' fails SQLite's integrity check ({integrity}); nothing was restored.", backup.Path, corrupt: true);
+        }
+
+        if (!backup.VerifyAudit().IsValid)
+        {
+            throw new StoreUnavailableException($"The backup '{backup.Path}' has a broken audit chain; nothing was restored.", backup.Path, corrupt: true);
+        }
+
+        var fullDestination = System.IO.Path.GetFullPath(destination);
+        if (Directory.Exists(fullDestination))
+        {
+            throw new StoreUnavailableException($"'{fullDestination}' is a directory, not a store file.", fullDestination);
+        }
+
+        var staging = fullDestination + ".restoring-" + Guid.NewGuid().ToString("N")[..8];
+        StoreFiles.CreateOwnerOnlyFile(staging);
+        try
+        {
+            using (var from = backup.Database.Open())
+            using (var to = new SqliteConnection($"Data Source={staging};Pooling=False"))
+            {
+                to.Open();
+                from.BackupDatabase(to);
+            }
+
+            backup.Database.ReleaseConnections();
+            new StoreDatabase(fullDestination, shared: false).ReleaseConnections();
+            SqliteConnection.ClearAllPools();
+            File.Move(staging, fullDestination, overwrite: true);
+            DeleteSidecars(fullDestination);
+        }
+        catch
+        {
+            DeleteStoreFiles(staging);
+            throw;
+        }
+
+        Open(fullDestination).TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.restore", null, backup.Path, null, AuditRecord.Ok, null));
+    }
+
+    internal void TryAudit(Surface surface, AuditRecord record)
+    {
+        if (IsReadOnly)
+        {
+            return;
+        }
+
+        try
+        {
+            Database.Write((connection, transaction) =>
+            {
+                AuditLog.Append(connection, transaction, StoreId, surface, record);
+                return 0;
+            });
+        }
+        catch (SqliteException)
+        {
+            // The audit entry of a failure must not hide the failure itself.
+        }
+    }
+
+    internal static StoreUnavailableException Unusable(string path, SqliteException e) => e.SqliteErrorCode switch
+    {
+        26 => new StoreUnavailableException($"'{path}' is not a SQLite database (or is damaged beyond recognition).", path, corrupt: true, e),
+        11 => new StoreUnavailableException($"'{path}' is damaged (SQLite reports it malformed; a truncated or partly overwritten file).", path, corrupt: true, e),
+        8 => new StoreUnavailableException($"'{path}' is read-only; this needs to write to it.", path, innerException: e),
+        14 => new StoreUnavailableException($"'{path}' cannot be opened (check the path and its permissions).", path, innerException: e),
+        5 or 6 => new StoreUnavailableException($"'{path}' stayed locked by another process for too long; try again.", path, innerException: e),
+        _ => new StoreUnavailableException($"'{path}' could not be used: {e.Message}", path, innerException: e),
+    };
+
+    private ClientPrivateKey UnlockPrivateKey(ClientRecord record, ClientCredential credential)
+    {
+        if (credential is KeyFileCredential keyFile)
+        {
+            if (keyFile.Key.PublicKey.Fingerprint != record.PublicKey.Fingerprint)
+            {
+                throw new AuthenticationFailedException($"The key file does not hold client '{record.Name}'s key.", record.Name);
+            }
+
+            return keyFile.Key.Clone();
+        }
+
+        record.Protection!.Kdf?.EnsureAcceptable(AllowWeakKdf);
+        try
+        {
+            return ClientKeyProtection.Open(record.Protection, credential, StoreId, record.Id);
+        }
+        catch (TamperedException e)
+        {
+            throw new AuthenticationFailedException($"Wrong {Describe(record.Kind)} for client '{record.Name}'.", record.Name, e);
+        }
+    }
+
+    private static string Describe(ClientKind kind) => kind switch
+    {
+        ClientKind.Passphrase => "passphrase",
+        ClientKind.Generated => "generated secret",
+        _ => "key file",
+    };
+
+    private static string ValidateNewPath(string path)
+    {
+        var fullPath = ValidatePath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw new StoreUnavailableException($"'{fullPath}' is a directory; give a file path for the store.", fullPath);
+        }
+
+        if (File.Exists(fullPath))
+        {
+            throw new ConflictException($"'{fullPath}' already exists; SecretOps will not overwrite it.", fullPath);
+        }
+
+        return fullPath;
+    }
+
+    private static string ValidateExistingPath(string path)
+    {
+        var fullPath = ValidatePath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw new StoreUnavailableException($"'{fullPath}' is a directory, not a store file.", fullPath);
+        }
+
+        if (!File.Exists(fullPath))
+        {
+            throw new NotFoundException($"There is no store at '{fullPath}'; create one with 'secretops store init'.", fullPath);
+        }
+
+        if (new FileInfo(fullPath).Length == 0)
+        {
+            throw new StoreUnavailableException($"'{fullPath}' is empty, not a SecretOps store.", fullPath, corrupt: true);
+        }
+
+        return fullPath;
+    }
+
+    private static string ValidatePath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || path.IndexOf('\0', StringComparison.Ordinal) >= 0)
+        {
+            throw new InvalidParameterException("store", "The store path is empty or contains a NUL character.");
+        }
+
+        try
+        {
+            return System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidParameterException("store", $"'{Secrets.Names.Printable(path)}' is not a usable path: {e.Message}");
+        }
+    }
+
+    private static void DeleteStoreFiles(string path)
+    {
+        File.Delete(path);
+        DeleteSidecars(path);
+    }
+
+    private static void DeleteSidecars(string path)
+    {
+        foreach (var suffix in new[] { "-wal", "-shm", "-journal" })
+        {
+            File.Delete(path + suffix);
+        }
+    }
+}

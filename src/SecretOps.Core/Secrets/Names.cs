@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+
+namespace SecretOps.Core.Secrets;
+
+/// <summary>What names SecretOps accepts, checked before anything touches the store.</summary>
+public static partial class Names
+{
+    /// <summary>Longest secret name, in UTF-16 characters.</summary>
+    public const int MaxSecretNameLength = 256;
+
+    /// <summary>Longest namespace or client name.</summary>
+    public const int MaxIdentifierLength = 64;
+
+    /// <summary>
+    /// Secret names: 1–256 characters, no control characters, no unpaired surrogates, no leading or trailing
+    /// white space. Case is preserved; uniqueness ignores case.
+    /// </summary>
+    public static string ValidateSecretName(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new InvalidParameterException("name", "A secret name cannot be empty.");
+        }
+
+        if (name.Length > MaxSecretNameLength)
+        {
+            throw new InvalidParameterException("name", $"A secret name is at most {MaxSecretNameLength} characters; this one has {name.Length}.");
+        }
+
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsControl(c))
+            {
+                throw new InvalidParameterException("name", $"A secret name cannot contain control characters (U+{(int)c:X4} at position {i + 1}).");
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new InvalidParameterException("name", $"A secret name cannot contain an unpaired surrogate (position {i + 1}); it is not valid Unicode text.");
+            }
+        }
+
+        if (char.IsWhiteSpace(name[0]) || char.IsWhiteSpace(name[^1]))
+        {
+            throw new InvalidParameterException("name", "A secret name cannot start or end with white space.");
+        }
+
+        return name;
+    }
+
+    /// <summary>Namespace names: 1–64 of letters, digits, '.', '_' and '-', starting with a letter or digit.</summary>
+    public static string ValidateNamespaceName(string? name) => ValidateIdentifier(name, "namespace");
+
+    /// <summary>Client names: 1–64 of letters, digits, '.', '_', '-' and '@', starting with a letter or digit.</summary>
+    public static string ValidateClientName(string? name)
+    {
+        if (name is not null && ClientPattern().IsMatch(name) && name.Length <= MaxIdentifierLength)
+        {
+            return name;
+        }
+
+        throw new InvalidParameterException("client", $"A client name is 1–{MaxIdentifierLength} letters, digits, '.', '_', '-' or '@', starting with a letter or digit; '{Printable(name)}' is not.");
+    }
+
+    /// <summary>Shows a refused name safely in a message: control characters escaped, length capped.</summary>
+    public static string Printable(string? value)
+    {
+        if (value is null)
+        {
+            return "";
+        }
+
+        var shown = value.Length > 80 ? value[..80] + "…" : value;
+        return string.Concat(shown.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    }
+
+    private static string ValidateIdentifier(string? name, string what)
+    {
+        if (name is not null && IdentifierPattern().IsMatch(name) && name.Length <= MaxIdentifierLength)
+        {
+            return name;
+        }
+
+        throw new InvalidParameterException(what, $"A {what} name is 1–{MaxIdentifierLength} letters, digits, '.', '_' or '-', starting with a letter or digit; '{Printable(name)}' is not.");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdentifierPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ClientPattern();
+}

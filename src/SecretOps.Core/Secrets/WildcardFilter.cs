@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace SecretOps.Core.Secrets;
+
+/// <summary>
+/// Name filters as SecretManagement users expect: a case-insensitive wildcard (<c>*</c>, <c>?</c>,
+/// <c>[a-z]</c>) that also matches the pattern literally, and falls back to a literal match when the
+/// pattern is not a valid wildcard. No pattern, or <c>*</c>, matches everything.
+/// </summary>
+public sealed class WildcardFilter
+{
+    private readonly string? pattern;
+    private readonly Regex? regex;
+
+    /// <summary>Builds the filter.</summary>
+    public WildcardFilter(string? pattern)
+    {
+        this.pattern = string.IsNullOrEmpty(pattern) ? null : pattern;
+        if (this.pattern is not null)
+        {
+            regex = ToRegex(this.pattern);
+        }
+    }
+
+    /// <summary>True when <paramref name="name"/> matches.</summary>
+    public bool IsMatch(string name) =>
+        pattern is null || string.Equals(name, pattern, StringComparison.OrdinalIgnoreCase) || regex?.IsMatch(name) == true;
+
+    private static Regex? ToRegex(string wildcard)
+    {
+        var builder = new StringBuilder("^");
+        for (var i = 0; i < wildcard.Length; i++)
+        {
+            var c = wildcard[i];
+            switch (c)
+            {
+                case '*':
+                    builder.Append(".*");
+                    break;
+                case '?':
+                    builder.Append('.');
+                    break;
+                case '`' when i + 1 < wildcard.Length:
+                    builder.Append(Regex.Escape(wildcard[++i].ToString()));
+                    break;
+                case '[':
+                    var close = wildcard.IndexOf(']', i + 1);
+                    if (close <= i + 1)
+                    {
+                        return null;
+                    }
+
+                    var set = wildcard[(i + 1)..close];
+                    builder.Append('[').Append(set.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("^", @"\^", StringComparison.Ordinal)).Append(']');
+                    i = close;
+                    break;
+                default:
+                    builder.Append(Regex.Escape(c.ToString()));
+                    break;
+            }
+        }
+
+        try
+        {
+            return new Regex(builder.Append('$').ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromMilliseconds(200));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,359 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using SecretOps.Core.Audit;
+using SecretOps.Core.Crypto;
+using SecretOps.Core.Secrets;
+using SecretOps.Core.Storage;
+
+namespace SecretOps.Core;
+
+/// <summary>A row of the secrets table.</summary>
+internal sealed record SecretRecord(
+    Guid Id, Guid NamespaceId, string Name, SecretValueType Type, int CurrentVersion, int KeyGeneration, string? Metadata,
+    DateTimeOffset? ExpiresAt, DateTimeOffset Created, Guid CreatedBy, DateTimeOffset Updated, Guid UpdatedBy);
+
+/// <summary>A value read from the store, with the entry it belongs to. Dispose it to wipe the value.</summary>
+public sealed record SecretReadResult(SecretEntry Entry, int Version, SecretValue Value) : IDisposable
+{
+    /// <summary>Wipes the value.</summary>
+    public void Dispose() => Value.Dispose();
+}
+
+public sealed partial class Session
+{
+    /// <summary>Prefix of the environment variables that override reads when a profile enables it.</summary>
+    public const string OverridePrefix = "SECRETOPS_SECRET_";
+
+    /// <summary>
+    /// Stores <paramref name="value"/> as the secret's next version (creating the secret as version 1).
+    /// Needs Write on the secret or its namespace; creating needs Write on the namespace.
+    /// </summary>
+    public SecretEntry SetSecret(string ns, string name, SecretValue value, SetSecretOptions? setOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        setOptions ??= new SetSecretOptions();
+        Names.ValidateNamespaceName(ns);
+        Names.ValidateSecretName(name);
+        if (setOptions.TimeToLive is { } ttl)
+        {
+            TimeToLive.Validate(ttl);
+        }
+
+        if (setOptions.ExpectedVersion is < 0)
+        {
+            throw new InvalidParameterException("expected-version", "The expected version cannot be negative.");
+        }
+
+        var metadata = setOptions.Metadata is null ? null : SecretMetadata.Validate(setOptions.Metadata);
+        return Change("secret.set", ns, name, (connection, transaction) =>
+        {
+            var namespaceRecord = RequireNamespace(connection, transaction, ns);
+            var existing = FindSecret(connection, transaction, namespaceRecord.Id, name);
+            var now = DateTimeOffset.UtcNow;
+            var expiresAt = setOptions.TimeToLive is { } t ? now + t : (DateTimeOffset?)null;
+            if (setOptions.ExpectedVersion is { } expected && expected != (existing?.CurrentVersion ?? 0))
+            {
+                throw new ConflictException(existing is null
+                    ? $"Secret '{name}' does not exist, but version {expected} was expected."
+                    : $"Secret '{existing.Name}' is at version {existing.CurrentVersion}, not the expected {expected}.", name);
+            }
+
+            SecretRecord record;
+            if (existing is null)
+            {
+                Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, null), Permissions.Write, $"namespace '{namespaceRecord.Name}'");
+                record = CreateSecretRow(connection, transaction, namespaceRecord, name, value.Type, metadata, expiresAt, now);
+            }
+            else
+            {
+                Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, existing.Id), Permissions.Write, $"secret '{existing.Name}'");
+                record = existing with
+                {
+                    Type = value.Type, CurrentVersion = existing.CurrentVersion + 1, ExpiresAt = expiresAt, Updated = now, UpdatedBy = ClientId,
+                    Metadata = metadata is null ? existing.Metadata : SecretMetadata.Serialize(metadata),
+                };
+                StoreDatabase.Execute(connection, transaction,
+                    "UPDATE secrets SET value_type = $type, current_version = $version, metadata = $metadata, expires_at = $expires, updated_at = $now, updated_by = $by WHERE id = $id",
+                    ("$type", (int)record.Type), ("$version", record.CurrentVersion), ("$metadata", record.Metadata), ("$expires", record.ExpiresAt?.ToUnixMilliseconds()),
+                    ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()), ("$id", record.Id.ToBlob()));
+            }
+
+            WriteVersion(connection, transaction, namespaceRecord, record, value.Serialized, now);
+            ApplyRetention(connection, transaction, namespaceRecord, record);
+            return (ToEntry(connection, transaction, namespaceRecord, record), (int?)record.CurrentVersion);
+        });
+    }
+
+    /// <summary>
+    /// Reads the current value (or <paramref name="version"/>). An expired secret throws
+    /// <see cref="ExpiredException"/>, a missing one <see cref="NotFoundException"/>; anything altered in the
+    /// store throws <see cref="TamperedException"/>, never a wrong value.
+    /// </summary>
+    public SecretReadResult GetSecret(string ns, string name, int? version = null)
+    {
+        Names.ValidateNamespaceName(ns);
+        Names.ValidateSecretName(name);
+        if (version is < 1)
+        {
+            throw new InvalidParameterException("version", "Versions start at 1.");
+        }
+
+        if (options.EnvironmentOverrides && version is null && Environment.GetEnvironmentVariable(OverrideVariable(ns, name)) is { } overridden)
+        {
+            Touch();
+            RecordRead(Audit("secret.get", ns, name, null, AuditRecord.Override));
+            var now = DateTimeOffset.UtcNow;
+            var entry = new SecretEntry(ns, name, SecretValueType.String, 0, now, "environment", now, "environment", null, false, new Dictionary<string, object>(), true);
+            return new SecretReadResult(entry, 0, SecretValue.FromString(overridden));
+        }
+
+        return Query("secret.get", ns, name, (connection, transaction) =>
+        {
+            var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Read);
+            if (version is null && IsExpired(record))
+            {
+                throw new ExpiredException($"Secret '{record.Name}' expired at {record.ExpiresAt:u}.", record.Name);
+            }
+
+            var wanted = version ?? record.CurrentVersion;
+            var value = ReadVersion(connection, transaction, namespaceRecord, record, wanted);
+            return (new SecretReadResult(ToEntry(connection, transaction, namespaceRecord, record), wanted, value), (int?)wanted, AuditRecord.Ok);
+        });
+    }
+
+    /// <summary>Removes one version (not the current one), or the whole secret with every version.</summary>
+    public void RemoveSecret(string ns, string name, int? version = null)
+    {
+        Names.ValidateNamespaceName(ns);
+        Names.ValidateSecretName(name);
+        Change("secret.remove", ns, name, (connection, transaction) =>
+        {
+            var (_, record) = RequireSecret(connection, transaction, ns, name, Permissions.Delete);
+            if (version is null)
+            {
+                StoreDatabase.Execute(connection, transaction,
+                    """
+                    DELETE FROM stanzas WHERE scope_kind = 2 AND scope_id = $id;
+                    DELETE FROM permissions WHERE scope_kind = 2 AND scope_id = $id;
+                    DELETE FROM secrets WHERE id = $id;
+                    """,
+                    ("$id", record.Id.ToBlob()));
+                return (0, (int?)null);
+            }
+
+            if (version == record.CurrentVersion)
+            {
+                throw new ConflictException($"Version {version} is the current version of '{record.Name}'; restore another version first, or remove the whole secret.", record.Name);
+            }
+
+            using var command = StoreDatabase.Command(connection, transaction, "DELETE FROM versions WHERE secret_id = $id AND version = $version",
+                ("$id", record.Id.ToBlob()), ("$version", version));
+            if (command.ExecuteNonQuery() == 0)
+            {
+                throw new NotFoundException($"Secret '{record.Name}' has no version {version}.", record.Name);
+            }
+
+            return (0, version);
+        });
+    }
+
+    /// <summary>
+    /// The secrets in a namespace this client can reach, whose names match <paramref name="filter"/>
+    /// (see <see cref="WildcardFilter"/>). Expired secrets are left out unless asked for.
+    /// </summary>
+    public IReadOnlyList<SecretEntry> ListSecrets(string ns, string? filter = null, bool includeExpired = false)
+    {
+        Names.ValidateNamespaceName(ns);
+        var match = new WildcardFilter(filter);
+        return Query("secret.list", ns, filter, (connection, transaction) =>
+        {
+            var namespaceRecord = RequireNamespace(connection, transaction, ns);
+            var namespaceFlags = EffectivePermissions(connection, transaction, namespaceRecord.Id, null);
+            var reachable = namespaceFlags != Permissions.None ? null : SecretsGrantedIn(connection, transaction, namespaceRecord.Id);
+            if (reachable is { Count: 0 })
+            {
+                throw new AccessDeniedException($"Client '{ClientName}' has no access to namespace '{namespaceRecord.Name}'.", namespaceRecord.Name);
+            }
+
+            var entries = new List<SecretEntry>();
+            using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE namespace_id = $ns ORDER BY name", ("$ns", namespaceRecord.Id.ToBlob()));
+            using var reader = command.ExecuteReader();
+            var records = new List<SecretRecord>();
+            while (reader.Read())
+            {
+                records.Add(ReadSecret(reader));
+            }
+
+            foreach (var record in records)
+            {
+                if ((reachable is null || reachable.Contains(record.Id)) && match.IsMatch(record.Name) && (includeExpired || !IsExpired(record)))
+                {
+                    entries.Add(ToEntry(connection, transaction, namespaceRecord, record));
+                }
+            }
+
+            return ((IReadOnlyList<SecretEntry>)entries, (int?)null, AuditRecord.Ok);
+        });
+    }
+
+    /// <summary>Every stored version of a secret, oldest first.</summary>
+    public IReadOnlyList<SecretVersionInfo> GetHistory(string ns, string name)
+    {
+        Names.ValidateNamespaceName(ns);
+        Names.ValidateSecretName(name);
+        return Query("secret.history", ns, name, (connection, transaction) =>
+        {
+            var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Read);
+            using var command = StoreDatabase.Command(connection, transaction,
+                "SELECT version, value_type, created_at, created_by FROM versions WHERE secret_id = $id ORDER BY version", ("$id", record.Id.ToBlob()));
+            using var reader = command.ExecuteReader();
+            var rows = new List<(int Version, SecretValueType Type, DateTimeOffset Created, Guid By)>();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt32(0), (SecretValueType)reader.GetInt32(1), reader.GetTime(2), reader.GetUuid(3)));
+            }
+
+            var history = rows.Select(r => new SecretVersionInfo(namespaceRecord.Name, record.Name, r.Version, r.Type, r.Created,
+                ClientNameOf(connection, transaction, r.By), r.Version == record.CurrentVersion)).ToList();
+            return ((IReadOnlyList<SecretVersionInfo>)history, (int?)null, AuditRecord.Ok);
+        });
+    }
+
+    /// <summary>Makes an old version's value the newest version (history is never rewritten).</summary>
+    public SecretEntry RestoreVersion(string ns, string name, int version)
+    {
+        Names.ValidateNamespaceName(ns);
+        Names.ValidateSecretName(name);
+        if (version < 1)
+        {
+            throw new InvalidParameterException("version", "Versions start at 1.");
+        }
+
+        return Change("secret.restore", ns, name, (connection, transaction) =>
+        {
+            var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Read | Permissions.Write);
+            using var old = ReadVersion(connection, transaction, namespaceRecord, record, version);
+            var now = DateTimeOffset.UtcNow;
+            var updated = record with { Type = old.Type, CurrentVersion = record.CurrentVersion + 1, Updated = now, UpdatedBy = ClientId };
+            StoreDatabase.Execute(connection, transaction,
+                "UPDATE secrets SET value_type = $type, current_version = $version, updated_at = $now, updated_by = $by WHERE id = $id",
+                ("$type", (int)updated.Type), ("$version", updated.CurrentVersion), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()), ("$id", record.Id.ToBlob()));
+            WriteVersion(connection, transaction, namespaceRecord, updated, old.Serialized, now);
+            ApplyRetention(connection, transaction, namespaceRecord, updated);
+            return (ToEntry(connection, transaction, namespaceRecord, updated), (int?)updated.CurrentVersion);
+        });
+    }
+
+    /// <summary>The environment variable that overrides a secret: SECRETOPS_SECRET_&lt;NS&gt;_&lt;NAME&gt;, upper-cased, other characters as '_'.</summary>
+    public static string OverrideVariable(string ns, string name)
+    {
+        static string Part(string text) => string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_'));
+        return OverridePrefix + Part(ns) + "_" + Part(name);
+    }
+
+    private SecretRecord CreateSecretRow(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, string name, SecretValueType type,
+                                         IReadOnlyDictionary<string, object>? metadata, DateTimeOffset? expiresAt, DateTimeOffset now)
+    {
+        var record = new SecretRecord(Guid.NewGuid(), ns.Id, name, type, 1, 1, metadata is null ? null : SecretMetadata.Serialize(metadata), expiresAt, now, ClientId, now, ClientId);
+        StoreDatabase.Execute(connection, transaction,
+            "INSERT INTO secrets VALUES ($id, $ns, $name, $type, 1, 1, $metadata, $expires, $now, $by, $now, $by)",
+            ("$id", record.Id.ToBlob()), ("$ns", ns.Id.ToBlob()), ("$name", name), ("$type", (int)type), ("$metadata", record.Metadata),
+            ("$expires", expiresAt?.ToUnixMilliseconds()), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
+
+        // A fresh secret key, wrapped under the namespace's current key and, for the creator, in a stanza of its own.
+        using var secretKey = SymmetricKey.FromBytes(Random32());
+        var namespaceKey = NamespaceKey(connection, transaction, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}'");
+        var wrapped = Aead.SealKey(namespaceKey, secretKey, Contexts.WrappedSecretKey(StoreId, ns.Id, record.Id, 1, ns.KeyGeneration));
+        StoreDatabase.Execute(connection, transaction, "INSERT INTO secret_keys VALUES ($id, 1, $nsGeneration, $nonce, $key)",
+            ("$id", record.Id.ToBlob()), ("$nsGeneration", ns.KeyGeneration), ("$nonce", wrapped.Nonce), ("$key", wrapped.Ciphertext));
+        WriteStanza(connection, transaction, ClientId, privateKey.PublicKey, ScopeKind.Secret, record.Id, 1, secretKey, Contexts.SecretKey(StoreId, record.Id, 1));
+        WritePermission(connection, transaction, ClientId, ScopeKind.Secret, record.Id, Permissions.All);
+        return record;
+    }
+
+    private void WriteVersion(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record, ReadOnlySpan<byte> serialized, DateTimeOffset now)
+    {
+        var key = SecretKey(connection, transaction, ns.Id, record.Id, record.KeyGeneration, $"secret '{record.Name}'");
+        var sealedValue = Aead.Seal(key, serialized, Contexts.Value(StoreId, ns.Id, record.Id, record.CurrentVersion, record.KeyGeneration, record.Type));
+        StoreDatabase.Execute(connection, transaction, "INSERT INTO versions VALUES ($id, $version, $generation, $type, $nonce, $ciphertext, $now, $by)",
+            ("$id", record.Id.ToBlob()), ("$version", record.CurrentVersion), ("$generation", record.KeyGeneration), ("$type", (int)record.Type),
+            ("$nonce", sealedValue.Nonce), ("$ciphertext", sealedValue.Ciphertext), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
+    }
+
+    private SecretValue ReadVersion(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record, int version)
+    {
+        using var command = StoreDatabase.Command(connection, transaction,
+            "SELECT key_generation, value_type, nonce, ciphertext FROM versions WHERE secret_id = $id AND version = $version",
+            ("$id", record.Id.ToBlob()), ("$version", version));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new NotFoundException($"Secret '{record.Name}' has no version {version}.", record.Name);
+        }
+
+        var generation = reader.GetInt32(0);
+        var type = (SecretValueType)reader.GetInt32(1);
+        var what = $"Secret '{record.Name}' version {version}";
+        if (!Enum.IsDefined(type))
+        {
+            throw new TamperedException(what);
+        }
+
+        var key = SecretKey(connection, transaction, ns.Id, record.Id, generation, $"secret '{record.Name}'");
+        var plaintext = Aead.Open(key, new SealedData(reader.GetBlob(2), reader.GetBlob(3)), Contexts.Value(StoreId, ns.Id, record.Id, version, generation, type), what);
+        return SecretValue.Deserialize(plaintext, type);
+    }
+
+    private static void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record)
+    {
+        if (ns.MaxVersions is { } keep)
+        {
+            StoreDatabase.Execute(connection, transaction, "DELETE FROM versions WHERE secret_id = $id AND version <= $oldest",
+                ("$id", record.Id.ToBlob()), ("$oldest", record.CurrentVersion - keep));
+        }
+    }
+
+    private (NamespaceRecord Namespace, SecretRecord Secret) RequireSecret(SqliteConnection connection, SqliteTransaction transaction, string ns, string name, Permissions needed)
+    {
+        var namespaceRecord = RequireNamespace(connection, transaction, ns);
+        var record = FindSecret(connection, transaction, namespaceRecord.Id, name)
+                     ?? throw new NotFoundException($"Secret '{name}' does not exist in namespace '{namespaceRecord.Name}'.", name);
+        Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, record.Id), needed, $"secret '{record.Name}'");
+        return (namespaceRecord, record);
+    }
+
+    private static SecretRecord? FindSecret(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, string name)
+    {
+        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE namespace_id = $ns AND name = $name",
+            ("$ns", namespaceId.ToBlob()), ("$name", name));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadSecret(reader) : null;
+    }
+
+    private HashSet<Guid> SecretsGrantedIn(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId)
+    {
+        using var command = StoreDatabase.Command(connection, transaction,
+            "SELECT s.id FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns AND p.flags != 0",
+            ("$client", ClientId.ToBlob()), ("$ns", namespaceId.ToBlob()));
+        using var reader = command.ExecuteReader();
+        var ids = new HashSet<Guid>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetUuid(0));
+        }
+
+        return ids;
+    }
+
+    private static SecretRecord ReadSecret(SqliteDataReader reader) => new(
+        reader.GetUuid(0), reader.GetUuid(1), reader.GetString(2), (SecretValueType)reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5),
+        reader.GetNullableString(6), reader.GetNullableTime(7), reader.GetTime(8), reader.GetUuid(9), reader.GetTime(10), reader.GetUuid(11));
+
+    private static bool IsExpired(SecretRecord record) => record.ExpiresAt is { } at && at <= DateTimeOffset.UtcNow;
+
+    private SecretEntry ToEntry(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record) => new(
+        ns.Name, record.Name, record.Type, record.CurrentVersion, record.Created, ClientNameOf(connection, transaction, record.CreatedBy),
+        record.Updated, ClientNameOf(connection, transaction, record.UpdatedBy), record.ExpiresAt, IsExpired(record),
+        SecretMetadata.Deserialize(record.Metadata),
+        options.EnvironmentOverrides && Environment.GetEnvironmentVariable(OverrideVariable(ns.Name, record.Name)) is not null);
+}

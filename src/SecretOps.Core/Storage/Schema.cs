@@ -1,0 +1,200 @@
+using Microsoft.Data.Sqlite;
+
+namespace SecretOps.Core.Storage;
+
+/// <summary>
+/// The store's tables, created and upgraded by numbered migrations, each in its own transaction.
+/// <c>PRAGMA user_version</c> is the format version; <c>PRAGMA application_id</c> marks the file as ours.
+/// docs/FORMAT.md describes every column.
+/// </summary>
+internal static class Schema
+{
+    /// <summary>"SeOp": identifies a SecretOps store among SQLite files.</summary>
+    public const int ApplicationId = 0x53654F70;
+
+    private static readonly string[] Migrations =
+    [
+        // 1: the multi-client format.
+        """
+        CREATE TABLE store_info (
+            id                 INTEGER PRIMARY KEY CHECK (id = 1),
+            store_id           BLOB    NOT NULL,
+            created_at         INTEGER NOT NULL,
+            allow_weak_kdf     INTEGER NOT NULL,
+            kdf_memory_kib     INTEGER NOT NULL,
+            kdf_iterations     INTEGER NOT NULL,
+            kdf_parallelism    INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE clients (
+            id                 BLOB    PRIMARY KEY,
+            name               TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+            description        TEXT,
+            kind               INTEGER NOT NULL,
+            role               INTEGER NOT NULL,
+            status             INTEGER NOT NULL,
+            public_key         BLOB    NOT NULL,
+            kdf_salt           BLOB,
+            kdf_memory_kib     INTEGER,
+            kdf_iterations     INTEGER,
+            kdf_parallelism    INTEGER,
+            private_key_nonce  BLOB,
+            private_key        BLOB,
+            created_at         INTEGER NOT NULL,
+            created_by         BLOB,
+            last_used_at       INTEGER
+        ) STRICT;
+
+        CREATE TABLE namespaces (
+            id                 BLOB    PRIMARY KEY,
+            name               TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+            description        TEXT,
+            key_generation     INTEGER NOT NULL,
+            max_versions       INTEGER,
+            created_at         INTEGER NOT NULL,
+            created_by         BLOB    NOT NULL
+        ) STRICT;
+
+        CREATE TABLE namespace_keys (
+            namespace_id       BLOB    NOT NULL REFERENCES namespaces(id) ON DELETE CASCADE,
+            generation         INTEGER NOT NULL,
+            canary_nonce       BLOB    NOT NULL,
+            canary             BLOB    NOT NULL,
+            created_at         INTEGER NOT NULL,
+            PRIMARY KEY (namespace_id, generation)
+        ) STRICT;
+
+        CREATE TABLE secrets (
+            id                 BLOB    PRIMARY KEY,
+            namespace_id       BLOB    NOT NULL REFERENCES namespaces(id),
+            name               TEXT    NOT NULL COLLATE NOCASE,
+            value_type         INTEGER NOT NULL,
+            current_version    INTEGER NOT NULL,
+            key_generation     INTEGER NOT NULL,
+            metadata           TEXT,
+            expires_at         INTEGER,
+            created_at         INTEGER NOT NULL,
+            created_by         BLOB    NOT NULL,
+            updated_at         INTEGER NOT NULL,
+            updated_by         BLOB    NOT NULL,
+            UNIQUE (namespace_id, name)
+        ) STRICT;
+
+        CREATE TABLE secret_keys (
+            secret_id          BLOB    NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            generation         INTEGER NOT NULL,
+            namespace_generation INTEGER NOT NULL,
+            nonce              BLOB    NOT NULL,
+            wrapped_key        BLOB    NOT NULL,
+            PRIMARY KEY (secret_id, generation)
+        ) STRICT;
+
+        CREATE TABLE versions (
+            secret_id          BLOB    NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            version            INTEGER NOT NULL,
+            key_generation     INTEGER NOT NULL,
+            value_type         INTEGER NOT NULL,
+            nonce              BLOB    NOT NULL,
+            ciphertext         BLOB    NOT NULL,
+            created_at         INTEGER NOT NULL,
+            created_by         BLOB    NOT NULL,
+            PRIMARY KEY (secret_id, version)
+        ) STRICT;
+
+        CREATE TABLE stanzas (
+            client_id          BLOB    NOT NULL REFERENCES clients(id),
+            scope_kind         INTEGER NOT NULL,
+            scope_id           BLOB    NOT NULL,
+            generation         INTEGER NOT NULL,
+            algorithm          INTEGER NOT NULL,
+            header             BLOB    NOT NULL,
+            nonce              BLOB    NOT NULL,
+            wrapped_key        BLOB    NOT NULL,
+            PRIMARY KEY (client_id, scope_kind, scope_id, generation)
+        ) STRICT;
+        CREATE INDEX stanzas_by_scope ON stanzas (scope_kind, scope_id, generation);
+
+        CREATE TABLE permissions (
+            client_id          BLOB    NOT NULL REFERENCES clients(id),
+            scope_kind         INTEGER NOT NULL,
+            scope_id           BLOB    NOT NULL,
+            flags              INTEGER NOT NULL,
+            granted_by         BLOB    NOT NULL,
+            granted_at         INTEGER NOT NULL,
+            PRIMARY KEY (client_id, scope_kind, scope_id)
+        ) STRICT;
+        CREATE INDEX permissions_by_scope ON permissions (scope_kind, scope_id);
+
+        CREATE TABLE audit (
+            sequence           INTEGER PRIMARY KEY,
+            at                 INTEGER NOT NULL,
+            client_id          BLOB,
+            client_name        TEXT    NOT NULL,
+            action             TEXT    NOT NULL,
+            namespace          TEXT,
+            target             TEXT,
+            version            INTEGER,
+            outcome            TEXT    NOT NULL,
+            error_id           TEXT,
+            host               TEXT    NOT NULL,
+            os_user            TEXT    NOT NULL,
+            process_id         INTEGER NOT NULL,
+            surface            TEXT    NOT NULL,
+            previous_hash      BLOB    NOT NULL,
+            hash               BLOB    NOT NULL
+        ) STRICT;
+        """,
+    ];
+
+    /// <summary>The format this build writes.</summary>
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>Reads the format version, refusing files that are not ours or are newer than we understand.</summary>
+    public static int ReadVersion(SqliteConnection connection, string path)
+    {
+        var applicationId = Convert.ToInt32(Scalar(connection, "PRAGMA application_id"), System.Globalization.CultureInfo.InvariantCulture);
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
+        if (applicationId != ApplicationId)
+        {
+            var empty = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_schema"), System.Globalization.CultureInfo.InvariantCulture) == 0;
+            throw new StoreUnavailableException(empty
+                ? $"'{path}' is an empty database, not a SecretOps store; create one with 'secretops store init'."
+                : $"'{path}' is a SQLite database but not a SecretOps store.", path);
+        }
+
+        if (version > CurrentVersion)
+        {
+            throw new StoreUnavailableException(
+                $"'{path}' has store format {version}, newer than this SecretOps understands (format {CurrentVersion}); upgrade SecretOps to open it.", path);
+        }
+
+        return version;
+    }
+
+    /// <summary>Creates or upgrades the tables, one transactional migration at a time.</summary>
+    public static void Migrate(SqliteConnection connection, int fromVersion)
+    {
+        for (var version = fromVersion; version < CurrentVersion; version++)
+        {
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, transaction, Migrations[version]);
+            Execute(connection, transaction, $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {version + 1};");
+            transaction.Commit();
+        }
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,89 @@
+using SecretOps.Core.Clients;
+using SecretOps.Core.Crypto;
+
+namespace SecretOps.Core;
+
+/// <summary>How to create a store. Exactly one credential source: a passphrase, a generated secret, or a given system client.</summary>
+public sealed class StoreCreateOptions
+{
+    /// <summary>The System client's passphrase (stretched with <see cref="Kdf"/>).</summary>
+    public ReadOnlyMemory<char> Passphrase { get; init; }
+
+    /// <summary>Generate a 64-byte secret for the System client; it is returned once.</summary>
+    public bool GenerateSecret { get; init; }
+
+    /// <summary>A System client id and secret chosen in advance (SECRETOPS_SYSTEM_CLIENT_ID / _SECRET).</summary>
+    public (Guid Id, string Secret)? PresetSystemClient { get; init; }
+
+    /// <summary>Argon2id cost for passphrase clients of this store.</summary>
+    public Argon2Parameters Kdf { get; init; } = Argon2Parameters.Default;
+
+    /// <summary>Allow KDF parameters below the floor (tests, throwaway stores). Recorded in the store.</summary>
+    public bool AllowWeakKdf { get; init; }
+
+    /// <summary>Network-share mode (journal_mode=DELETE, no pooling); detected when null.</summary>
+    public bool? Shared { get; init; }
+
+    /// <summary>Recorded in the audit log.</summary>
+    public Surface Surface { get; init; } = Surface.Api;
+
+    /// <summary>
+    /// The preset System client from SECRETOPS_SYSTEM_CLIENT_ID and SECRETOPS_SYSTEM_CLIENT_SECRET, or null
+    /// when neither is set. One without the other, or malformed values, are refused.
+    /// </summary>
+    public static (Guid Id, string Secret)? SystemClientFromEnvironment()
+    {
+        var id = Environment.GetEnvironmentVariable("SECRETOPS_SYSTEM_CLIENT_ID");
+        var secret = Environment.GetEnvironmentVariable("SECRETOPS_SYSTEM_CLIENT_SECRET");
+        if (string.IsNullOrEmpty(id) && string.IsNullOrEmpty(secret))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret))
+        {
+            throw new InvalidParameterException("SECRETOPS_SYSTEM_CLIENT_ID", "Set both SECRETOPS_SYSTEM_CLIENT_ID and SECRETOPS_SYSTEM_CLIENT_SECRET, or neither.");
+        }
+
+        if (!Guid.TryParse(id, out var clientId))
+        {
+            throw new InvalidParameterException("SECRETOPS_SYSTEM_CLIENT_ID", "SECRETOPS_SYSTEM_CLIENT_ID is not a UUID.");
+        }
+
+        GeneratedSecret.Parse(secret);
+        return (clientId, secret);
+    }
+}
+
+/// <summary>How to open a store.</summary>
+public sealed class StoreOpenOptions
+{
+    /// <summary>Network-share mode; detected when null.</summary>
+    public bool? Shared { get; init; }
+}
+
+/// <summary>How a session behaves.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>Recorded in the audit log.</summary>
+    public Surface Surface { get; init; } = Surface.Api;
+
+    /// <summary>Idle time after which the session locks itself; <see cref="Timeout.InfiniteTimeSpan"/> for the process lifetime.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Let SECRETOPS_SECRET_&lt;NS&gt;_&lt;NAME&gt; override reads (enabled per profile).</summary>
+    public bool EnvironmentOverrides { get; init; }
+}
+
+/// <summary>Options for setting a secret.</summary>
+public sealed class SetSecretOptions
+{
+    /// <summary>Time to live from now; none when null.</summary>
+    public TimeSpan? TimeToLive { get; init; }
+
+    /// <summary>Replaces the metadata when given; kept when null.</summary>
+    public IReadOnlyDictionary<string, object>? Metadata { get; init; }
+
+    /// <summary>Compare-and-swap: the current version must be this (0: the secret must not exist yet).</summary>
+    public int? ExpectedVersion { get; init; }
+}
