@@ -1,0 +1,102 @@
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace SecretOps.Core.Configuration;
+
+/// <summary>One named profile: where a store is and how to connect to it. Never a secret itself.</summary>
+public sealed class Profile
+{
+    /// <summary>The store file.</summary>
+    public string? Store { get; set; }
+
+    /// <summary>The client name or id.</summary>
+    public string? Client { get; set; }
+
+    /// <summary>The namespace used when none is given.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>A file holding the client's generated secret.</summary>
+    public string? SecretFile { get; set; }
+
+    /// <summary>The client's PEM private key file.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Let SECRETOPS_SECRET_&lt;NS&gt;_&lt;NAME&gt; override reads.</summary>
+    public bool EnvironmentOverrides { get; set; }
+
+    /// <summary>The store is on a network share (journal_mode=DELETE, no pooling); detected when absent.</summary>
+    public bool? Shared { get; set; }
+
+    /// <summary>Session idle timeout in minutes; -1 for the process lifetime.</summary>
+    public int? IdleTimeoutMinutes { get; set; }
+}
+
+/// <summary>
+/// The YAML configuration file (<c>$XDG_CONFIG_HOME/secretops/config.yaml</c>, or SECRETOPS_CONFIG):
+/// named profiles and which one is the default. Unknown keys, wrong types and oversized files are refused.
+/// </summary>
+public sealed class ConfigFile
+{
+    /// <summary>Largest configuration file read.</summary>
+    public const int MaxLength = 256 * 1024;
+
+    /// <summary>The profile used when none is named.</summary>
+    public string? DefaultProfile { get; set; }
+
+    /// <summary>Profiles by name.</summary>
+    public Dictionary<string, Profile> Profiles { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Reads the file at <paramref name="path"/>; a missing file is an empty configuration.</summary>
+    public static ConfigFile Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new ConfigFile();
+        }
+
+        var info = new FileInfo(path);
+        if (info.Length > MaxLength)
+        {
+            throw new InvalidParameterException("config", $"The configuration file '{path}' is larger than {MaxLength / 1024} KiB; it is not a SecretOps configuration.");
+        }
+
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses YAML text; <paramref name="source"/> names it in errors.</summary>
+    public static ConfigFile Parse(string yaml, string source)
+    {
+        var deserializer = new DeserializerBuilder()
+            .WithNamingConvention(CamelCaseNamingConvention.Instance)
+            .WithDuplicateKeyChecking()
+            .Build();
+        try
+        {
+            var config = deserializer.Deserialize<ConfigFile?>(yaml) ?? new ConfigFile();
+            config.Profiles = new Dictionary<string, Profile>(config.Profiles ?? new(), StringComparer.OrdinalIgnoreCase);
+            if (config.DefaultProfile is { } name && !config.Profiles.ContainsKey(name))
+            {
+                throw new InvalidParameterException("config", $"{source}: defaultProfile '{name}' is not one of the profiles.");
+            }
+
+            return config;
+        }
+        catch (YamlException e)
+        {
+            throw new InvalidParameterException("config", $"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
+        }
+    }
+
+    /// <summary>The named profile, the default one, or none; naming a missing profile is an error.</summary>
+    public Profile? Select(string? name)
+    {
+        if (name is not null)
+        {
+            return Profiles.TryGetValue(name, out var named) ? named
+                : throw new InvalidParameterException("profile", $"There is no profile '{name}' in the configuration.");
+        }
+
+        return DefaultProfile is { } fallback ? Profiles[fallback] : null;
+    }
+}

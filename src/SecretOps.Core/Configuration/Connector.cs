@@ -1,0 +1,168 @@
+using SecretOps.Core.Clients;
+using SecretOps.Core.Crypto;
+using SecretOps.Core.Storage;
+
+namespace SecretOps.Core.Configuration;
+
+/// <summary>What a surface was told about where and how to connect; unset values are looked up.</summary>
+public sealed class ConnectionRequest
+{
+    /// <summary>--store / -Path.</summary>
+    public string? Store { get; init; }
+
+    /// <summary>--client / -Client.</summary>
+    public string? Client { get; init; }
+
+    /// <summary>--namespace / -Namespace.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>--profile / -Profile.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>--secret-file: a file holding a generated client secret.</summary>
+    public string? SecretFile { get; init; }
+
+    /// <summary>--key-file: the client's PEM private key.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>A passphrase the surface already has (--passphrase-stdin, -Passphrase, a prompt).</summary>
+    public ReadOnlyMemory<char> Passphrase { get; init; }
+
+    /// <summary>A generated client secret the surface already has.</summary>
+    public string? ClientSecret { get; init; }
+
+    /// <summary>Force network-share mode on or off.</summary>
+    public bool? Shared { get; init; }
+
+    /// <summary>Recorded in the audit log.</summary>
+    public Surface Surface { get; init; } = Surface.Api;
+}
+
+/// <summary>Where to connect, after flags, environment, profile and defaults are combined.</summary>
+public sealed record ResolvedConnection(string Store, string Client, string Namespace, bool EnvironmentOverrides, bool? Shared, TimeSpan IdleTimeout);
+
+/// <summary>
+/// Resolves a <see cref="ConnectionRequest"/> the same way for every surface: explicit values first, then
+/// SECRETOPS_* environment variables, then the profile (SECRETOPS_PROFILE or the default profile), then
+/// defaults (the default store path, client <c>system</c>, namespace <c>default</c>).
+/// </summary>
+public static class Connector
+{
+    /// <summary>Combines the request with the environment and configuration.</summary>
+    public static ResolvedConnection Resolve(ConnectionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var profile = LoadProfile(request.Profile);
+        var store = request.Store ?? Env("SECRETOPS_STORE") ?? ExpandHome(profile?.Store) ?? StoreFiles.DefaultStorePath();
+        var client = request.Client ?? Env("SECRETOPS_CLIENT") ?? profile?.Client ?? SecretStore.SystemClientName;
+        var ns = request.Namespace ?? Env("SECRETOPS_NAMESPACE") ?? profile?.Namespace ?? SecretStore.DefaultNamespace;
+        var shared = request.Shared ?? (Env("SECRETOPS_SHARED") is { } flag ? flag is "1" or "true" : profile?.Shared);
+        var idle = profile?.IdleTimeoutMinutes is { } minutes ? minutes < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(minutes) : TimeSpan.FromMinutes(15);
+        return new ResolvedConnection(store, client, ns, profile?.EnvironmentOverrides ?? false, shared, idle);
+    }
+
+    /// <summary>
+    /// The credential to present: --key-file, --secret-file, a given secret or passphrase, then
+    /// SECRETOPS_KEY_FILE, SECRETOPS_CLIENT_SECRET, SECRETOPS_PASSPHRASE, then the profile's files.
+    /// Null when there is none (the surface may then prompt, where a person is present).
+    /// </summary>
+    public static ClientCredential? ResolveCredential(ConnectionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+
+        // Explicit values first. A passphrase given alongside a key file unlocks an encrypted key file.
+        if (request.KeyFile is { } keyFile)
+        {
+            return FromKeyFile(keyFile, request.Passphrase.IsEmpty ? Env("SECRETOPS_PASSPHRASE").AsMemory() : request.Passphrase);
+        }
+
+        if (request.SecretFile is { } secretFile)
+        {
+            return ClientCredential.FromGeneratedSecret(ReadSmallFile(secretFile, "secret file"));
+        }
+
+        if (request.ClientSecret is { } secret)
+        {
+            return ClientCredential.FromGeneratedSecret(secret);
+        }
+
+        if (!request.Passphrase.IsEmpty)
+        {
+            return ClientCredential.FromPassphrase(request.Passphrase.Span);
+        }
+
+        // Then the environment.
+        if (Env("SECRETOPS_KEY_FILE") is { } envKeyFile)
+        {
+            return FromKeyFile(envKeyFile, Env("SECRETOPS_PASSPHRASE").AsMemory());
+        }
+
+        if (Env("SECRETOPS_CLIENT_SECRET") is { } envSecret)
+        {
+            return ClientCredential.FromGeneratedSecret(envSecret);
+        }
+
+        if (Env("SECRETOPS_PASSPHRASE") is { } envPassphrase)
+        {
+            return ClientCredential.FromPassphrase(envPassphrase);
+        }
+
+        // Then the profile's files.
+        var profile = LoadProfile(request.Profile);
+        if (ExpandHome(profile?.KeyFile) is { } profileKeyFile)
+        {
+            return FromKeyFile(profileKeyFile, ReadOnlyMemory<char>.Empty);
+        }
+
+        return ExpandHome(profile?.SecretFile) is { } profileSecret ? ClientCredential.FromGeneratedSecret(ReadSmallFile(profileSecret, "secret file")) : null;
+    }
+
+    private static ClientCredential FromKeyFile(string path, ReadOnlyMemory<char> passphrase) =>
+        ClientCredential.FromPrivateKey(PemKeyReader.ReadPrivateKey(ReadSmallFile(path, "key file"), passphrase.Span));
+
+    /// <summary>Opens the resolved store and connects with the credential.</summary>
+    public static Session Connect(ResolvedConnection connection, ClientCredential credential, Surface surface)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var store = SecretStore.Open(connection.Store, new StoreOpenOptions { Shared = connection.Shared });
+        return store.Connect(connection.Client, credential, new SessionOptions
+        {
+            Surface = surface,
+            EnvironmentOverrides = connection.EnvironmentOverrides,
+            IdleTimeout = connection.IdleTimeout,
+        });
+    }
+
+    /// <summary>The configuration file: SECRETOPS_CONFIG, or the platform default.</summary>
+    public static string ConfigPath() => Env("SECRETOPS_CONFIG") ?? StoreFiles.DefaultConfigPath();
+
+    private static Profile? LoadProfile(string? name) => ConfigFile.Load(ConfigPath()).Select(name ?? Env("SECRETOPS_PROFILE"));
+
+    private static string ReadSmallFile(string path, string what)
+    {
+        var full = ExpandHome(path)!;
+        if (Directory.Exists(full))
+        {
+            throw new InvalidParameterException(what, $"The {what} '{full}' is a directory.");
+        }
+
+        if (!File.Exists(full))
+        {
+            throw new InvalidParameterException(what, $"The {what} '{full}' does not exist.");
+        }
+
+        if (new FileInfo(full).Length > PemKeyReader.MaxPemLength)
+        {
+            throw new InvalidParameterException(what, $"The {what} '{full}' is larger than {PemKeyReader.MaxPemLength / 1024} KiB.");
+        }
+
+        return File.ReadAllText(full);
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    private static string? ExpandHome(string? path) =>
+        path is not null && path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..])
+            : path;
+}
