@@ -1,0 +1,67 @@
+using SecretOps.Core.Configuration;
+
+namespace SecretOps.Core.Tests.Configuration;
+
+public class ConfigFileTests
+{
+    [Fact]
+    public void Profiles_Parse_AndTheDefaultIsSelected()
+    {
+        var config = ConfigFile.Parse(
+            """
+            defaultProfile: work
+            profiles:
+              work:
+                store: /srv/secrets/team.db
+                client: ci-runner
+                namespace: prod
+                secretFile: ~/.config/secretops/ci.secret
+                environmentOverrides: true
+                shared: true
+                idleTimeoutMinutes: -1
+              home:
+                store: /home/me/s.db
+            """, "test");
+        var selected = config.Select(null)!;
+        Assert.Equal("/srv/secrets/team.db", selected.Store);
+        Assert.Equal("ci-runner", selected.Client);
+        Assert.True(selected.EnvironmentOverrides);
+        Assert.True(selected.Shared);
+        Assert.Equal("/home/me/s.db", config.Select("HOME")!.Store);
+        Assert.Throws<InvalidParameterException>(() => config.Select("nope"));
+    }
+
+    [Theory]
+    [InlineData("profiles:\n  a:\n    stor: x\n", "stor")]
+    [InlineData("profiles:\n  a:\n    shared: maybe\n", "line 3")]
+    [InlineData("defaultProfile: missing\nprofiles: {}\n", "not one of the profiles")]
+    [InlineData("profiles:\n  a:\n    store: x\n  a:\n    store: y\n", "line")]
+    [InlineData("profiles: [1, 2", "line")]
+    [InlineData("surprise: true\n", "surprise")]
+    public void MalformedOrUnknown_IsRefusedWithWhereAndWhy(string yaml, string expected)
+    {
+        var error = Assert.Throws<InvalidParameterException>(() => ConfigFile.Parse(yaml, "config.yaml"));
+        Assert.Contains(expected, error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("config.yaml", error.Message);
+    }
+
+    [Fact]
+    public void AliasBomb_IsRefusedBySize_BeforeParsing()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("secretops-config-").FullName, "config.yaml");
+        try
+        {
+            File.WriteAllText(path, "a: &a [" + string.Join(",", Enumerable.Repeat("x", 10)) + "]\n"
+                + string.Concat(Enumerable.Range(0, 20000).Select(i => $"b{i}: &b{i} [*a,*a,*a,*a]\n")));
+            Assert.Contains("larger than", Assert.Throws<InvalidParameterException>(() => ConfigFile.Load(path)).Message);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void MissingFile_IsAnEmptyConfiguration() =>
+        Assert.Null(ConfigFile.Load(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "config.yaml")).Select(null));
+}

@@ -1,0 +1,101 @@
+using SecretOps.Core.Clients;
+using SecretOps.Core.Configuration;
+using SecretOps.Core.Secrets;
+using SecretOps.Core.Tests.Support;
+
+namespace SecretOps.Core.Tests.Configuration;
+
+/// <summary>Resolution order: explicit values, then SECRETOPS_* variables, then the profile, then defaults.</summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class ConnectorTests : IDisposable
+{
+    private static readonly string[] Variables =
+    [
+        "SECRETOPS_CONFIG", "SECRETOPS_PROFILE", "SECRETOPS_STORE", "SECRETOPS_CLIENT", "SECRETOPS_NAMESPACE",
+        "SECRETOPS_PASSPHRASE", "SECRETOPS_CLIENT_SECRET", "SECRETOPS_KEY_FILE", "SECRETOPS_SHARED",
+    ];
+
+    private readonly Dictionary<string, string?> saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
+    private readonly string directory = Directory.CreateTempSubdirectory("secretops-connector-").FullName;
+
+    public ConnectorTests()
+    {
+        foreach (var variable in Variables)
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+
+        Environment.SetEnvironmentVariable("SECRETOPS_CONFIG", Path.Combine(directory, "config.yaml"));
+        File.WriteAllText(Path.Combine(directory, "config.yaml"),
+            "defaultProfile: p\nprofiles:\n  p:\n    store: /profile/store.db\n    client: profile-client\n    namespace: profile-ns\n");
+    }
+
+    [Fact]
+    public void ProfileBeatsDefaults_EnvironmentBeatsProfile_FlagsBeatEverything()
+    {
+        var fromProfile = Connector.Resolve(new ConnectionRequest());
+        Assert.Equal(("/profile/store.db", "profile-client", "profile-ns"), (fromProfile.Store, fromProfile.Client, fromProfile.Namespace));
+
+        Environment.SetEnvironmentVariable("SECRETOPS_STORE", "/env/store.db");
+        Environment.SetEnvironmentVariable("SECRETOPS_CLIENT", "env-client");
+        var fromEnvironment = Connector.Resolve(new ConnectionRequest());
+        Assert.Equal(("/env/store.db", "env-client", "profile-ns"), (fromEnvironment.Store, fromEnvironment.Client, fromEnvironment.Namespace));
+
+        var fromFlags = Connector.Resolve(new ConnectionRequest { Store = "/flag/store.db", Namespace = "flag-ns" });
+        Assert.Equal(("/flag/store.db", "env-client", "flag-ns"), (fromFlags.Store, fromFlags.Client, fromFlags.Namespace));
+    }
+
+    [Fact]
+    public void WithoutProfile_DefaultsApply()
+    {
+        File.Delete(Path.Combine(directory, "config.yaml"));
+        var resolved = Connector.Resolve(new ConnectionRequest());
+        Assert.Equal(("system", "default"), (resolved.Client, resolved.Namespace));
+        Assert.EndsWith(Path.Combine("secretops", "store.db"), resolved.Store, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void ExplicitCredential_BeatsTheEnvironment_AndTheEnvironmentIsUsedOtherwise()
+    {
+        Environment.SetEnvironmentVariable("SECRETOPS_CLIENT_SECRET", GeneratedSecret.Create());
+        using (var explicitPassphrase = Connector.ResolveCredential(new ConnectionRequest { Passphrase = "given".AsMemory() }))
+        {
+            Assert.Equal(ClientKind.Passphrase, explicitPassphrase!.Kind);
+        }
+
+        using var fromEnvironment = Connector.ResolveCredential(new ConnectionRequest());
+        Assert.Equal(ClientKind.Generated, fromEnvironment!.Kind);
+    }
+
+    [Fact]
+    public void MissingSecretFile_SaysWhich()
+    {
+        var missing = Path.Combine(directory, "nope.secret");
+        Assert.Contains(missing, Assert.Throws<InvalidParameterException>(() => Connector.ResolveCredential(new ConnectionRequest { SecretFile = missing })).Message);
+    }
+
+    [Fact]
+    public void EndToEnd_ProfileWithSecretFile_Connects()
+    {
+        using var store = new TempStore(generateSecret: true);
+        var secretFile = Path.Combine(directory, "system.secret");
+        File.WriteAllText(secretFile, store.Created.ClientSecret + "\n");
+        File.WriteAllText(Path.Combine(directory, "config.yaml"), $"defaultProfile: p\nprofiles:\n  p:\n    store: '{store.Path}'\n    secretFile: '{secretFile}'\n");
+        var resolved = Connector.Resolve(new ConnectionRequest());
+        using var credential = Connector.ResolveCredential(new ConnectionRequest())!;
+        using var session = Connector.Connect(resolved, credential, Surface.Api);
+        session.SetSecret(resolved.Namespace, "x", SecretValue.FromString("y"));
+        using var read = session.GetSecret(resolved.Namespace, "x");
+        Assert.Equal("y", read.Value.GetString());
+    }
+
+    public void Dispose()
+    {
+        foreach (var (name, value) in saved)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+}
