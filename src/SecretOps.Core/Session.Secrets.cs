@@ -263,9 +263,7 @@ public sealed partial class Session
         // A fresh secret key, wrapped under the namespace's current key and, for the creator, in a stanza of its own.
         using var secretKey = SymmetricKey.FromBytes(Random32());
         var namespaceKey = NamespaceKey(connection, transaction, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}'");
-        var wrapped = Aead.SealKey(namespaceKey, secretKey, Contexts.WrappedSecretKey(StoreId, ns.Id, record.Id, 1, ns.KeyGeneration));
-        StoreDatabase.Execute(connection, transaction, "INSERT INTO secret_keys VALUES ($id, 1, $nsGeneration, $nonce, $key)",
-            ("$id", record.Id.ToBlob()), ("$nsGeneration", ns.KeyGeneration), ("$nonce", wrapped.Nonce), ("$key", wrapped.Ciphertext));
+        WrapSecretKey(connection, transaction, ns.Id, record.Id, 1, secretKey, namespaceKey, ns.KeyGeneration);
         WriteStanza(connection, transaction, ClientId, privateKey.PublicKey, ScopeKind.Secret, record.Id, 1, secretKey, Contexts.SecretKey(StoreId, record.Id, 1));
         WritePermission(connection, transaction, ClientId, ScopeKind.Secret, record.Id, Permissions.All);
         return record;

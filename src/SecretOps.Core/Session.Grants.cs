@@ -1,0 +1,468 @@
+using Microsoft.Data.Sqlite;
+using SecretOps.Core.Audit;
+using SecretOps.Core.Clients;
+using SecretOps.Core.Crypto;
+using SecretOps.Core.Secrets;
+using SecretOps.Core.Storage;
+
+namespace SecretOps.Core;
+
+public sealed partial class Session
+{
+    private const Permissions KeyFlags = Permissions.Read | Permissions.Write;
+
+    /// <summary>
+    /// Grants <paramref name="permissions"/> on a namespace, or on one secret when <paramref name="secret"/> is
+    /// given. The granter needs Permit and every flag it grants (the System client needs neither, only the key).
+    /// Read or Write wraps the scope's keys to the grantee: every namespace key generation (one stanza each,
+    /// however many secrets the namespace holds), or every generation of the secret's key.
+    /// </summary>
+    public PermissionInfo Grant(string client, string ns, string? secret, Permissions permissions)
+    {
+        ValidateFlags(permissions);
+        Names.ValidateNamespaceName(ns);
+        if (secret is not null)
+        {
+            Names.ValidateSecretName(secret);
+        }
+
+        return Change("permission.grant", ns, Describe(client, secret, permissions), (connection, transaction) =>
+        {
+            var grantee = RequireClient(connection, transaction, client);
+            if (grantee.Status == ClientStatus.Retired)
+            {
+                throw new ConflictException($"Client '{grantee.Name}' is retired.", grantee.Name);
+            }
+
+            var (namespaceRecord, secretRecord) = ResolveScope(connection, transaction, ns, secret);
+            RequireGrantable(connection, transaction, namespaceRecord, secretRecord, permissions);
+            if ((permissions & KeyFlags) != 0)
+            {
+                WrapScopeKeys(connection, transaction, grantee, namespaceRecord, secretRecord);
+            }
+
+            var kind = secretRecord is null ? ScopeKind.Namespace : ScopeKind.Secret;
+            var scopeId = secretRecord?.Id ?? namespaceRecord.Id;
+            var combined = HeldDirectly(connection, transaction, grantee.Id, kind, scopeId) | permissions;
+            WritePermission(connection, transaction, grantee.Id, kind, scopeId, combined);
+            return (new PermissionInfo(grantee.Name, grantee.Id, (ScopeType)kind, namespaceRecord.Name, secretRecord?.Name, combined, ClientName, DateTimeOffset.UtcNow), (int?)null);
+        });
+    }
+
+    /// <summary>
+    /// Revokes <paramref name="permissions"/> (all when null). When the grantee loses both Read and Write on the
+    /// scope its stanzas go, and unless <paramref name="rotate"/> is false the scope gets a new key generation
+    /// wrapped only for the remaining holders, so nothing written afterwards can be decrypted with what the
+    /// grantee may have kept. Old versions stay readable by the remaining holders. All in one transaction.
+    /// </summary>
+    public RotationResult? Revoke(string client, string ns, string? secret, Permissions? permissions = null, bool rotate = true, IProgress<RotationProgress>? progress = null)
+    {
+        var revoked = permissions ?? Permissions.All;
+        ValidateFlags(revoked);
+        Names.ValidateNamespaceName(ns);
+        if (secret is not null)
+        {
+            Names.ValidateSecretName(secret);
+        }
+
+        return Change("permission.revoke", ns, Describe(client, secret, revoked), (connection, transaction) =>
+        {
+            var grantee = RequireClient(connection, transaction, client);
+            var (namespaceRecord, secretRecord) = ResolveScope(connection, transaction, ns, secret);
+            RequireGrantable(connection, transaction, namespaceRecord, secretRecord, revoked);
+            var kind = secretRecord is null ? ScopeKind.Namespace : ScopeKind.Secret;
+            var scopeId = secretRecord?.Id ?? namespaceRecord.Id;
+            var held = HeldDirectly(connection, transaction, grantee.Id, kind, scopeId);
+            if (held == Permissions.None)
+            {
+                throw new NotFoundException($"Client '{grantee.Name}' holds no permission on {ScopeName(namespaceRecord, secretRecord)}.", grantee.Name);
+            }
+
+            var remaining = held & ~revoked;
+            if (remaining == Permissions.None)
+            {
+                StoreDatabase.Execute(connection, transaction, "DELETE FROM permissions WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
+                    ("$client", grantee.Id.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
+            }
+            else
+            {
+                WritePermission(connection, transaction, grantee.Id, kind, scopeId, remaining);
+            }
+
+            if ((held & KeyFlags) == 0 || (remaining & KeyFlags) != 0)
+            {
+                return ((RotationResult?)null, (int?)null);
+            }
+
+            DeleteStanzas(connection, transaction, grantee.Id, kind, scopeId);
+            if (!rotate)
+            {
+                return (null, null);
+            }
+
+            return ((RotationResult?)(secretRecord is null
+                ? RotateNamespaceIn(connection, transaction, namespaceRecord, progress)
+                : RotateSecretIn(connection, transaction, namespaceRecord, secretRecord)), (int?)null);
+        });
+    }
+
+    /// <summary>
+    /// Gives a namespace a new key generation, and every secret in it a new key generation wrapped under it,
+    /// for the current holders (needs Permit on the namespace, or the System role). No value is re-encrypted.
+    /// </summary>
+    public RotationResult RotateNamespaceKey(string ns, IProgress<RotationProgress>? progress = null)
+    {
+        Names.ValidateNamespaceName(ns);
+        return Change("namespace.rotate", ns, null, (connection, transaction) =>
+        {
+            var namespaceRecord = RequireNamespace(connection, transaction, ns);
+            if (Role != ClientRole.System)
+            {
+                Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, null), Permissions.Permit, $"namespace '{namespaceRecord.Name}'");
+            }
+
+            return (RotateNamespaceIn(connection, transaction, namespaceRecord, progress), (int?)null);
+        });
+    }
+
+    /// <summary>
+    /// Retires a client: every namespace and secret it can decrypt is rotated without it, its stanzas and
+    /// permissions are removed, and it can never connect again; its audit history stays. Refused, with the list,
+    /// when a namespace would be left with no other holder, unless <paramref name="force"/>. The System client
+    /// can be retired once an active admin exists.
+    /// </summary>
+    public ClientInfo RetireClient(string client, bool force = false, IProgress<RotationProgress>? progress = null) => Change("client.retire", null, client, (connection, transaction) =>
+    {
+        RequireAdmin("retire clients");
+        var record = RequireClient(connection, transaction, client);
+        if (record.Status == ClientStatus.Retired)
+        {
+            throw new ConflictException($"Client '{record.Name}' is already retired.", record.Name);
+        }
+
+        if (record.Role == ClientRole.System && StoreDatabase.Command(connection, transaction,
+                "SELECT 1 FROM clients WHERE role = $admin AND status = $active LIMIT 1", ("$admin", (int)ClientRole.Admin), ("$active", (int)ClientStatus.Active)).ExecuteScalar() is null)
+        {
+            throw new ConflictException("The System client can be retired only once an active admin exists; create one first.", record.Name);
+        }
+
+        var stanzas = StanzasOf(connection, transaction, record.Id);
+        var namespaces = stanzas.Where(s => s.Kind == ScopeKind.Namespace).Select(s => s.ScopeId).Distinct().ToList();
+        var orphaned = namespaces.Where(id => !HasOtherHolder(connection, transaction, ScopeKind.Namespace, id, record.Id))
+            .Select(id => NamespaceName(connection, transaction, id)).Order().ToList();
+        if (orphaned.Count > 0 && !force)
+        {
+            throw new ConflictException($"Retiring '{record.Name}' would leave no client able to read namespace(s) {string.Join(", ", orphaned.Select(n => $"'{n}'"))}; grant another client first, or force it.", record.Name);
+        }
+
+        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $id; DELETE FROM permissions WHERE client_id = $id; UPDATE clients SET status = $retired WHERE id = $id",
+            ("$id", record.Id.ToBlob()), ("$retired", (int)ClientStatus.Retired));
+        foreach (var namespaceId in namespaces.Where(id => HasOtherHolder(connection, transaction, ScopeKind.Namespace, id, record.Id)))
+        {
+            RotateNamespaceIn(connection, transaction, LoadNamespace(connection, transaction, namespaceId), progress);
+        }
+
+        var rotatedNamespaces = namespaces.ToHashSet();
+        foreach (var secretId in stanzas.Where(s => s.Kind == ScopeKind.Secret).Select(s => s.ScopeId).Distinct())
+        {
+            var secretRecord = LoadSecret(connection, transaction, secretId);
+            if (!rotatedNamespaces.Contains(secretRecord.NamespaceId) && HoldsKey(connection, transaction, ScopeKind.Namespace, secretRecord.NamespaceId))
+            {
+                RotateSecretIn(connection, transaction, LoadNamespace(connection, transaction, secretRecord.NamespaceId), secretRecord);
+            }
+        }
+
+        return (ToInfo(record with { Status = ClientStatus.Retired }), (int?)null);
+    });
+
+    /// <summary>
+    /// Who holds what. With a secret: everyone who can reach it, directly or through its namespace. With a
+    /// namespace: grants on it and on its secrets. With a client: everything it holds. Members see only their
+    /// own permissions and scopes on which they hold Permit.
+    /// </summary>
+    public IReadOnlyList<PermissionInfo> ListPermissions(string? client = null, string? ns = null, string? secret = null)
+    {
+        if (secret is not null && ns is null)
+        {
+            throw new InvalidParameterException("namespace", "Name the namespace of the secret.");
+        }
+
+        return Query("permission.list", ns, secret ?? client, (connection, transaction) =>
+        {
+            Guid? clientId = client is null ? null : RequireClient(connection, transaction, client).Id;
+            var (namespaceRecord, secretRecord) = ns is null ? (null, null) : ResolveScope(connection, transaction, ns, secret);
+            var sql = """
+                SELECT c.name, p.client_id, p.scope_kind, n.name, s.name, p.flags, g.name, p.granted_at, n.id
+                FROM permissions p
+                JOIN clients c ON c.id = p.client_id
+                LEFT JOIN secrets s ON p.scope_kind = 2 AND s.id = p.scope_id
+                JOIN namespaces n ON n.id = CASE p.scope_kind WHEN 1 THEN p.scope_id ELSE s.namespace_id END
+                LEFT JOIN clients g ON g.id = p.granted_by
+                WHERE ($client IS NULL OR p.client_id = $client)
+                  AND ($ns IS NULL OR n.id = $ns)
+                  AND ($secret IS NULL OR p.scope_kind = 1 OR p.scope_id = $secret)
+                ORDER BY n.name, p.scope_kind, s.name, c.name
+                """;
+            using var command = StoreDatabase.Command(connection, transaction, sql,
+                ("$client", clientId?.ToBlob()), ("$ns", namespaceRecord?.Id.ToBlob()), ("$secret", secretRecord?.Id.ToBlob()));
+            using var reader = command.ExecuteReader();
+            var rows = new List<(PermissionInfo Info, Guid NamespaceId)>();
+            while (reader.Read())
+            {
+                rows.Add((new PermissionInfo(reader.GetString(0), reader.GetUuid(1), (ScopeType)reader.GetInt32(2), reader.GetString(3), reader.GetNullableString(4),
+                    (Permissions)reader.GetInt32(5), reader.GetNullableString(6) ?? "", reader.GetTime(7)), reader.GetUuid(8)));
+            }
+
+            var visible = Role != ClientRole.Member
+                ? rows.Select(r => r.Info).ToList()
+                : rows.Where(r => r.Info.ClientId == ClientId || (EffectivePermissions(connection, transaction, r.NamespaceId, null) & Permissions.Permit) != 0).Select(r => r.Info).ToList();
+            return ((IReadOnlyList<PermissionInfo>)visible, (int?)null, AuditRecord.Ok);
+        });
+    }
+
+    private RotationResult RotateNamespaceIn(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, IProgress<RotationProgress>? progress)
+    {
+        var generation = ns.KeyGeneration + 1;
+        using var namespaceKey = SymmetricKey.Generate();
+        AddNamespaceKeyGeneration(connection, transaction, ns.Id, generation, namespaceKey);
+        var publicKeys = new Dictionary<Guid, ClientPublicKey>();
+        var holders = Holders(connection, transaction, ScopeKind.Namespace, ns.Id, ns.KeyGeneration);
+        foreach (var holder in holders)
+        {
+            WriteStanza(connection, transaction, holder, PublicKeyOf(connection, transaction, holder, publicKeys), ScopeKind.Namespace, ns.Id, generation, namespaceKey,
+                Contexts.NamespaceKey(StoreId, ns.Id, generation));
+        }
+
+        var secrets = SecretsIn(connection, transaction, ns.Id);
+        var secretHolders = SecretHoldersIn(connection, transaction, ns.Id);
+        for (var i = 0; i < secrets.Count; i++)
+        {
+            var (secretId, secretGeneration) = secrets[i];
+            using var secretKey = SymmetricKey.Generate();
+            WrapSecretKey(connection, transaction, ns.Id, secretId, secretGeneration + 1, secretKey, namespaceKey, generation);
+            foreach (var holder in secretHolders.GetValueOrDefault((secretId, secretGeneration), []))
+            {
+                WriteStanza(connection, transaction, holder, PublicKeyOf(connection, transaction, holder, publicKeys), ScopeKind.Secret, secretId, secretGeneration + 1,
+                    secretKey, Contexts.SecretKey(StoreId, secretId, secretGeneration + 1));
+            }
+
+            if ((i + 1) % 256 == 0 || i + 1 == secrets.Count)
+            {
+                progress?.Report(new RotationProgress(ns.Name, i + 1, secrets.Count));
+            }
+        }
+
+        StoreDatabase.Execute(connection, transaction,
+            "UPDATE secrets SET key_generation = key_generation + 1 WHERE namespace_id = $ns; UPDATE namespaces SET key_generation = $generation WHERE id = $ns",
+            ("$ns", ns.Id.ToBlob()), ("$generation", generation));
+        VerifyNamespaceKey(connection, transaction, ns, generation, namespaceKey);
+        return new RotationResult($"namespace '{ns.Name}'", generation, secrets.Count, holders.Count);
+    }
+
+    /// <summary>Stores a secret key generation wrapped under a namespace key generation.</summary>
+    private SealedData WrapSecretKey(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, Guid secretId, int generation,
+                                     SymmetricKey secretKey, SymmetricKey namespaceKey, int namespaceGeneration)
+    {
+        var wrapped = Aead.SealKey(namespaceKey, secretKey, Contexts.WrappedSecretKey(StoreId, namespaceId, secretId, generation, namespaceGeneration));
+        StoreDatabase.Execute(connection, transaction, "INSERT INTO secret_keys VALUES ($id, $generation, $nsGeneration, $nonce, $key)",
+            ("$id", secretId.ToBlob()), ("$generation", generation), ("$nsGeneration", namespaceGeneration), ("$nonce", wrapped.Nonce), ("$key", wrapped.Ciphertext));
+        return wrapped;
+    }
+
+    private RotationResult RotateSecretIn(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord secret)
+    {
+        // The new secret key must be wrapped under the namespace's current key, so the rotating client needs it.
+        var namespaceKey = NamespaceKey(connection, transaction, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}' (needed to rotate secret '{secret.Name}')");
+        var generation = secret.KeyGeneration + 1;
+        using var secretKey = SymmetricKey.Generate();
+        var wrapped = WrapSecretKey(connection, transaction, ns.Id, secret.Id, generation, secretKey, namespaceKey, ns.KeyGeneration);
+        var publicKeys = new Dictionary<Guid, ClientPublicKey>();
+        var holders = Holders(connection, transaction, ScopeKind.Secret, secret.Id, secret.KeyGeneration);
+        foreach (var holder in holders)
+        {
+            WriteStanza(connection, transaction, holder, PublicKeyOf(connection, transaction, holder, publicKeys), ScopeKind.Secret, secret.Id, generation, secretKey,
+                Contexts.SecretKey(StoreId, secret.Id, generation));
+        }
+
+        StoreDatabase.Execute(connection, transaction, "UPDATE secrets SET key_generation = $generation WHERE id = $id", ("$generation", generation), ("$id", secret.Id.ToBlob()));
+        using var check = Aead.OpenKey(namespaceKey, wrapped, Contexts.WrappedSecretKey(StoreId, ns.Id, secret.Id, generation, ns.KeyGeneration), "The new secret key");
+        return new RotationResult($"secret '{secret.Name}'", generation, 1, holders.Count);
+    }
+
+    /// <summary>Reads back what a rotation wrote before the transaction commits: the canary and one wrapped secret key.</summary>
+    private void VerifyNamespaceKey(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, int generation, SymmetricKey key)
+    {
+        using (var command = StoreDatabase.Command(connection, transaction, "SELECT canary_nonce, canary FROM namespace_keys WHERE namespace_id = $ns AND generation = $generation",
+                   ("$ns", ns.Id.ToBlob()), ("$generation", generation)))
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            Aead.Open(key, new SealedData(reader.GetBlob(0), reader.GetBlob(1)), Contexts.Canary(StoreId, ns.Id, generation), "The new namespace key");
+        }
+
+        using var wrappedCommand = StoreDatabase.Command(connection, transaction,
+            "SELECT secret_id, generation, nonce, wrapped_key FROM secret_keys WHERE namespace_generation = $generation AND secret_id IN (SELECT id FROM secrets WHERE namespace_id = $ns) LIMIT 1",
+            ("$ns", ns.Id.ToBlob()), ("$generation", generation));
+        using var wrappedReader = wrappedCommand.ExecuteReader();
+        if (wrappedReader.Read())
+        {
+            using var opened = Aead.OpenKey(key, new SealedData(wrappedReader.GetBlob(2), wrappedReader.GetBlob(3)),
+                Contexts.WrappedSecretKey(StoreId, ns.Id, wrappedReader.GetUuid(0), wrappedReader.GetInt32(1), generation), "A new secret key");
+        }
+    }
+
+    /// <summary>Wraps every generation of the scope's key to the grantee (namespace keys, or one secret's keys).</summary>
+    private void WrapScopeKeys(SqliteConnection connection, SqliteTransaction transaction, ClientRecord grantee, NamespaceRecord ns, SecretRecord? secret)
+    {
+        for (var generation = 1; generation <= (secret?.KeyGeneration ?? ns.KeyGeneration); generation++)
+        {
+            if (secret is null)
+            {
+                var key = NamespaceKey(connection, transaction, ns.Id, generation, $"namespace '{ns.Name}'");
+                WriteStanza(connection, transaction, grantee.Id, grantee.PublicKey, ScopeKind.Namespace, ns.Id, generation, key, Contexts.NamespaceKey(StoreId, ns.Id, generation));
+            }
+            else
+            {
+                var key = SecretKey(connection, transaction, ns.Id, secret.Id, generation, $"secret '{secret.Name}'");
+                WriteStanza(connection, transaction, grantee.Id, grantee.PublicKey, ScopeKind.Secret, secret.Id, generation, key, Contexts.SecretKey(StoreId, secret.Id, generation));
+            }
+        }
+    }
+
+    private void RequireGrantable(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord? secret, Permissions permissions)
+    {
+        if (Role == ClientRole.System)
+        {
+            return;
+        }
+
+        var held = EffectivePermissions(connection, transaction, ns.Id, secret?.Id);
+        var scope = ScopeName(ns, secret);
+        Require(held, Permissions.Permit, scope);
+        var missing = permissions & ~held;
+        if (missing != Permissions.None)
+        {
+            throw new AccessDeniedException($"Client '{ClientName}' cannot grant or revoke {missing} on {scope}: it does not hold {missing} itself.", scope);
+        }
+    }
+
+    private static (NamespaceRecord Namespace, SecretRecord? Secret) ResolveScope(SqliteConnection connection, SqliteTransaction transaction, string ns, string? secret)
+    {
+        var namespaceRecord = RequireNamespace(connection, transaction, ns);
+        if (secret is null)
+        {
+            return (namespaceRecord, null);
+        }
+
+        return (namespaceRecord, FindSecret(connection, transaction, namespaceRecord.Id, secret)
+                                 ?? throw new NotFoundException($"Secret '{secret}' does not exist in namespace '{namespaceRecord.Name}'.", secret));
+    }
+
+    private static Permissions HeldDirectly(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
+        StoreDatabase.Command(connection, transaction, "SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
+            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())).ExecuteScalar() is long flags ? (Permissions)flags : Permissions.None;
+
+    private static void DeleteStanzas(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
+        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
+            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
+
+    /// <summary>Clients (not retired) holding a stanza for this scope and generation.</summary>
+    private static List<Guid> Holders(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId, int generation)
+    {
+        using var command = StoreDatabase.Command(connection, transaction,
+            "SELECT s.client_id FROM stanzas s JOIN clients c ON c.id = s.client_id WHERE s.scope_kind = $kind AND s.scope_id = $scope AND s.generation = $generation AND c.status != $retired",
+            ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$generation", generation), ("$retired", (int)ClientStatus.Retired));
+        using var reader = command.ExecuteReader();
+        var holders = new List<Guid>();
+        while (reader.Read())
+        {
+            holders.Add(reader.GetUuid(0));
+        }
+
+        return holders;
+    }
+
+    /// <summary>Per-secret stanza holders of every secret in a namespace, by (secret, generation), in one query.</summary>
+    private static Dictionary<(Guid Secret, int Generation), List<Guid>> SecretHoldersIn(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId)
+    {
+        using var command = StoreDatabase.Command(connection, transaction,
+            "SELECT st.scope_id, st.generation, st.client_id FROM stanzas st JOIN secrets s ON st.scope_kind = 2 AND st.scope_id = s.id AND st.generation = s.key_generation " +
+            "JOIN clients c ON c.id = st.client_id WHERE s.namespace_id = $ns AND c.status != $retired",
+            ("$ns", namespaceId.ToBlob()), ("$retired", (int)ClientStatus.Retired));
+        using var reader = command.ExecuteReader();
+        var holders = new Dictionary<(Guid, int), List<Guid>>();
+        while (reader.Read())
+        {
+            var key = (reader.GetUuid(0), reader.GetInt32(1));
+            if (!holders.TryGetValue(key, out var list))
+            {
+                holders[key] = list = new List<Guid>();
+            }
+
+            list.Add(reader.GetUuid(2));
+        }
+
+        return holders;
+    }
+
+    private static List<(Guid Id, int KeyGeneration)> SecretsIn(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId)
+    {
+        using var command = StoreDatabase.Command(connection, transaction, "SELECT id, key_generation FROM secrets WHERE namespace_id = $ns", ("$ns", namespaceId.ToBlob()));
+        using var reader = command.ExecuteReader();
+        var secrets = new List<(Guid, int)>();
+        while (reader.Read())
+        {
+            secrets.Add((reader.GetUuid(0), reader.GetInt32(1)));
+        }
+
+        return secrets;
+    }
+
+    private static ClientPublicKey PublicKeyOf(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, Dictionary<Guid, ClientPublicKey> cache)
+    {
+        if (!cache.TryGetValue(clientId, out var key))
+        {
+            cache[clientId] = key = ClientPublicKey.FromSubjectPublicKeyInfo((byte[])StoreDatabase.Command(connection, transaction,
+                "SELECT public_key FROM clients WHERE id = $id", ("$id", clientId.ToBlob())).ExecuteScalar()!);
+        }
+
+        return key;
+    }
+
+    private static bool HasOtherHolder(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId, Guid excluded) =>
+        StoreDatabase.Command(connection, transaction,
+            "SELECT 1 FROM stanzas s JOIN clients c ON c.id = s.client_id WHERE s.scope_kind = $kind AND s.scope_id = $scope AND s.client_id != $excluded AND c.status = $active LIMIT 1",
+            ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$excluded", excluded.ToBlob()), ("$active", (int)ClientStatus.Active)).ExecuteScalar() is not null;
+
+    private bool HoldsKey(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId) =>
+        StoreDatabase.Command(connection, transaction, "SELECT 1 FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope LIMIT 1",
+            ("$client", ClientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())).ExecuteScalar() is not null;
+
+    private static string NamespaceName(SqliteConnection connection, SqliteTransaction transaction, Guid id) =>
+        (string)StoreDatabase.Command(connection, transaction, "SELECT name FROM namespaces WHERE id = $id", ("$id", id.ToBlob())).ExecuteScalar()!;
+
+    private static NamespaceRecord LoadNamespace(SqliteConnection connection, SqliteTransaction transaction, Guid id) =>
+        RequireNamespace(connection, transaction, NamespaceName(connection, transaction, id));
+
+    private static SecretRecord LoadSecret(SqliteConnection connection, SqliteTransaction transaction, Guid id)
+    {
+        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE id = $id", ("$id", id.ToBlob()));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return ReadSecret(reader);
+    }
+
+    private static string ScopeName(NamespaceRecord ns, SecretRecord? secret) =>
+        secret is null ? $"namespace '{ns.Name}'" : $"secret '{secret.Name}' in namespace '{ns.Name}'";
+
+    private static string Describe(string client, string? secret, Permissions permissions) =>
+        $"{Names.Printable(client)}: {permissions}{(secret is null ? "" : $" on '{Names.Printable(secret)}'")}";
+
+    private static void ValidateFlags(Permissions permissions)
+    {
+        if (permissions == Permissions.None || (permissions & ~Permissions.All) != 0)
+        {
+            throw new InvalidParameterException("permissions", "Permissions are one or more of read, write, delete, permit.");
+        }
+    }
+}
