@@ -147,9 +147,18 @@ public sealed class SecretStore
     {
         ArgumentNullException.ThrowIfNull(credential);
         options ??= new SessionOptions();
-        var record = Database.Read((connection, transaction) => ClientRecord.Load(connection, transaction, client));
+        ClientRecord? record = null;
         try
         {
+            try
+            {
+                record = Database.Read((connection, transaction) => ClientRecord.Load(connection, transaction, client));
+            }
+            catch (InvalidKeyException e)
+            {
+                throw new AuthenticationFailedException($"Client '{Secrets.Names.Printable(client)}' cannot connect: its stored public key is damaged; the store was altered or is damaged.", client, e);
+            }
+
             if (record is null)
             {
                 throw new AuthenticationFailedException($"There is no client '{Secrets.Names.Printable(client)}' in this store.", client);
@@ -311,7 +320,21 @@ public sealed class SecretStore
             return keyFile.Key.Clone();
         }
 
-        record.Protection!.Kdf?.EnsureAcceptable(AllowWeakKdf);
+        // A row a sound store never holds is refused as an authentication failure (and audited), not as bad input.
+        if (record.Protection!.Damage is { } damage)
+        {
+            throw new AuthenticationFailedException($"Client '{record.Name}' cannot connect: {damage}; the store was altered or is damaged.", record.Name);
+        }
+
+        try
+        {
+            record.Protection.Kdf?.EnsureAcceptable(AllowWeakKdf);
+        }
+        catch (InvalidParameterException e)
+        {
+            throw new AuthenticationFailedException($"Client '{record.Name}' cannot connect: its stored key protection is refused. {e.Message}", record.Name, e);
+        }
+
         try
         {
             return ClientKeyProtection.Open(record.Protection, credential, StoreId, record.Id);

@@ -4,7 +4,11 @@ using SecretOps.Core.Crypto;
 namespace SecretOps.Core.Clients;
 
 /// <summary>How a stored private key is protected: the salt and (for passphrases) the Argon2id cost.</summary>
-internal sealed record KeyProtection(byte[] Salt, Argon2Parameters? Kdf, SealedData Envelope);
+internal sealed record KeyProtection(byte[] Salt, Argon2Parameters? Kdf, SealedData Envelope)
+{
+    /// <summary>Why the stored protection cannot be used (a damaged or altered row), or null when it is well formed.</summary>
+    public string? Damage { get; init; }
+}
 
 /// <summary>
 /// Seals a client's private key under a key derived from its credential, and opens it again: Argon2id
@@ -12,7 +16,7 @@ internal sealed record KeyProtection(byte[] Salt, Argon2Parameters? Kdf, SealedD
 /// </summary>
 internal static class ClientKeyProtection
 {
-    private const int SaltLength = 16;
+    public const int SaltLength = 16;
 
     public static KeyProtection Seal(ClientPrivateKey privateKey, ClientCredential credential, Argon2Parameters kdf, Guid storeId, Guid clientId)
     {

@@ -30,15 +30,42 @@ internal sealed record ClientRecord(
         }
 
         var kind = (ClientKind)reader.GetInt32(3);
-        KeyProtection? protection = null;
-        if (kind != ClientKind.KeyFile)
-        {
-            var kdf = reader.IsDBNull(8) ? null : new Argon2Parameters(Argon2Type.Argon2id, reader.GetInt32(9), reader.GetInt32(8), reader.GetInt32(10));
-            protection = new KeyProtection(reader.GetBlob(7), kdf, new SealedData(reader.GetBlob(11), reader.GetBlob(12)));
-        }
+        var protection = kind == ClientKind.KeyFile ? null : ReadProtection(reader, kind);
 
         return new ClientRecord(reader.GetUuid(0), reader.GetString(1), reader.GetNullableString(2), kind, (ClientRole)reader.GetInt32(4),
             (ClientStatus)reader.GetInt32(5), ClientPublicKey.FromSubjectPublicKeyInfo(reader.GetBlob(6)), protection, reader.GetTime(13), reader.GetNullableTime(14));
+    }
+
+    /// <summary>
+    /// Reads the protected private key's columns. Values a sound store never holds (missing columns, a salt
+    /// of the wrong size, Argon2 parameters outside their ranges) do not throw here, so a damaged row can
+    /// still be listed; they mark the protection damaged, and connecting refuses it.
+    /// </summary>
+    private static KeyProtection ReadProtection(SqliteDataReader reader, ClientKind kind)
+    {
+        byte[]? Blob(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal) as byte[];
+        long? Integer(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+        var (salt, nonce, sealedKey) = (Blob(7), Blob(11), Blob(12));
+        var (m, t, p) = (Integer(8), Integer(9), Integer(10));
+        string? damage = salt is null || nonce is null || sealedKey is null ? "its salt or protected key is missing"
+            : salt.Length != ClientKeyProtection.SaltLength ? $"its salt is {salt.Length} bytes, not {ClientKeyProtection.SaltLength}"
+            : null;
+        Argon2Parameters? kdf = null;
+        if (m is not null || t is not null || p is not null || kind == ClientKind.Passphrase)
+        {
+            try
+            {
+                kdf = m is null || t is null || p is null
+                    ? throw new InvalidParameterException("kdf", "missing")
+                    : new Argon2Parameters(Argon2Type.Argon2id, checked((int)t.Value), checked((int)m.Value), checked((int)p.Value));
+            }
+            catch (Exception e) when (e is InvalidParameterException or OverflowException)
+            {
+                damage ??= $"its Argon2 parameters (m={m}, t={t}, p={p}) are missing or invalid";
+            }
+        }
+
+        return new KeyProtection(salt ?? [], kdf, new SealedData(nonce ?? [], sealedKey ?? [])) { Damage = damage };
     }
 
     public static void Insert(SqliteConnection connection, SqliteTransaction transaction, Guid id, string name, string? description, ClientKind kind,
