@@ -1,0 +1,121 @@
+using SecretOps.Core.Clients;
+using SecretOps.Core.Crypto;
+using SecretOps.Core.Policy;
+using SecretOps.Core.Tests.Support;
+
+namespace SecretOps.Core.Tests.Sharing;
+
+public class PolicyTests
+{
+    [Fact]
+    public void Export_ThenApplyOnAnEmptyStore_ReproducesTheGrants_AndApplyingTwiceIsANoOp()
+    {
+        string yaml;
+        List<(string, string, string?, Permissions)> expected;
+        using (var source = new TempStore())
+        using (var system = source.ConnectSystem())
+        {
+            using var ciKey = ClientPrivateKey.Generate();
+            system.AddClient("ci", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = ciKey.PublicKey });
+            system.AddClient("ops", new ClientCredentialSpec { Kind = ClientKind.Generated }, ClientRole.Admin, "on call");
+            system.CreateNamespace("prod", "production", maxVersions: 5);
+            system.Grant("ci", "prod", null, Permissions.Read);
+            system.Grant("ops", "prod", null, Permissions.Read | Permissions.Write | Permissions.Permit);
+            yaml = system.ExportPolicy().ToYaml();
+            expected = Grants(system);
+        }
+
+        Assert.Contains("BEGIN PUBLIC KEY", yaml);
+        Assert.DoesNotContain("secretops_", yaml);
+        using var target = new TempStore();
+        using var session = target.ConnectSystem();
+        var plan = session.PlanPolicy(PolicyDocument.Parse(yaml, "policy.yaml"));
+        Assert.Contains(plan.Changes, c => c.Kind == PolicyChangeKind.CreateNamespace);
+        var secrets = session.ApplyPolicy(plan);
+        Assert.StartsWith("secretops_", secrets["ops"]);
+        Assert.Equal(expected, Grants(session));
+        Assert.Equal(5, session.ListNamespaces().Single(n => n.Name == "prod").MaxVersions);
+
+        var again = session.PlanPolicy(PolicyDocument.Parse(yaml, "policy.yaml"), prune: true);
+        Assert.True(again.IsEmpty, string.Join("; ", again.Changes));
+    }
+
+    [Fact]
+    public void Plan_ChangesNothing_AndPruneRevokesWhatThePolicyLacks()
+    {
+        using var store = new TempStore();
+        using var session = store.ConnectSystem();
+        session.AddClient("ci", new ClientCredentialSpec { Kind = ClientKind.Generated });
+        session.Grant("ci", "default", null, Permissions.Read);
+        var before = Grants(session);
+        var policy = PolicyDocument.Parse("namespaces:\n  - name: extra\ngrants:\n  - client: system\n    namespace: default\n    permissions: [read, write, delete, permit]\n", "p.yaml");
+        var plan = session.PlanPolicy(policy, prune: true);
+        Assert.Equal(before, Grants(session));
+        Assert.DoesNotContain(session.ListNamespaces(), n => n.Name == "extra");
+        Assert.Contains(plan.Changes, c => c.Kind == PolicyChangeKind.Revoke && c.Description.Contains("'ci'"));
+        session.ApplyPolicy(plan);
+        Assert.DoesNotContain(Grants(session), g => g.Item1 == "ci");
+    }
+
+    [Theory]
+    [InlineData("namespaces:\n  - name: prod\n    colour: red\n", "colour")]
+    [InlineData("namespaces:\n  - name: prod\n    maxVersions: lots\n", "line 3")]
+    [InlineData("version: 2\n", "version 2")]
+    [InlineData("grants: {not: a list}\n", "line 1")]
+    [InlineData("a: &x [1,2]\nb: *x\n", "anchors and aliases")]
+    [InlineData("namespaces:\n  - &n {name: a}\n  - *n\n", "anchors and aliases")]
+    [InlineData("namespaces: [\n", "line")]
+    [InlineData("clients:\n  - name: a\n    name: b\n", "line")]
+    public void MalformedOrHostileYaml_IsRefused(string yaml, string expected)
+    {
+        var error = Assert.Throws<InvalidParameterException>(() => PolicyDocument.Parse(yaml, "policy.yaml"));
+        Assert.Contains(expected, error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("nothing was changed", error.Message);
+    }
+
+    [Fact]
+    public void AliasBomb_AndHugeDocuments_AreRefused()
+    {
+        var bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + string.Concat(Enumerable.Range(0, 9).Select(i => $"b{i}: &b{i} [{string.Join(",", Enumerable.Repeat(i == 0 ? "*a" : $"*b{i - 1}", 10))}]\n"));
+        Assert.Contains("anchors and aliases", Assert.Throws<InvalidParameterException>(() => PolicyDocument.Parse(bomb, "bomb.yaml")).Message);
+        var huge = "namespaces:\n" + string.Concat(Enumerable.Repeat("  - name: n\n", 100_000));
+        Assert.Contains("larger than", Assert.Throws<InvalidParameterException>(() => PolicyDocument.Parse(huge, "huge.yaml")).Message);
+    }
+
+    [Fact]
+    public void SemanticProblems_AreAllReported_AndNothingChanges()
+    {
+        using var store = new TempStore();
+        using var session = store.ConnectSystem();
+        var before = Grants(session);
+        var policy = PolicyDocument.Parse(
+            """
+            clients:
+              - name: human
+                kind: passphrase
+              - name: bad name!
+                kind: generated
+            grants:
+              - client: ghost
+                namespace: default
+                permissions: [read]
+              - client: system
+                namespace: nowhere
+                permissions: [read]
+              - client: system
+                namespace: default
+                permissions: [fly]
+            """, "p.yaml");
+        var error = Assert.Throws<InvalidParameterException>(() => session.PlanPolicy(policy));
+        foreach (var expected in new[] { "needs a passphrase", "bad name!", "no such client", "no such namespace", "read, write, delete, permit" })
+        {
+            Assert.Contains(expected, error.Message);
+        }
+
+        Assert.Equal(before, Grants(session));
+        Assert.Single(session.ListClients());
+    }
+
+    private static List<(string, string, string?, Permissions)> Grants(Session session) =>
+        session.ListPermissions().Select(p => (p.Client, p.Namespace, p.Secret, p.Permissions)).Order().ToList();
+}
