@@ -1,27 +1,85 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using Microsoft.Data.Sqlite;
 
 namespace SecretOps.Cli;
 
 internal static class Program
 {
-    /// <summary>Exit code for a command line that does not parse.</summary>
-    private const int UsageError = 2;
-
     private static int Main(string[] args)
     {
-        var root = new RootCommand("SecretOps: team secret management on an encrypted SQLite store.");
-        var parseResult = root.Parse(args);
+        var root = BuildCommand();
+
+        // '@file' arguments are names and values, never response files.
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)
             {
-                Console.Error.WriteLine($"secretops: {error.Message}");
+                Console.Error.WriteLine($"secretops: {Redact(parseResult, error.Message)}");
             }
 
             Console.Error.WriteLine("Run 'secretops --help' for usage.");
-            return UsageError;
+            return ExitCodes.Usage;
         }
 
-        return parseResult.Invoke();
+        try
+        {
+            return parseResult.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        finally
+        {
+            // Close pooled connections so SQLite checkpoints the WAL and leaves a self-contained file.
+            SqliteConnection.ClearAllPools();
+        }
+    }
+
+    /// <summary>
+    /// The command tree. The root is a plain command named "secretops" (a RootCommand takes its name from
+    /// the assembly, SecretOps.Cli) with RootCommand's help and version options.
+    /// </summary>
+    internal static Command BuildCommand()
+    {
+        var root = new Command("secretops",
+            "SecretOps: team secret management on an encrypted SQLite store.\n"
+            + "Exit codes: 0 ok, 1 other error, 2 usage, 3 not found, 4 authentication failed, 5 access denied, 6 conflict, 7 tampered or corrupt, 8 expired.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+            StoreCommands.Create(),
+            SecretCommands.Create(),
+            NamespaceCommands.Create(),
+            AuditCommands.Create(),
+        };
+        foreach (var option in GlobalOptions.All)
+        {
+            root.Options.Add(option);
+        }
+
+        return root;
+    }
+
+    /// <summary>
+    /// A mistyped 'secret set' (a value given as a second argument) must not echo the value: its parse
+    /// errors name no argument that is not an option or command name.
+    /// </summary>
+    private static string Redact(ParseResult parseResult, string message)
+    {
+        if (parseResult.CommandResult.Command.Name != "set")
+        {
+            return message;
+        }
+
+        foreach (var token in parseResult.Tokens.Where(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.Length > 0))
+        {
+            message = message.Replace($"'{token.Value}'", "'(argument not shown)'", StringComparison.Ordinal);
+        }
+
+        foreach (var token in parseResult.UnmatchedTokens.Where(t => t.Length > 0))
+        {
+            message = message.Replace($"'{token}'", "'(argument not shown)'", StringComparison.Ordinal);
+        }
+
+        return message;
     }
 }

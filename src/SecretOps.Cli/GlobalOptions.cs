@@ -1,0 +1,80 @@
+using System.CommandLine;
+
+namespace SecretOps.Cli;
+
+/// <summary>Options every command accepts, before or after the command name.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> Store = new("--store")
+    {
+        Description = "The store file. Default: SECRETOPS_STORE, the profile's store, or the platform's default store "
+                      + "($XDG_DATA_HOME/secretops/store.db on Unix).",
+        HelpName = "PATH",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Client = new("--client")
+    {
+        Description = "The client to connect as, by name or id. Default: SECRETOPS_CLIENT, the profile's client, or 'system'.",
+        HelpName = "ID|NAME",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Namespace = new("--namespace", "-n")
+    {
+        Description = "The namespace of secret commands. Default: SECRETOPS_NAMESPACE, the profile's namespace, or 'default'.",
+        HelpName = "NS",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Profile = new("--profile")
+    {
+        Description = "A profile of the configuration file (SECRETOPS_CONFIG, or $XDG_CONFIG_HOME/secretops/config.yaml). Default: SECRETOPS_PROFILE or the file's default profile.",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> PassphraseStdin = new("--passphrase-stdin")
+    {
+        Description = "Read the client's passphrase (or, with --key-file, the key file's passphrase) as one line from standard input.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> SecretFile = new("--secret-file")
+    {
+        Description = "A file holding the client's generated secret (secretops_...). Default: SECRETOPS_CLIENT_SECRET or the profile's secret file.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> KeyFile = new("--key-file")
+    {
+        Description = "The client's PEM private key file. Default: SECRETOPS_KEY_FILE or the profile's key file.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Output = CreateOutput();
+
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "On errors, also print the error's type and stack trace (never a value).",
+        Recursive = true,
+    };
+
+    /// <summary>All of them, in the order help lists them.</summary>
+    public static IEnumerable<Option> All => [Store, Client, Namespace, Profile, PassphraseStdin, SecretFile, KeyFile, Output, Verbose];
+
+    private static Option<string> CreateOutput()
+    {
+        var option = new Option<string>("--output", "-o")
+        {
+            Description = "Output format: table (for people), json or yaml (one document; lists are arrays).",
+            HelpName = "table|json|yaml",
+            DefaultValueFactory = _ => "table",
+            Recursive = true,
+        };
+        option.AcceptOnlyFromAmong("table", "json", "yaml");
+        return option;
+    }
+}

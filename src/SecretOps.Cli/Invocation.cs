@@ -1,0 +1,205 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using SecretOps.Core;
+using SecretOps.Core.Clients;
+using SecretOps.Core.Configuration;
+
+namespace SecretOps.Cli;
+
+/// <summary>
+/// One run of a command: its parsed global options, the connection (resolved by Core's
+/// <see cref="Connector"/>, never here), output, confirmations, and the one place errors become exit codes.
+/// </summary>
+internal sealed class Invocation
+{
+    private ResolvedConnection? resolved;
+
+    private Invocation(ParseResult parseResult)
+    {
+        ParseResult = parseResult;
+        Output = new Output(Output.ParseFormat(parseResult.GetValue(GlobalOptions.Output)));
+        Verbose = parseResult.GetValue(GlobalOptions.Verbose);
+    }
+
+    public ParseResult ParseResult { get; }
+
+    public Output Output { get; }
+
+    public bool Verbose { get; }
+
+    /// <summary>
+    /// The namespace secret commands act in: --namespace, SECRETOPS_NAMESPACE, the profile's, or 'default'
+    /// (resolved by Core, once per run).
+    /// </summary>
+    public string Namespace => (resolved ??= Resolve()).Namespace;
+
+    /// <summary>Whether <c>--passphrase-stdin</c> was given.</summary>
+    public bool PassphraseFromStdin => ParseResult.GetValue(GlobalOptions.PassphraseStdin);
+
+    /// <summary>Gives <paramref name="command"/> an action that runs <paramref name="body"/> and maps its errors.</summary>
+    public static void SetAction(Command command, Func<Invocation, int> body) =>
+        command.SetAction(parseResult => Run(parseResult, body));
+
+    public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
+
+    public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
+
+    /// <summary>Where to connect: flags, SECRETOPS_* environment, profile and defaults, combined by Core.</summary>
+    public ResolvedConnection Resolve() => Connector.Resolve(Request(null));
+
+    /// <summary>The resolved store path, refused early when it is a directory.</summary>
+    public string StorePath() => CheckStorePath(Resolve().Store);
+
+    /// <summary>Opens the resolved store without connecting (info, backup, audit verify).</summary>
+    public SecretStore OpenStore()
+    {
+        var resolved = Resolve();
+        return SecretStore.Open(CheckStorePath(resolved.Store), new StoreOpenOptions { Shared = resolved.Shared });
+    }
+
+    /// <summary>
+    /// Connects to the resolved store as the resolved client. The credential comes from Core
+    /// (flags, environment, profile); when there is none, a person at a terminal is asked for a passphrase.
+    /// </summary>
+    public Session Connect()
+    {
+        var passphrase = PassphraseFromStdin ? Terminal.ReadLineFromStdin("passphrase") : null;
+        try
+        {
+            var request = Request(passphrase);
+            var connection = resolved = Connector.Resolve(request);
+            CheckStorePath(connection.Store);
+            var credential = Connector.ResolveCredential(request) ?? PromptCredential(connection);
+            using (credential)
+            {
+                return Connector.Connect(connection, credential, Surface.Cli);
+            }
+        }
+        finally
+        {
+            Wipe(passphrase);
+        }
+    }
+
+    /// <summary>
+    /// For destructive commands: without <c>--yes</c>, standard input must be a terminal (checked before
+    /// anything is read or changed). Call <see cref="Confirm"/> when about to act.
+    /// </summary>
+    public static void RequireYesOrTerminal(bool yes, string command)
+    {
+        if (!yes && !Terminal.IsInteractive)
+        {
+            throw new InvalidParameterException("yes", $"'{command}' changes the store irreversibly; standard input is not a terminal to ask, so add --yes to confirm.");
+        }
+    }
+
+    /// <summary>Asks a person (unless <c>--yes</c>); a refusal ends the command with exit code 1.</summary>
+    public static void Confirm(bool yes, string question)
+    {
+        if (!yes && !Terminal.Confirm(question))
+        {
+            throw new CancelledException();
+        }
+    }
+
+    public static void Wipe(char[]? characters)
+    {
+        if (characters is not null)
+        {
+            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(characters.AsSpan()));
+        }
+    }
+
+    /// <summary>
+    /// Works around Core reporting a directory given as the store path as an unavailable store (exit 1)
+    /// rather than as a bad argument (exit 2).
+    /// </summary>
+    private static string CheckStorePath(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidParameterException("store", $"'{Path.GetFullPath(path)}' is a directory; --store takes the path of a store file.");
+        }
+
+        return path;
+    }
+
+    private static ClientCredential PromptCredential(ResolvedConnection resolved)
+    {
+        // Say "no store" before asking for a passphrase to a store that is not there.
+        SecretStore.Open(resolved.Store, new StoreOpenOptions { Shared = resolved.Shared });
+        if (!Terminal.IsInteractive)
+        {
+            throw new InvalidParameterException("credential",
+                $"No credential for client '{resolved.Client}': use --passphrase-stdin, --secret-file or --key-file, or set SECRETOPS_PASSPHRASE, SECRETOPS_CLIENT_SECRET or SECRETOPS_KEY_FILE.");
+        }
+
+        var passphrase = Terminal.PromptSecret($"Passphrase for client '{resolved.Client}': ");
+        try
+        {
+            return ClientCredential.FromPassphrase(passphrase);
+        }
+        finally
+        {
+            Wipe(passphrase);
+        }
+    }
+
+    private ConnectionRequest Request(char[]? passphrase) => new()
+    {
+        Store = ParseResult.GetValue(GlobalOptions.Store),
+        Client = ParseResult.GetValue(GlobalOptions.Client),
+        Namespace = ParseResult.GetValue(GlobalOptions.Namespace),
+        Profile = ParseResult.GetValue(GlobalOptions.Profile),
+        SecretFile = ParseResult.GetValue(GlobalOptions.SecretFile),
+        KeyFile = ParseResult.GetValue(GlobalOptions.KeyFile),
+        Passphrase = passphrase,
+        Surface = Surface.Cli,
+    };
+
+    private static int Run(ParseResult parseResult, Func<Invocation, int> body)
+    {
+        Invocation? invocation = null;
+        try
+        {
+            invocation = new Invocation(parseResult);
+            return body(invocation);
+        }
+        catch (Exception e)
+        {
+            Report(e, invocation?.Verbose ?? parseResult.GetValue(GlobalOptions.Verbose));
+            return ExitCodes.For(e);
+        }
+    }
+
+    /// <summary>One line on standard error; with --verbose, each exception's type and stack too. Messages never hold values.</summary>
+    private static void Report(Exception exception, bool verbose)
+    {
+        var message = exception switch
+        {
+            SecretOpsException or CancelledException => exception.Message,
+            Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 11 or 26 } => $"the store file is damaged ({exception.Message.TrimEnd('.')}).",
+            IOException or UnauthorizedAccessException => exception.Message,
+            _ => $"unexpected error ({exception.GetType().Name}): {exception.Message}",
+        };
+        Console.Error.WriteLine($"secretops: {OneLine(message)}");
+        if (!verbose)
+        {
+            return;
+        }
+
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            Console.Error.WriteLine($"  {e.GetType().FullName}{(e is SecretOpsException s ? $" [{s.ErrorId}]" : "")}");
+            if (e.StackTrace is { } stack)
+            {
+                Console.Error.WriteLine(stack);
+            }
+        }
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+}
+
+/// <summary>A person answered no to a confirmation.</summary>
+internal sealed class CancelledException() : Exception("Cancelled; nothing was changed.");
