@@ -335,14 +335,25 @@ public sealed class SecretStore
             throw new AuthenticationFailedException($"Client '{record.Name}' cannot connect: its stored key protection is refused. {e.Message}", record.Name, e);
         }
 
+        ClientPrivateKey privateKey;
         try
         {
-            return ClientKeyProtection.Open(record.Protection, credential, StoreId, record.Id);
+            privateKey = ClientKeyProtection.Open(record.Protection, credential, StoreId, record.Id);
         }
         catch (TamperedException e)
         {
             throw new AuthenticationFailedException($"Wrong {Describe(record.Kind)} for client '{record.Name}'.", record.Name, e);
         }
+
+        // The public key is not bound into the envelope: a substituted one would have others wrap keys for this
+        // client to someone else's key. The client notices it here, when its own key does not match.
+        if (privateKey.PublicKey.Fingerprint != record.PublicKey.Fingerprint)
+        {
+            privateKey.Dispose();
+            throw new AuthenticationFailedException($"Client '{record.Name}' cannot connect: the public key stored for it does not match its private key; the store was altered.", record.Name);
+        }
+
+        return privateKey;
     }
 
     private static string Describe(ClientKind kind) => kind switch
