@@ -299,6 +299,14 @@ public sealed partial class Session : IDisposable
             }
 
             var namespaceGeneration = reader.GetInt32(0);
+            // A generation the namespace never had is an altered row, not a key this client lacks.
+            using var generationExists = StoreDatabase.Command(connection, transaction, "SELECT 1 FROM namespace_keys WHERE namespace_id = $ns AND generation = $generation",
+                ("$ns", namespaceId.ToBlob()), ("$generation", namespaceGeneration));
+            if (generationExists.ExecuteScalar() is null)
+            {
+                throw new TamperedException($"The key of {what}");
+            }
+
             var namespaceKey = NamespaceKey(connection, transaction, namespaceId, namespaceGeneration, what);
             return Aead.OpenKey(namespaceKey, new SealedData(reader.GetBlob(1), reader.GetBlob(2)),
                                 Contexts.WrappedSecretKey(StoreId, namespaceId, secretId, generation, namespaceGeneration), $"The key of {what}");
