@@ -12,6 +12,7 @@ internal static class Program
     private static readonly IBenchmark[] Benchmarks =
     [
         new Argon2Benchmark(),
+        new SharingBenchmark(),
     ];
 
     private static int Main(string[] args)

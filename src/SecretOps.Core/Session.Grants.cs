@@ -94,6 +94,11 @@ public sealed partial class Session
                 return ((RotationResult?)null, (int?)null);
             }
 
+            if (secretRecord is null)
+            {
+                KeepSecretGrantsReachable(connection, transaction, grantee, namespaceRecord);
+            }
+
             DeleteStanzas(connection, transaction, grantee.Id, kind, scopeId);
             if (!rotate)
             {
@@ -308,6 +313,28 @@ public sealed partial class Session
         {
             using var opened = Aead.OpenKey(key, new SealedData(wrappedReader.GetBlob(2), wrappedReader.GetBlob(3)),
                 Contexts.WrappedSecretKey(StoreId, ns.Id, wrappedReader.GetUuid(0), wrappedReader.GetInt32(1), generation), "A new secret key");
+        }
+    }
+
+    /// <summary>
+    /// A client losing Read and Write on a namespace keeps what it holds on single secrets there (as their
+    /// creator, or by a grant): those secrets' keys are wrapped to it directly before its namespace stanzas go.
+    /// </summary>
+    private void KeepSecretGrantsReachable(SqliteConnection connection, SqliteTransaction transaction, ClientRecord grantee, NamespaceRecord ns)
+    {
+        using var command = StoreDatabase.Command(connection, transaction,
+            "SELECT s.id FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns AND (p.flags & $keyFlags) != 0",
+            ("$client", grantee.Id.ToBlob()), ("$ns", ns.Id.ToBlob()), ("$keyFlags", (int)KeyFlags));
+        using var reader = command.ExecuteReader();
+        var secretIds = new List<Guid>();
+        while (reader.Read())
+        {
+            secretIds.Add(reader.GetUuid(0));
+        }
+
+        foreach (var secretId in secretIds)
+        {
+            WrapScopeKeys(connection, transaction, grantee, ns, LoadSecret(connection, transaction, secretId));
         }
     }
 

@@ -260,11 +260,11 @@ public sealed partial class Session
             ("$id", record.Id.ToBlob()), ("$ns", ns.Id.ToBlob()), ("$name", name), ("$type", (int)type), ("$metadata", record.Metadata),
             ("$expires", expiresAt?.ToUnixMilliseconds()), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
 
-        // A fresh secret key, wrapped under the namespace's current key and, for the creator, in a stanza of its own.
+        // A fresh secret key, wrapped under the namespace's current key. The creator gets every permission on
+        // the secret; it reaches the key through the namespace (a stanza of its own follows only if it loses that).
         using var secretKey = SymmetricKey.FromBytes(Random32());
         var namespaceKey = NamespaceKey(connection, transaction, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}'");
         WrapSecretKey(connection, transaction, ns.Id, record.Id, 1, secretKey, namespaceKey, ns.KeyGeneration);
-        WriteStanza(connection, transaction, ClientId, privateKey.PublicKey, ScopeKind.Secret, record.Id, 1, secretKey, Contexts.SecretKey(StoreId, record.Id, 1));
         WritePermission(connection, transaction, ClientId, ScopeKind.Secret, record.Id, Permissions.All);
         return record;
     }
