@@ -1,17 +1,78 @@
+using System.Data.Common;
 using System.Management.Automation;
 
 namespace SecretOps.Module;
 
-/// <summary>Turns Core's typed errors into PowerShell error records with the stable SecretOps error id.</summary>
+/// <summary>
+/// Turns Core's typed errors into PowerShell error records with the stable SecretOps error id. The
+/// FullyQualifiedErrorId PowerShell shows is <c>&lt;ErrorId&gt;,&lt;cmdlet class&gt;</c>, e.g.
+/// <c>SecretOps.NotFound,SecretOps.Module.Commands.GetSecretValueCommand</c>.
+/// </summary>
 internal static class ErrorMapping
 {
-    public static ErrorRecord ToErrorRecord(this SecretOpsException exception, object? target = null) =>
-        new(exception, exception.ErrorId, ToCategory(exception.Category), target ?? exception.Target);
+    /// <summary>No session is registered for the store and client asked for.</summary>
+    public const string NotConnectedId = "SecretOps.NotConnected";
 
-    private static ErrorCategory ToCategory(SecretOpsErrorCategory category) => category switch
+    /// <summary>No credential was given, none was found in the environment or profile, and no one can be asked.</summary>
+    public const string CredentialRequiredId = "SecretOps.CredentialRequired";
+
+    /// <summary>A file the command needed could not be read or written (permissions, disk).</summary>
+    public const string IOErrorId = "SecretOps.IOError";
+
+    /// <summary>SQLite failed in a way Core did not translate.</summary>
+    public const string StoreUnavailableId = "SecretOps.StoreUnavailable";
+
+    /// <summary>True for the failures a command reports per input; anything else is a bug and stays terminating.</summary>
+    public static bool IsExpected(Exception exception) =>
+        exception is SecretOpsException or IOException or UnauthorizedAccessException or DbException;
+
+    public static ErrorRecord ToErrorRecord(this SecretOpsException exception, object? target = null) =>
+        new(exception, exception.ErrorId, ToCategory(exception), target ?? exception.Target);
+
+    /// <summary>Maps any <see cref="IsExpected"/> failure; <paramref name="target"/> is the input that failed.</summary>
+    public static ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
-        SecretOpsErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
-        SecretOpsErrorCategory.Tampered => ErrorCategory.InvalidData,
-        _ => ErrorCategory.NotSpecified,
+        SecretOpsException e => e.ToErrorRecord(target),
+        UnauthorizedAccessException => new ErrorRecord(exception, IOErrorId, ErrorCategory.PermissionDenied, target),
+        IOException => new ErrorRecord(exception, IOErrorId, ErrorCategory.WriteError, target),
+        DbException => new ErrorRecord(
+            new InvalidOperationException($"The store could not be used: {exception.Message}", exception), StoreUnavailableId, ErrorCategory.ResourceUnavailable, target),
+        _ => new ErrorRecord(exception, "SecretOps.Unexpected", ErrorCategory.NotSpecified, target),
+    };
+
+    /// <summary>The error for a command that needs a session when none is registered.</summary>
+    public static ErrorRecord NotConnected(string? store, string? client)
+    {
+        var which = (store, client) switch
+        {
+            (null, null) => "",
+            (null, _) => $" as client '{client}'",
+            (_, null) => $" to '{store}'",
+            _ => $" to '{store}' as client '{client}'",
+        };
+        return new ErrorRecord(
+            new InvalidOperationException($"SecretOps is not connected{which}: run Connect-SecretOpsStore first (an idle session locks itself after its timeout)."),
+            NotConnectedId, ErrorCategory.ConnectionError, store ?? client);
+    }
+
+    /// <summary>The error when no credential is available and prompting is impossible.</summary>
+    public static ErrorRecord CredentialRequired(string what, object? target, Exception? inner = null) =>
+        new(new InvalidOperationException($"No {what} was given and none can be asked for in this session: pass it as a parameter, a file, or a SECRETOPS_* environment variable.", inner),
+            CredentialRequiredId, ErrorCategory.InvalidArgument, target);
+
+    internal static ErrorCategory ToCategory(SecretOpsException exception) => exception.ErrorId switch
+    {
+        StoreUnavailableId => ErrorCategory.ResourceUnavailable,
+        _ => exception.Category switch
+        {
+            SecretOpsErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
+            SecretOpsErrorCategory.NotFound => ErrorCategory.ObjectNotFound,
+            SecretOpsErrorCategory.AuthenticationFailed => ErrorCategory.AuthenticationError,
+            SecretOpsErrorCategory.AccessDenied => ErrorCategory.PermissionDenied,
+            SecretOpsErrorCategory.Conflict => ErrorCategory.ResourceExists,
+            SecretOpsErrorCategory.Tampered => ErrorCategory.InvalidData,
+            SecretOpsErrorCategory.Expired => ErrorCategory.ResourceUnavailable,
+            _ => ErrorCategory.NotSpecified,
+        },
     };
 }

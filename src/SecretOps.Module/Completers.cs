@@ -1,0 +1,213 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Text;
+using System.Text.RegularExpressions;
+using SecretOps.Core;
+
+namespace SecretOps.Module;
+
+/// <summary>
+/// Tab completion from the registered sessions only: never connects, never prompts, never throws, and
+/// offers at most <see cref="CompletionSupport.MaxResults"/> names. Listings made for completion are audited
+/// like any other read (with the next command's audit flush).
+/// </summary>
+internal static partial class CompletionSupport
+{
+    public const int MaxResults = 500;
+
+    /// <summary>The text typed so far, without an opening (and closing) quote.</summary>
+    public static string Unquote(string? word)
+    {
+        if (string.IsNullOrEmpty(word))
+        {
+            return "";
+        }
+
+        var text = IsQuote(word[0]) ? word[1..] : word;
+        return text.Length > 0 && IsQuote(text[^1]) ? text[..^1] : text;
+    }
+
+    /// <summary>The text to insert: quoted (single quotes, embedded quotes doubled) unless it is a plain word.</summary>
+    public static string Quote(string text) =>
+        PlainWord().IsMatch(text) ? text : "'" + SingleQuotes().Replace(text, "$0$0") + "'";
+
+    /// <summary>A wildcard pattern matching names that start with <paramref name="prefix"/> literally.</summary>
+    public static string PrefixPattern(string prefix)
+    {
+        var pattern = new StringBuilder();
+        foreach (var c in prefix)
+        {
+            if (c is '*' or '?' or '[' or ']' or '`')
+            {
+                pattern.Append('`');
+            }
+
+            pattern.Append(c);
+        }
+
+        return pattern.Append('*').ToString();
+    }
+
+    /// <summary>The session the command line would use: its -Store (or -Path) and -Client/-AsClient, else the most recent.</summary>
+    public static Session? FindSession(IDictionary? bound)
+    {
+        var store = Text(bound, "Store") ?? Text(bound, "Path");
+        var client = Text(bound, "AsClient") ?? Text(bound, "Client");
+        var sessions = SessionRegistry.All;
+        for (var i = sessions.Count - 1; i >= 0; i--)
+        {
+            var session = sessions[i];
+            if ((store is null || SameStore(session.Store.Path, store))
+                && (client is null || string.Equals(session.ClientName, client, StringComparison.OrdinalIgnoreCase) || string.Equals(session.ClientId.ToString(), client, StringComparison.OrdinalIgnoreCase)))
+            {
+                return session;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A bound parameter's value as text (the first element of an array); null when absent.</summary>
+    public static string? Text(IDictionary? bound, string name)
+    {
+        if (bound is null || !bound.Contains(name))
+        {
+            return null;
+        }
+
+        var value = PowerShellValues.Unwrap(bound[name]);
+        if (value is IEnumerable sequence and not string)
+        {
+            value = PowerShellValues.Unwrap(sequence.Cast<object?>().FirstOrDefault());
+        }
+
+        return value?.ToString() is { Length: > 0 } text ? text : null;
+    }
+
+    public static CompletionResult Result(string value, string toolTip) =>
+        new(Quote(value), value, CompletionResultType.ParameterValue, string.IsNullOrEmpty(toolTip) ? value : toolTip);
+
+    /// <summary>A typed store path matches a session's full path, its tail (relative paths), or its file name.</summary>
+    public static bool SameStore(string sessionPath, string typed)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var normalized = typed.Replace('\\', '/').TrimStart('.', '/');
+        var full = sessionPath.Replace('\\', '/');
+        return string.Equals(full, typed.Replace('\\', '/'), comparison)
+               || (normalized.Length > 0 && full.EndsWith("/" + normalized, comparison));
+    }
+
+    private static bool IsQuote(char c) => c is '\'' or '"' or '\u2018' or '\u2019' or '\u201A' or '\u201B' or '\u201C' or '\u201D' or '\u201E';
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9._/\\:-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PlainWord();
+
+    [GeneratedRegex("['\u2018\u2019\u201A\u201B]", RegexOptions.CultureInvariant)]
+    private static partial Regex SingleQuotes();
+}
+
+/// <summary>Completes secret names in the namespace the command line names (or the session's default).</summary>
+public sealed class SecretNameCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var session = CompletionSupport.FindSession(fakeBoundParameters);
+            if (session is null)
+            {
+                return [];
+            }
+
+            var ns = CompletionSupport.Text(fakeBoundParameters, "Namespace") ?? ConnectionState.DefaultNamespace(session);
+            var prefix = CompletionSupport.Unquote(wordToComplete);
+            return session.ListSecrets(ns, CompletionSupport.PrefixPattern(prefix), includeExpired: false)
+                .Take(CompletionSupport.MaxResults)
+                .Select(e => CompletionSupport.Result(e.Name, $"{e.Namespace}/{e.Name} ({e.Type}, version {e.Version})"))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            // Completion must never disturb the command line.
+            return [];
+        }
+    }
+}
+
+/// <summary>Completes namespace names this client can see.</summary>
+public sealed class NamespaceCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var session = CompletionSupport.FindSession(fakeBoundParameters);
+            if (session is null)
+            {
+                return [];
+            }
+
+            var prefix = CompletionSupport.Unquote(wordToComplete);
+            return session.ListNamespaces()
+                .Where(n => n.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Take(CompletionSupport.MaxResults)
+                .Select(n => CompletionSupport.Result(n.Name, $"{n.Name} ({n.SecretCount} secrets){(string.IsNullOrEmpty(n.Description) ? "" : ": " + n.Description)}"))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+}
+
+/// <summary>Completes the clients connected in this process (to the store named by -Store, if any).</summary>
+public sealed class ClientCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var store = CompletionSupport.Text(fakeBoundParameters, "Store");
+            var prefix = CompletionSupport.Unquote(wordToComplete);
+            return SessionRegistry.All
+                .Where(s => store is null || CompletionSupport.SameStore(s.Store.Path, store))
+                .Where(s => s.ClientName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .GroupBy(s => s.ClientName, StringComparer.OrdinalIgnoreCase)
+                .Select(g => CompletionSupport.Result(g.Key, $"{g.Key} ({g.First().Role}) on {string.Join(", ", g.Select(s => s.Store.Path))}"))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+}
+
+/// <summary>Completes the store paths of the sessions connected in this process.</summary>
+public sealed class StorePathCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var prefix = CompletionSupport.Unquote(wordToComplete);
+            var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+            return SessionRegistry.All
+                .Select(s => s.Store.Path)
+                .Distinct(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)
+                .Where(p => p.StartsWith(prefix, comparison) || Path.GetFileName(p).StartsWith(prefix, comparison))
+                .Select(p => CompletionSupport.Result(p, p))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+}
