@@ -1,0 +1,40 @@
+using System.Management.Automation;
+
+namespace SecretOps.Module.Commands;
+
+/// <summary>
+/// Get-SecretVersion: every stored version of a secret, oldest first (never a value). Name and Namespace
+/// bind by property name (<c>Get-SecretEntry | Get-SecretVersion</c>).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SecretVersion")]
+[OutputType(typeof(SecretVersionInfo))]
+public sealed class GetSecretVersionCommand : SecretCmdlet
+{
+    /// <summary>The secret's name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret whose versions to list.")]
+    [ArgumentCompleter(typeof(SecretNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>The namespace.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, HelpMessage = "Namespace of the secret. Default: the session's namespace.")]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
+    public string? Namespace { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var ns = NamespaceOrDefault(Namespace);
+        try
+        {
+            foreach (var version in Session.GetHistory(ns, Name))
+            {
+                WriteObject(version);
+            }
+        }
+        catch (Exception e) when (ErrorMapping.IsExpected(e))
+        {
+            WriteFailure(e, Name);
+        }
+    }
+}
