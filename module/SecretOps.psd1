@@ -9,7 +9,32 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('SecretOps.Format.ps1xml')
     NestedModules        = @('SecretOps.Extension')
-    CmdletsToExport      = @()
+    # Exactly the compiled cmdlets of SecretOps.Module.dll (tests/SecretOps.Module.Tests checks it).
+    CmdletsToExport      = @(
+        # store
+        'New-SecretOpsStore'
+        'Connect-SecretOpsStore'
+        'Disconnect-SecretOpsStore'
+        'Get-SecretOpsStore'
+        'Test-SecretOpsStore'
+        'Backup-SecretOpsStore'
+        'Restore-SecretOpsStore'
+        # secrets
+        'Set-SecretValue'
+        'Get-SecretValue'
+        'Remove-SecretValue'
+        'Get-SecretEntry'
+        'Get-SecretVersion'
+        'Restore-SecretVersion'
+        # namespaces
+        'New-SecretNamespace'
+        'Get-SecretNamespace'
+        'Set-SecretNamespace'
+        'Remove-SecretNamespace'
+        # audit
+        'Get-SecretAuditLog'
+        'Test-SecretAuditLog'
+    )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
