@@ -2,6 +2,12 @@ namespace SecretOps.Cli.Tests;
 
 public class RootCommandTests
 {
+    public static readonly TheoryData<string> Commands = new(
+        "store", "store init", "store info", "store check", "store backup", "store restore",
+        "secret", "secret set", "secret get", "secret list", "secret history", "secret restore", "secret rm",
+        "ns", "ns create", "ns list", "ns set", "ns rm",
+        "audit", "audit list", "audit verify");
+
     [Fact]
     public void Version_PrintsTheProductVersion()
     {
@@ -18,6 +24,28 @@ public class RootCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Usage:", result.Stdout);
         Assert.Contains("secretops", result.Stdout);
+        foreach (var option in new[] { "--store", "--client", "--namespace", "--profile", "--passphrase-stdin", "--secret-file", "--key-file", "--output", "--verbose" })
+        {
+            Assert.Contains(option, result.Stdout);
+        }
+
+        Assert.Contains("Exit codes", result.Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void EveryCommand_HasHelp_WithADescriptionForEachOption(string command)
+    {
+        var result = Cli.Run([.. command.Split(' '), "--help"], stdin: null, environment: null);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"secretops {command}", result.Stdout);
+        var lines = result.Stdout.Split('\n');
+        var description = Array.IndexOf(lines, "Description:");
+        Assert.True(description >= 0 && lines[description + 1].Trim().Length > 10, result.Stdout);
+
+        // Every option and argument row has text after its name.
+        var rows = lines.SkipWhile(l => l is not ("Options:" or "Arguments:")).Where(l => l.StartsWith("  ", StringComparison.Ordinal) && l.TrimStart().StartsWith('-'));
+        Assert.All(rows, row => Assert.Matches(@"^\s+\S.*\S\s{2,}\S", row));
     }
 
     [Fact]
@@ -26,5 +54,17 @@ public class RootCommandTests
         var result = Cli.Run("frobnicate");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("frobnicate", result.Stderr);
+    }
+
+    [Fact]
+    public void ParseErrors_AreUsageErrors()
+    {
+        Assert.Equal(2, Cli.Run("secret").ExitCode);
+        Assert.Equal(2, Cli.Run("secret", "get").ExitCode);
+        Assert.Equal(2, Cli.Run("secret", "restore", "x").ExitCode);
+        Assert.Equal(2, Cli.Run("secret", "get", "x", "--version", "one").ExitCode);
+        var badOutput = Cli.Run("secret", "list", "--output", "xml");
+        Assert.Equal(2, badOutput.ExitCode);
+        Assert.Contains("xml", badOutput.Stderr);
     }
 }
