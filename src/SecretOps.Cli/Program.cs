@@ -60,26 +60,19 @@ internal static class Program
     }
 
     /// <summary>
-    /// A mistyped 'secret set' (a value given as a second argument) must not echo the value: its parse
-    /// errors name no argument that is not an option or command name.
+    /// One line per error. A mistyped 'secret set' (a value given as a second argument) must not echo the
+    /// value: its parse errors do not show arguments the parser could not place.
     /// </summary>
     private static string Redact(ParseResult parseResult, string message)
     {
-        if (parseResult.CommandResult.Command.Name != "set")
+        if (parseResult.CommandResult.Command.Name == "set")
         {
-            return message;
+            foreach (var token in parseResult.UnmatchedTokens.Where(t => t.Length > 0))
+            {
+                message = message.Replace($"'{token}'", "(an argument not shown, in case it is a value)", StringComparison.Ordinal);
+            }
         }
 
-        foreach (var token in parseResult.Tokens.Where(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.Length > 0))
-        {
-            message = message.Replace($"'{token.Value}'", "'(argument not shown)'", StringComparison.Ordinal);
-        }
-
-        foreach (var token in parseResult.UnmatchedTokens.Where(t => t.Length > 0))
-        {
-            message = message.Replace($"'{token}'", "'(argument not shown)'", StringComparison.Ordinal);
-        }
-
-        return message;
+        return string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 }
