@@ -7,9 +7,10 @@ namespace SecretOps.Core.Tests.Store;
 
 /// <summary>
 /// A pristine store, built once: two namespaces with two secrets each, three versions per secret, of
-/// different value types. In <c>default</c> the System client reads through its own stanza for each
-/// secret (as a secret's creator does); in <c>prod</c> those per-secret stanzas are removed, so reads go
-/// the way a namespace grantee's do: namespace stanza → NK → secret_keys → SK. A second store with the
+/// different value types. In <c>default</c> the System client also holds an explicit grant on each secret,
+/// so it reads through its own per-secret stanza; in <c>prod</c> it reads the way every namespace holder
+/// does: namespace stanza → NK → secret_keys → SK. <c>prod</c> is rotated after the writes, so a second
+/// namespace key and secret key generation exist (unused by the stored versions). A second store with the
 /// same names provides rows "from another store".
 /// </summary>
 public sealed class TamperCorpusFixture : IDisposable
@@ -23,9 +24,13 @@ public sealed class TamperCorpusFixture : IDisposable
         Other = new TempStore();
         Populate(Pristine, Expected);
         Populate(Other, new Dictionary<(string, int), string>());
-        // The prod secrets' own stanzas go, so reading them needs the namespace key (DESIGN §2).
-        RawDb.Execute(Pristine.Path,
-            "DELETE FROM stanzas WHERE scope_kind = 2 AND scope_id IN (SELECT s.id FROM secrets s JOIN namespaces n ON n.id = s.namespace_id WHERE n.name = 'prod')");
+        using (var connection = RawDb.Open(Pristine.Path, readOnly: true))
+        {
+            Assert.Equal(2L, RawDb.Scalar(connection, "SELECT count(*) FROM stanzas WHERE scope_kind = 2"));
+            Assert.Equal(1L, RawDb.Scalar(connection, "SELECT count(*) FROM namespace_keys WHERE generation = 2"));
+            Assert.Equal(2L, RawDb.Scalar(connection, "SELECT count(*) FROM secret_keys WHERE generation = 2"));
+        }
+
         using (var connection = RawDb.Open(Pristine.Path, readOnly: true))
         {
             foreach (var name in DefaultSecrets.Concat(ProdSecrets))
@@ -76,6 +81,13 @@ public sealed class TamperCorpusFixture : IDisposable
                 expected[(name, version)] = Values.Describe(value);
             }
         }
+
+        foreach (var name in DefaultSecrets)
+        {
+            session.Grant(SecretStore.SystemClientName, "default", name, Permissions.Read);
+        }
+
+        session.RotateNamespaceKey("prod");
     }
 
     public void Dispose()
@@ -203,15 +215,29 @@ public class TamperCorpusTests(TamperCorpusFixture fixture) : IClassFixture<Tamp
         // secret_keys: a secret key wrapped under the namespace key.
         new("secret_keys.wrapped_key byte flipped", c => c.FlipSecretKey("wrapped_key", "gamma"), Read.All("gamma")),
         new("secret_keys.nonce byte flipped", c => c.FlipSecretKey("nonce", "delta"), Read.All("delta")),
-        new("secret_keys.namespace_generation 1 -> 2", c => c.Exec("UPDATE secret_keys SET namespace_generation = 2 WHERE secret_id = $s", ("$s", c.Secret("gamma"))), Read.All("gamma")),
-        new("secret_keys.namespace_generation 1 -> 0", c => c.Exec("UPDATE secret_keys SET namespace_generation = 0 WHERE secret_id = $s", ("$s", c.Secret("delta"))), Read.All("delta")),
-        new("secret_keys.generation 1 -> 2", c => c.Exec("UPDATE secret_keys SET generation = 2 WHERE secret_id = $s", ("$s", c.Secret("gamma"))), Read.All("gamma")),
+        new("secret_keys.namespace_generation 1 -> 2 (a generation that exists)", c => c.Exec("UPDATE secret_keys SET namespace_generation = 2 WHERE secret_id = $s AND generation = 1", ("$s", c.Secret("gamma"))), Read.All("gamma")),
+        new("secret_keys.namespace_generation 1 -> 3 (never existed)", c => c.Exec("UPDATE secret_keys SET namespace_generation = 3 WHERE secret_id = $s AND generation = 1", ("$s", c.Secret("gamma"))), Read.All("gamma")),
+        new("secret_keys.namespace_generation 1 -> 0", c => c.Exec("UPDATE secret_keys SET namespace_generation = 0 WHERE secret_id = $s AND generation = 1", ("$s", c.Secret("delta"))), Read.All("delta")),
+        new("secret_keys.generation 1 -> 3", c => c.Exec("UPDATE secret_keys SET generation = 3 WHERE secret_id = $s AND generation = 1", ("$s", c.Secret("gamma"))), Read.All("gamma")),
+        new("secret_keys generations 1 and 2 swapped", c =>
+        {
+            c.Exec("UPDATE secret_keys SET generation = -1 WHERE secret_id = $s AND generation = 1", ("$s", c.Secret("delta")));
+            c.Exec("UPDATE secret_keys SET generation = 1 WHERE secret_id = $s AND generation = 2", ("$s", c.Secret("delta")));
+            c.Exec("UPDATE secret_keys SET generation = 2 WHERE secret_id = $s AND generation = -1", ("$s", c.Secret("delta")));
+        }, Read.All("delta")),
+        new("versions.key_generation 1 -> 2 (a generation that exists)", c => c.Exec("UPDATE versions SET key_generation = 2 WHERE secret_id = $s AND version = 2", ("$s", c.Secret("delta"))), [new("prod", "delta", 2)]),
         new("secret_keys rows swapped between two secrets", c =>
         {
             c.Exec("UPDATE secret_keys SET secret_id = x'00' WHERE secret_id = $g", ("$g", c.Secret("gamma")));
             c.Exec("UPDATE secret_keys SET secret_id = $g WHERE secret_id = $d", ("$g", c.Secret("gamma")), ("$d", c.Secret("delta")));
             c.Exec("UPDATE secret_keys SET secret_id = $d WHERE secret_id = x'00'", ("$d", c.Secret("delta")));
         }, [.. Read.All("gamma"), .. Read.All("delta")]),
+        new("namespace stanza generations 1 and 2 swapped", c =>
+        {
+            c.Exec("UPDATE stanzas SET generation = -1 WHERE scope_kind = 1 AND scope_id = $p AND generation = 1", ("$p", c.Namespace("prod")));
+            c.Exec("UPDATE stanzas SET generation = 1 WHERE scope_kind = 1 AND scope_id = $p AND generation = 2", ("$p", c.Namespace("prod")));
+            c.Exec("UPDATE stanzas SET generation = 2 WHERE scope_kind = 1 AND scope_id = $p AND generation = -1", ("$p", c.Namespace("prod")));
+        }, Read.AllIn("prod")),
 
         // stanzas: the namespace key's, read on the namespace-key path (prod).
         new("namespace stanza header byte flipped", c => c.FlipNamespaceStanza("header", "prod", 10), Read.AllIn("prod")),
@@ -380,7 +406,7 @@ public class TamperCorpusTests(TamperCorpusFixture fixture) : IClassFixture<Tamp
     }
 
     private static void SetStanzaAlgorithm(TamperContext c, int scopeKind, byte[] scopeId, int algorithm) =>
-        Assert.Equal(1, c.Exec("UPDATE stanzas SET algorithm = $a WHERE scope_kind = $k AND scope_id = $s", ("$a", algorithm), ("$k", scopeKind), ("$s", scopeId)));
+        Assert.Equal(1, c.Exec("UPDATE stanzas SET algorithm = $a WHERE scope_kind = $k AND scope_id = $s AND generation = 1", ("$a", algorithm), ("$k", scopeKind), ("$s", scopeId)));
 
     private static void CopyVersionFromOtherStore(TamperContext c, string name, int version)
     {

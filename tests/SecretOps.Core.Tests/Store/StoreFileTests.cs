@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using SecretOps.Core.Clients;
+using SecretOps.Core.Secrets;
+using SecretOps.Core.Tests.Support;
+
+namespace SecretOps.Core.Tests.Store;
+
+/// <summary>
+/// Store paths that are not a usable store: each is refused with a specific error and the file is left
+/// exactly as it was (SecretOps never "repairs" or initialises someone else's file). And a read-only store
+/// can be read but not written.
+/// </summary>
+public class StoreFileTests
+{
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static T RefusedUnchanged<T>(string path, string errorId, params string[] messageContains)
+        where T : SecretOpsException
+    {
+        var before = File.Exists(path) ? Hash(path) : null;
+        var error = Assert.Throws<T>(() => SecretStore.Open(path));
+        Assert.Equal(errorId, error.ErrorId);
+        foreach (var part in messageContains)
+        {
+            Assert.Contains(part, error.Message, StringComparison.Ordinal);
+        }
+
+        SqliteConnection.ClearAllPools();
+        if (before is not null)
+        {
+            Assert.Equal(before, Hash(path));
+        }
+
+        return error;
+    }
+
+    [Fact]
+    public void Directory_IsRefused()
+    {
+        using var directory = new TempDirectory();
+        RefusedUnchanged<StoreUnavailableException>(directory.Path, "SecretOps.StoreUnavailable", "is a directory");
+        var create = Assert.Throws<StoreUnavailableException>(() => SecretStore.Create(directory.Path, new StoreCreateOptions { Passphrase = "x".AsMemory(), Kdf = TempStore.WeakKdf, AllowWeakKdf = true }));
+        Assert.Contains("is a directory", create.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingFile_IsNotFound_AndNotCreated()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("absent.db");
+        RefusedUnchanged<NotFoundException>(path, "SecretOps.NotFound", "There is no store");
+        Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
+    }
+
+    [Fact]
+    public void NonSqliteFile_IsStoreCorrupt()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("notes.txt");
+        File.WriteAllText(path, string.Concat(Enumerable.Repeat("These are not the bytes of a database. ", 300)));
+        RefusedUnchanged<StoreUnavailableException>(path, "SecretOps.StoreCorrupt", "is not a SQLite database");
+    }
+
+    [Fact]
+    public void EmptyFile_IsStoreCorrupt()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("empty.db");
+        File.WriteAllBytes(path, []);
+        RefusedUnchanged<StoreUnavailableException>(path, "SecretOps.StoreCorrupt", "is empty");
+    }
+
+    [Fact]
+    public void TruncatedStore_IsStoreCorrupt()
+    {
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                session.SetSecret("default", $"s{i}", SecretValue.FromBytes(new byte[3000]));
+            }
+        }
+
+        RawDb.Checkpoint(store.Path);
+        var bytes = File.ReadAllBytes(store.Path);
+        Assert.True(bytes.Length > 64 * 1024, "the store should span many pages");
+        File.WriteAllBytes(store.Path, bytes[..(bytes.Length / 2)]);
+        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreCorrupt", "damaged");
+    }
+
+    [Fact]
+    public void SqliteDatabaseThatIsNotOurs_IsRefused_AndLeftAlone()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("other-app.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            RawDb.Execute(connection, "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO things (name) VALUES ('kept');");
+        }
+
+        RefusedUnchanged<StoreUnavailableException>(path, "SecretOps.StoreUnavailable", "is a SQLite database but not a SecretOps store");
+        Assert.Equal(0L, RawDb.Scalar(path, "PRAGMA user_version"));
+    }
+
+    [Fact]
+    public void EmptySqliteDatabase_IsRefused_NotInitialised()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("blank.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            RawDb.Execute(connection, "PRAGMA user_version = 0; VACUUM;");
+        }
+
+        Assert.True(new FileInfo(path).Length > 0, "VACUUM writes the header page");
+        RefusedUnchanged<StoreUnavailableException>(path, "SecretOps.StoreUnavailable", "is an empty database, not a SecretOps store");
+    }
+
+    [Fact]
+    public void NewerFormat_IsRefused_NamingBothFormats()
+    {
+        using var store = new TempStore();
+        RawDb.Execute(store.Path, "PRAGMA user_version = 2");
+        RawDb.Checkpoint(store.Path);
+        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "store format 2", "format 1", "upgrade SecretOps");
+        RawDb.Execute(store.Path, "PRAGMA user_version = 99");
+        RawDb.Checkpoint(store.Path);
+        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "store format 99", "format 1");
+    }
+
+    [Fact]
+    public void StoreWithoutItsHeaderRow_IsStoreCorrupt()
+    {
+        using var store = new TempStore();
+        RawDb.Execute(store.Path, "DELETE FROM store_info");
+        RawDb.Checkpoint(store.Path);
+        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreCorrupt", "no store header");
+    }
+
+    [Fact]
+    public void ReadOnlyStore_ReadsWork_WritesFailCleanly_AndNothingChanges()
+    {
+        UnixFiles.SkipUnlessUnix();
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "db", SecretValue.FromString("readable"));
+        }
+
+        RawDb.Checkpoint(store.Path);
+        var before = Hash(store.Path);
+        using var readOnly = ReadOnlyFile.Make(store.Path);
+        var opened = SecretStore.Open(store.Path);
+        Assert.True(opened.IsReadOnly);
+        Assert.True(opened.GetInfo().IsReadOnly);
+
+        using var credential = ClientCredential.FromPassphrase(TempStore.Passphrase);
+        var session2 = opened.Connect(SecretStore.SystemClientName, credential);
+        using (var read = session2.GetSecret("default", "db"))
+        {
+            Assert.Equal("readable", read.Value.GetString());
+        }
+
+        Assert.Single(session2.ListSecrets("default"));
+        var write = Assert.Throws<StoreUnavailableException>(() => session2.SetSecret("default", "db", SecretValue.FromString("changed")));
+        Assert.Equal("SecretOps.StoreUnavailable", write.ErrorId);
+        Assert.Contains("read-only", write.Message, StringComparison.Ordinal);
+        Assert.Throws<StoreUnavailableException>(() => session2.SetSecret("default", "new", SecretValue.FromString("x")));
+        Assert.Throws<StoreUnavailableException>(() => session2.RemoveSecret("default", "db"));
+        Assert.Throws<StoreUnavailableException>(() => session2.CreateNamespace("prod"));
+
+        var flush = Assert.Throws<StoreUnavailableException>(session2.FlushAudit);
+        Assert.Contains("could not be recorded in the audit log", flush.Message, StringComparison.Ordinal);
+        using (session2.GetSecret("default", "db"))
+        {
+        }
+
+        var dispose = Record.Exception(session2.Dispose);
+        Assert.Null(dispose);
+        Assert.False(session2.IsOpen);
+
+        // A wrong passphrase on a read-only store still fails cleanly (its audit entry cannot be written).
+        using var wrong = ClientCredential.FromPassphrase("wrong");
+        Assert.Throws<AuthenticationFailedException>(() => opened.Connect(SecretStore.SystemClientName, wrong));
+
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(before, Hash(store.Path));
+    }
+
+    /// <summary>
+    /// Makes a file read-only for this process: chmod 0400, and when that does not stop us (root ignores
+    /// modes) the immutable attribute too. Undone on dispose so the directory can be removed.
+    /// </summary>
+    private sealed class ReadOnlyFile : IDisposable
+    {
+        private readonly string path;
+        private readonly bool immutable;
+
+        private ReadOnlyFile(string path, bool immutable)
+        {
+            this.path = path;
+            this.immutable = immutable;
+        }
+
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public static ReadOnlyFile Make(string path)
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead);
+            if (!CanWrite(path))
+            {
+                return new ReadOnlyFile(path, immutable: false);
+            }
+
+            if (Run("chattr", "+i", path) && !CanWrite(path))
+            {
+                return new ReadOnlyFile(path, immutable: true);
+            }
+
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Assert.Skip("Running with privileges that ignore file modes, and 'chattr +i' is unavailable: cannot make a read-only file.");
+            return null!;
+        }
+
+        public void Dispose()
+        {
+            SqliteConnection.ClearAllPools();
+            if (immutable)
+            {
+                Run("chattr", "-i", path);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        private static bool CanWrite(string path)
+        {
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+                return true;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                return false;
+            }
+        }
+
+        private static bool Run(string program, params string[] arguments)
+        {
+            try
+            {
+                using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+                process.WaitForExit();
+                return process.ExitCode == 0;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false;
+            }
+        }
+    }
+}
