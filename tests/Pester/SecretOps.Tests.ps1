@@ -1,0 +1,694 @@
+#Requires -Version 7.4
+<#
+    Pester 5 tests for the SecretOps cmdlets, run against the BUILT module folder ($env:SECRETOPS_MODULE,
+    set by build.ps1 -Task Test; default out/SecretOps). A binary module cannot be unloaded, so run them in a
+    fresh pwsh (build.ps1 does). They never touch the user's configuration, environment or default store:
+    every store lives in $TestDrive, SECRETOPS_* variables are cleared and restored, and every test ends
+    with all sessions disconnected.
+
+    Stores are created with a deliberately weak Argon2id (1 MiB, 1 pass) so the suite stays fast.
+#>
+
+BeforeDiscovery {
+    $script:ModuleFolder = if ($env:SECRETOPS_MODULE) { $env:SECRETOPS_MODULE } else { [IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'SecretOps') }
+    $script:Manifest = Import-PowerShellDataFile ([IO.Path]::Combine($script:ModuleFolder, 'SecretOps.psd1'))
+    $script:CmdletNames = @($script:Manifest.CmdletsToExport)
+}
+
+BeforeAll {
+    $script:ModuleFolder = if ($env:SECRETOPS_MODULE) { $env:SECRETOPS_MODULE } else { [IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'SecretOps') }
+    $script:Manifest = Import-PowerShellDataFile ([IO.Path]::Combine($script:ModuleFolder, 'SecretOps.psd1'))
+    Import-Module ([IO.Path]::Combine($script:ModuleFolder, 'SecretOps.psd1')) -Force -ErrorAction Stop
+
+    # Nothing from the developer's environment or configuration may leak into the tests.
+    $script:SavedEnvironment = @{}
+    foreach ($name in @(Get-ChildItem Env: | Where-Object { $_.Name -like 'SECRETOPS_*' -and $_.Name -notin 'SECRETOPS_MODULE', 'SECRETOPS_NATIVE_SQLITE' } | ForEach-Object Name)) {
+        $script:SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    # A configuration file that does not exist: no profile applies.
+    $env:SECRETOPS_CONFIG = [IO.Path]::Combine([IO.Path]::GetTempPath(), "secretops-pester-$([guid]::NewGuid().ToString('N'))", 'config.yaml')
+
+    $script:PassphraseText = 'correct horse battery staple'
+    $script:Passphrase = ConvertTo-SecureString $script:PassphraseText -AsPlainText -Force
+    $script:WeakKdf = @{ KdfMemoryMiB = 1; KdfIterations = 1; KdfParallelism = 1; AllowWeakKdf = $true }
+
+    function script:New-TestStorePath {
+        Join-Path $TestDrive ("store-{0}.db" -f [guid]::NewGuid().ToString('N'))
+    }
+
+    function script:New-TestStore {
+        $path = New-TestStorePath
+        $kdf = $script:WeakKdf
+        $null = New-SecretOpsStore -Path $path -Passphrase $script:Passphrase @kdf -ErrorAction Stop
+        $path
+    }
+
+    function script:Connect-TestStore([string] $Path) {
+        Connect-SecretOpsStore -Path $Path -Passphrase $script:Passphrase -PassThru -ErrorAction Stop
+    }
+
+    # The first error the commands in $Command write (non-terminating), or the terminating one they throw.
+    function script:Get-FirstError([scriptblock] $Command) {
+        try {
+            $records = @(& $Command 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        }
+        catch {
+            return $_
+        }
+        $records | Select-Object -First 1
+    }
+
+    function script:Get-PlainText([securestring] $Secure) {
+        [System.Net.NetworkCredential]::new('', $Secure).Password
+    }
+}
+
+AfterAll {
+    Disconnect-SecretOpsStore -All
+    foreach ($name in $script:SavedEnvironment.Keys) {
+        [Environment]::SetEnvironmentVariable($name, $script:SavedEnvironment[$name])
+    }
+    Remove-Item Env:SECRETOPS_CONFIG -ErrorAction SilentlyContinue
+}
+
+Describe 'The module' {
+    It 'exports exactly the cmdlets its manifest lists' {
+        $exported = (Get-Module SecretOps).ExportedCmdlets.Keys | Sort-Object
+        $exported | Should -Be (@($script:Manifest.CmdletsToExport) | Sort-Object)
+        foreach ($name in $script:Manifest.CmdletsToExport) {
+            Get-Command $name -CommandType Cmdlet -ErrorAction Stop | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It '<_> declares an output type and help for every parameter' -ForEach $script:CmdletNames {
+        $command = Get-Command $_
+        $command.OutputType | Should -Not -BeNullOrEmpty
+        $common = @([System.Management.Automation.PSCmdlet]::CommonParameters) + @([System.Management.Automation.PSCmdlet]::OptionalCommonParameters)
+        foreach ($parameter in $command.Parameters.Values | Where-Object Name -notin $common) {
+            foreach ($set in $parameter.ParameterSets.Values) {
+                $set.HelpMessage | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) of $_ needs a help message"
+            }
+        }
+    }
+
+    It 'loads its engine and SQLite into the SecretOps load context, not the default one' {
+        $null = New-TestStore   # makes sure the engine and SQLite have been loaded
+        $context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'SecretOps'
+        $context | Should -Not -BeNullOrEmpty
+        $context.Assemblies.GetName().Name | Should -Contain 'SecretOps.Core'
+        $context.Assemblies.GetName().Name | Should -Contain 'SecretOps.Module'
+        $context.Assemblies.GetName().Name | Should -Contain 'Microsoft.Data.Sqlite'
+        $default = [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name
+        $default | Should -Not -Contain 'SecretOps.Core'
+        $default | Should -Not -Contain 'SecretOps.Module'
+        $default | Should -Contain 'SecretOps' -Because 'the shared assembly with the public types lives in the default context'
+    }
+
+    It 'has a format view for each of its output types' {
+        foreach ($type in 'SecretOps.SecretEntry', 'SecretOps.SecretVersionInfo', 'SecretOps.NamespaceInfo', 'SecretOps.AuditEntry',
+                          'SecretOps.AuditVerification', 'SecretOps.StoreInfo', 'SecretOps.StoreCheckResult', 'SecretOps.StoreCreated',
+                          'SecretOps.Module.SessionInfo') {
+            Get-FormatData -TypeName $type | Should -Not -BeNullOrEmpty -Because "$type needs a view"
+        }
+    }
+}
+
+Describe 'Store lifecycle' {
+    AfterEach { Disconnect-SecretOpsStore -All }
+
+    It 'creates a store and reports it without a secret when a passphrase is used' {
+        $path = New-TestStorePath
+        $created = New-SecretOpsStore -Path $path -Passphrase $script:Passphrase @WeakKdf
+        $created.PSObject.TypeNames[0] | Should -Be 'SecretOps.StoreCreated'
+        $created.Path | Should -Be $path
+        $created.ClientName | Should -Be 'system'
+        $created.ClientSecret | Should -BeNullOrEmpty
+        Test-Path $path | Should -BeTrue
+    }
+
+    It 'resolves a relative -Path against the PowerShell location, not the process directory' {
+        Push-Location $TestDrive
+        try {
+            $created = New-SecretOpsStore -Path './relative.db' -Passphrase $script:Passphrase @WeakKdf
+            $created.Path | Should -Be (Join-Path $TestDrive 'relative.db')
+        }
+        finally { Pop-Location }
+    }
+
+    It 'shows a generated secret once, with a warning to store it' {
+        $path = New-TestStorePath
+        $created = New-SecretOpsStore -Path $path -GenerateSecret @WeakKdf -WarningVariable warnings -WarningAction SilentlyContinue
+        $created.ClientSecret | Should -BeLike 'secretops_*'
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -Match 'shown only this once'
+    }
+
+    It 'creates nothing with -WhatIf' {
+        $path = New-TestStorePath
+        New-SecretOpsStore -Path $path -Passphrase $script:Passphrase @WeakKdf -WhatIf | Should -BeNullOrEmpty
+        Test-Path $path | Should -BeFalse
+    }
+
+    It 'refuses an existing file (SecretOps.Conflict) and a weak KDF without -AllowWeakKdf (SecretOps.InvalidParameter)' {
+        $path = New-TestStore
+        $err = Get-FirstError { New-SecretOpsStore -Path $path -Passphrase $script:Passphrase @WeakKdf }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.Conflict,*'
+        $err.CategoryInfo.Category | Should -Be 'ResourceExists'
+
+        $weak = Get-FirstError { New-SecretOpsStore -Path (New-TestStorePath) -Passphrase $script:Passphrase -KdfMemoryMiB 1 -KdfIterations 1 }
+        $weak.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+    }
+
+    It 'connects with a passphrase and registers the session' {
+        $path = New-TestStore
+        $session = Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -PassThru
+        $session.PSObject.TypeNames[0] | Should -Be 'SecretOps.Module.SessionInfo'
+        $session.Client | Should -Be 'system'
+        $session.Role | Should -Be 'System'
+        $session.Namespace | Should -Be 'default'
+        $session.Store | Should -Be $path
+        (Get-SecretOpsStore).Path | Should -Be $path
+    }
+
+    It 'connects with a secret file, a SecureString client secret, or SECRETOPS_CLIENT_SECRET' {
+        $path = New-TestStorePath
+        $created = New-SecretOpsStore -Path $path -GenerateSecret @WeakKdf -WarningAction SilentlyContinue
+        $secretFile = Join-Path $TestDrive 'system.secret'
+        Set-Content -Path $secretFile -Value $created.ClientSecret -NoNewline
+
+        (Connect-SecretOpsStore -Path $path -SecretFile $secretFile -PassThru).Client | Should -Be 'system'
+        Disconnect-SecretOpsStore
+        (Connect-SecretOpsStore -Path $path -ClientSecret (ConvertTo-SecureString $created.ClientSecret -AsPlainText -Force) -PassThru).IsOpen | Should -BeTrue
+        Disconnect-SecretOpsStore
+        $env:SECRETOPS_CLIENT_SECRET = $created.ClientSecret
+        try { (Connect-SecretOpsStore -Path $path -PassThru).IsOpen | Should -BeTrue }
+        finally { Remove-Item Env:SECRETOPS_CLIENT_SECRET }
+    }
+
+    It 'takes the store and passphrase from SECRETOPS_STORE and SECRETOPS_PASSPHRASE' {
+        $path = New-TestStore
+        $env:SECRETOPS_STORE = $path
+        $env:SECRETOPS_PASSPHRASE = $script:PassphraseText
+        try { (Connect-SecretOpsStore -PassThru).Store | Should -Be $path }
+        finally { Remove-Item Env:SECRETOPS_STORE, Env:SECRETOPS_PASSPHRASE }
+    }
+
+    It 'refuses a wrong passphrase with SecretOps.AuthenticationFailed and registers nothing' {
+        $path = New-TestStore
+        $wrong = ConvertTo-SecureString 'not the passphrase' -AsPlainText -Force
+        $err = Get-FirstError { Connect-SecretOpsStore -Path $path -Passphrase $wrong }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.AuthenticationFailed,*'
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err.ToString() | Should -Not -Match 'not the passphrase'
+        { Get-SecretEntry } | Should -Throw -ErrorId 'SecretOps.NotConnected,*'
+    }
+
+    It 'fails with SecretOps.CredentialRequired when no credential exists and nobody can be asked' -Skip:([Environment]::UserInteractive -and -not ([Environment]::GetCommandLineArgs() -match '^-noni')) {
+        $path = New-TestStore
+        { Connect-SecretOpsStore -Path $path -ErrorAction Stop } | Should -Throw -ErrorId 'SecretOps.CredentialRequired,*'
+    }
+
+    It 'stops session cmdlets with a terminating SecretOps.NotConnected error when nothing is connected' {
+        $thrown = { Get-SecretValue -Name anything } | Should -Throw -PassThru
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotConnected,*'
+        $thrown.Exception.Message | Should -Match 'Connect-SecretOpsStore'
+    }
+
+    It 'reports store information and health, and -Quiet returns a boolean' {
+        $path = New-TestStore
+        $null = Connect-TestStore $path
+        $info = Get-SecretOpsStore
+        $info.PSObject.TypeNames[0] | Should -Be 'SecretOps.StoreInfo'
+        $info.Namespaces | Should -Be 1
+        $info.Clients | Should -Be 1
+        $check = Test-SecretOpsStore
+        $check.IsHealthy | Should -BeTrue
+        $check.IntegrityCheck | Should -Be 'ok'
+        Test-SecretOpsStore -Quiet | Should -BeExactly $true
+    }
+
+    It 'reads store information without connecting' {
+        $path = New-TestStore
+        (Get-SecretOpsStore -Store $path).StoreId | Should -Not -Be ([guid]::Empty)
+        (Test-SecretAuditLog -Store $path).IsValid | Should -BeTrue
+    }
+
+    It 'disconnects: later commands are NotConnected, and naming an unknown session is an error' {
+        $path = New-TestStore
+        $session = Connect-TestStore $path
+        $session | Disconnect-SecretOpsStore
+        { Get-SecretEntry } | Should -Throw -ErrorId 'SecretOps.NotConnected,*'
+        $err = Get-FirstError { Disconnect-SecretOpsStore -Store $path }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotConnected,*'
+        { Disconnect-SecretOpsStore -ErrorAction Stop } | Should -Not -Throw
+    }
+
+    It 'keeps several sessions and picks one with -Store' {
+        $first = New-TestStore
+        $second = New-TestStore
+        $null = Connect-TestStore $first
+        $null = Connect-TestStore $second
+        Set-SecretValue -Name where -Value 'first' -Store $first
+        Set-SecretValue -Name where -Value 'second'
+        Get-SecretValue -Name where -Store $first -AsPlainText | Should -Be 'first'
+        Get-SecretValue -Name where -AsPlainText | Should -Be 'second'
+    }
+
+    It 'locks an idle session after -IdleTimeout' {
+        $path = New-TestStore
+        $null = Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout '1s'
+        Start-Sleep -Seconds 2
+        { Get-SecretEntry } | Should -Throw -ErrorId 'SecretOps.NotConnected,*'
+    }
+
+    It 'backs up, refuses to overwrite, and creates nothing with -WhatIf' {
+        $path = New-TestStore
+        $null = Connect-TestStore $path
+        $backup = Join-Path $TestDrive "backup-$([guid]::NewGuid().ToString('N')).db"
+        Backup-SecretOpsStore -Destination $backup -WhatIf
+        Test-Path $backup | Should -BeFalse
+        $file = Backup-SecretOpsStore -Destination $backup -PassThru
+        $file | Should -BeOfType [System.IO.FileInfo]
+        $file.FullName | Should -Be $backup
+        (Get-FirstError { Backup-SecretOpsStore -Destination $backup }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.Conflict,*'
+    }
+
+    It 'restores a backup, disconnecting the sessions to the store' {
+        $path = New-TestStore
+        $null = Connect-TestStore $path
+        Set-SecretValue -Name kept -Value 'before backup'
+        $backup = Join-Path $TestDrive "backup-$([guid]::NewGuid().ToString('N')).db"
+        Backup-SecretOpsStore -Destination $backup
+        Set-SecretValue -Name kept -Value 'after backup'
+        Set-SecretValue -Name added -Value 'after backup'
+
+        Restore-SecretOpsStore -Source $backup -WhatIf
+        Get-SecretValue kept -AsPlainText | Should -Be 'after backup'
+
+        Restore-SecretOpsStore -Source $backup -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings.Count | Should -Be 1
+        { Get-SecretEntry } | Should -Throw -ErrorId 'SecretOps.NotConnected,*'
+        $null = Connect-TestStore $path
+        Get-SecretValue kept -AsPlainText | Should -Be 'before backup'
+        (Get-FirstError { Get-SecretValue added }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'refuses to restore from something that is not a store, and leaves the store as it was' {
+        $path = New-TestStore
+        $null = Connect-TestStore $path
+        Set-SecretValue -Name kept -Value 'v'
+        $junk = Join-Path $TestDrive 'junk.db'
+        Set-Content -Path $junk -Value ('x' * 4096)
+        $err = Get-FirstError { Restore-SecretOpsStore -Source $junk -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.*'
+        $null = Connect-TestStore $path
+        Get-SecretValue kept -AsPlainText | Should -Be 'v'
+    }
+}
+
+Describe 'Secrets' {
+    BeforeEach {
+        $script:Store = New-TestStore
+        $null = Connect-TestStore $script:Store
+    }
+    AfterEach { Disconnect-SecretOpsStore -All }
+
+    It 'round-trips text: a SecureString by default, a string with -AsPlainText' {
+        Set-SecretValue -Name api-key -Value 'text value'
+        $secure = Get-SecretValue -Name api-key
+        $secure | Should -BeOfType [securestring]
+        Get-PlainText $secure | Should -Be 'text value'
+        Get-SecretValue -Name api-key -AsPlainText | Should -BeExactly 'text value'
+    }
+
+    It 'round-trips a SecureString, a PSCredential and a byte[] (as one object)' {
+        Set-SecretValue -Name secure -Value (ConvertTo-SecureString 'pa55' -AsPlainText -Force)
+        Get-SecretValue secure -AsPlainText | Should -Be 'pa55'
+        (Get-SecretEntry secure).Type | Should -Be 'SecureString'
+
+        $credential = [pscredential]::new('svc-user', (ConvertTo-SecureString 'pw' -AsPlainText -Force))
+        Set-SecretValue -Name credential -Value $credential
+        $read = Get-SecretValue credential
+        $read | Should -BeOfType [pscredential]
+        $read.UserName | Should -Be 'svc-user'
+        $read.GetNetworkCredential().Password | Should -Be 'pw'
+
+        Set-SecretValue -Name blob -Value ([byte[]](0, 1, 2, 255))
+        $bytes = Get-SecretValue blob
+        , $bytes | Should -BeOfType [byte[]]
+        $bytes.Length | Should -Be 4
+        (Get-SecretValue blob | Measure-Object).Count | Should -Be 1
+    }
+
+    It 'round-trips a Hashtable, text inside it secure unless -AsPlainText' {
+        $credential = [pscredential]::new('u', (ConvertTo-SecureString 'p' -AsPlainText -Force))
+        Set-SecretValue -Name table -Value @{ text = 't'; secure = (ConvertTo-SecureString 's' -AsPlainText -Force); bytes = [byte[]](7); cred = $credential }
+        $table = Get-SecretValue table
+        $table | Should -BeOfType [hashtable]
+        $table.text | Should -BeOfType [securestring]
+        $table.cred.UserName | Should -Be 'u'
+        , $table.bytes | Should -BeOfType [byte[]]
+        $plain = Get-SecretValue table -AsPlainText
+        $plain.text | Should -Be 't'
+        $plain.secure | Should -Be 's'
+        $plain.TEXT | Should -Be 't' -Because 'the table is case-insensitive like @{}'
+    }
+
+    It 'refuses values it cannot store with SecretOps.InvalidParameter, naming the input' {
+        foreach ($bad in @(42, @{ nested = @{ a = 'b' } }, @{ number = 1 })) {
+            $err = Get-FirstError { Set-SecretValue -Name bad -Value $bad }
+            $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+            $err.TargetObject | Should -Be 'bad'
+        }
+        (Get-FirstError { Get-SecretValue bad }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'refuses bad names with SecretOps.InvalidParameter and leaves the store unchanged' {
+        $before = (Get-SecretOpsStore).Secrets
+        (Get-FirstError { Set-SecretValue -Name " padded " -Value 'v' }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        (Get-FirstError { Set-SecretValue -Name "a`tb" -Value 'v' }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        (Get-FirstError { Set-SecretValue -Name ('x' * 300) -Value 'v' }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        (Get-SecretOpsStore).Secrets | Should -Be $before
+    }
+
+    It 'reports a missing secret as SecretOps.NotFound with the name as target and category ObjectNotFound' {
+        $err = Get-FirstError { Get-SecretValue -Name missing }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+        $err.FullyQualifiedErrorId | Should -BeLike '*,SecretOps.Module.Commands.GetSecretValueCommand'
+        $err.TargetObject | Should -Be 'missing'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'writes one error per failed input and goes on with the rest' {
+        Set-SecretValue -Name one -Value '1'
+        Set-SecretValue -Name two -Value '2'
+        $values = 'one', 'missing', 'two' | ForEach-Object { [pscustomobject]@{ Name = $_ } } |
+            Get-SecretValue -AsPlainText -ErrorAction SilentlyContinue -ErrorVariable errors
+        $values | Should -Be @('1', '2')
+        $errors.Count | Should -Be 1
+        $errors[0].TargetObject | Should -Be 'missing'
+    }
+
+    It 'keeps versions: history, reading an old one, restoring it as a new version' {
+        Set-SecretValue -Name db -Value 'v1'
+        Set-SecretValue -Name db -Value 'v2'
+        $history = Get-SecretVersion -Name db
+        $history.Version | Should -Be @(1, 2)
+        ($history | Where-Object IsCurrent).Version | Should -Be 2
+        $history[0].PSObject.TypeNames[0] | Should -Be 'SecretOps.SecretVersionInfo'
+        Get-SecretValue db -Version 1 -AsPlainText | Should -Be 'v1'
+
+        $entry = Restore-SecretVersion -Name db -Version 1 -PassThru
+        $entry.Version | Should -Be 3
+        Get-SecretValue db -AsPlainText | Should -Be 'v1'
+
+        Get-SecretVersion db | Where-Object Version -eq 2 | Restore-SecretVersion
+        Get-SecretValue db -AsPlainText | Should -Be 'v2'
+        (Get-SecretEntry db).Version | Should -Be 4
+    }
+
+    It 'restores nothing with -WhatIf, and an unknown version is SecretOps.NotFound' {
+        Set-SecretValue -Name db -Value 'v1'
+        Set-SecretValue -Name db -Value 'v2'
+        Restore-SecretVersion -Name db -Version 1 -WhatIf
+        (Get-SecretEntry db).Version | Should -Be 2
+        (Get-FirstError { Restore-SecretVersion -Name db -Version 9 }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'is a compare-and-swap with -ExpectedVersion (SecretOps.Conflict otherwise)' {
+        Set-SecretValue -Name cas -Value 'a' -ExpectedVersion 0
+        $err = Get-FirstError { Set-SecretValue -Name cas -Value 'b' -ExpectedVersion 0 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.Conflict,*'
+        (Set-SecretValue -Name cas -Value 'b' -ExpectedVersion 1 -PassThru).Version | Should -Be 2
+    }
+
+    It 'expires secrets after -TimeToLive: reads say Expired, listings hide them unless -IncludeExpired' {
+        Set-SecretValue -Name short -Value 'v' -TimeToLive '1s'
+        Start-Sleep -Seconds 2
+        (Get-FirstError { Get-SecretValue short }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.Expired,*'
+        Get-SecretEntry -Name 'sho*' | Should -BeNullOrEmpty
+        (Get-SecretEntry -Name short -IncludeExpired).IsExpired | Should -BeTrue
+        (Get-FirstError { Get-SecretEntry -Name short }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'takes -TimeToLive as a TimeSpan or text, and refuses a bare number' {
+        (Set-SecretValue -Name a -Value 'v' -TimeToLive (New-TimeSpan -Days 1) -PassThru).ExpiresAt | Should -Not -BeNullOrEmpty
+        (Set-SecretValue -Name b -Value 'v' -TimeToLive '1h30m' -PassThru).ExpiresAt | Should -Not -BeNullOrEmpty
+        { Set-SecretValue -Name c -Value 'v' -TimeToLive 5 -ErrorAction Stop } | Should -Throw
+        Get-SecretEntry -Name c -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'stores metadata in clear and refuses malformed metadata' {
+        $rotated = [datetime]::UtcNow
+        Set-SecretValue -Name meta -Value 'v' -Metadata @{ owner = 'ops'; rotated = $rotated; tries = 3 }
+        $entry = Get-SecretEntry meta
+        $entry.Metadata['owner'] | Should -Be 'ops'
+        $entry.Metadata['tries'] | Should -Be 3
+        (Get-FirstError { Set-SecretValue -Name meta -Value 'v' -Metadata @{ 'bad key' = 1 } }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        (Get-SecretEntry meta).Version | Should -Be 1
+    }
+
+    It 'lists with wildcards, across namespaces with -Namespace *, and an exact missing name is SecretOps.NotFound' {
+        New-SecretNamespace -Name ops | Out-Null
+        'db-main', 'db-replica', 'api' | ForEach-Object { Set-SecretValue -Name $_ -Value 'v' }
+        Set-SecretValue -Name db-ops -Value 'v' -Namespace ops
+        (Get-SecretEntry).Count | Should -Be 3
+        (Get-SecretEntry -Name 'db-*').Name | Should -Be @('db-main', 'db-replica')
+        (Get-SecretEntry -Name 'db-*' -Namespace '*').Count | Should -Be 3
+        (Get-SecretEntry -Namespace ops).Name | Should -Be 'db-ops'
+        (Get-SecretEntry)[0].PSObject.TypeNames[0] | Should -Be 'SecretOps.SecretEntry'
+        (Get-FirstError { Get-SecretEntry -Name nope }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+        (Get-FirstError { Get-SecretEntry -Namespace no-such-ns }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'works in pipelines: entries into Get-SecretValue, Get-SecretVersion, Set-SecretValue and Remove-SecretValue' {
+        New-SecretNamespace -Name ops | Out-Null
+        Set-SecretValue -Name a -Value 'A'
+        Set-SecretValue -Name b -Value 'B' -Namespace ops
+        (Get-SecretEntry -Namespace '*' | Get-SecretValue -AsPlainText | Sort-Object) | Should -Be @('A', 'B')
+        (Get-SecretEntry -Namespace ops | Get-SecretVersion).Namespace | Should -Be 'ops'
+        Get-SecretEntry -Namespace ops | Set-SecretValue -Value 'B2'
+        Get-SecretValue b -Namespace ops -AsPlainText | Should -Be 'B2'
+        'piped' | Set-SecretValue -Name from-pipeline
+        Get-SecretValue from-pipeline -AsPlainText | Should -Be 'piped'
+        Get-SecretEntry -Namespace '*' | Remove-SecretValue -Confirm:$false
+        Get-SecretEntry -Namespace '*' | Should -BeNullOrEmpty
+    }
+
+    It 'uses the namespace given at connect time by default' {
+        New-SecretNamespace -Name team | Out-Null
+        Disconnect-SecretOpsStore
+        $null = Connect-SecretOpsStore -Path $script:Store -Passphrase $script:Passphrase -Namespace team
+        (Set-SecretValue -Name x -Value 'v' -PassThru).Namespace | Should -Be 'team'
+        (Get-SecretEntry x).Namespace | Should -Be 'team'
+    }
+
+    It 'changes nothing with -WhatIf (set and remove)' {
+        Set-SecretValue -Name never -Value 'v' -WhatIf
+        Get-SecretEntry -Name 'never*' | Should -BeNullOrEmpty
+        Set-SecretValue -Name kept -Value 'v'
+        Remove-SecretValue -Name kept -WhatIf
+        Get-SecretValue kept -AsPlainText | Should -Be 'v'
+        Get-SecretEntry kept | Remove-SecretValue -WhatIf
+        (Get-SecretEntry kept).Name | Should -Be 'kept'
+    }
+
+    It 'removes one old version, refuses the current one alone, and removes the whole secret' {
+        Set-SecretValue -Name r -Value 'v1'
+        Set-SecretValue -Name r -Value 'v2'
+        Remove-SecretValue -Name r -Version 1 -Confirm:$false
+        (Get-SecretVersion r).Version | Should -Be 2
+        (Get-FirstError { Remove-SecretValue -Name r -Version 2 -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.Conflict,*'
+        Remove-SecretValue -Name r -Confirm:$false
+        (Get-FirstError { Get-SecretValue r }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+        (Get-FirstError { Remove-SecretValue -Name r -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'never shows a value in verbose output, errors or the audit log' {
+        $canary = 'CANARY-' + [guid]::NewGuid().ToString('N')
+        $verbose = @(Set-SecretValue -Name canary -Value $canary -Verbose 4>&1)
+        $verbose += Get-SecretValue canary -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose | Out-String) | Should -Not -Match $canary
+        $err = Get-FirstError { Set-SecretValue -Name canary -Value $canary -ExpectedVersion 7 }
+        ($err | Out-String) + $err.Exception.ToString() | Should -Not -Match $canary
+        (Get-SecretAuditLog | ConvertTo-Json -Depth 4) | Should -Not -Match $canary
+        (Get-SecretEntry canary | ConvertTo-Json -Depth 4) | Should -Not -Match $canary
+    }
+}
+
+Describe 'Namespaces' {
+    BeforeEach {
+        $script:Store = New-TestStore
+        $null = Connect-TestStore $script:Store
+    }
+    AfterEach { Disconnect-SecretOpsStore -All }
+
+    It 'creates, lists and filters namespaces' {
+        $ns = New-SecretNamespace -Name ops -Description 'Operations' -MaxVersions 3
+        $ns.PSObject.TypeNames[0] | Should -Be 'SecretOps.NamespaceInfo'
+        $ns.MaxVersions | Should -Be 3
+        'app1', 'app2' | New-SecretNamespace | Out-Null
+        (Get-SecretNamespace).Name | Should -Be @('app1', 'app2', 'default', 'ops')
+        (Get-SecretNamespace -Name 'app*').Name | Should -Be @('app1', 'app2')
+        (Get-FirstError { Get-SecretNamespace -Name missing }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'refuses a duplicate (SecretOps.Conflict) and a bad name (SecretOps.InvalidParameter)' {
+        New-SecretNamespace -Name ops | Out-Null
+        (Get-FirstError { New-SecretNamespace -Name OPS }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.Conflict,*'
+        (Get-FirstError { New-SecretNamespace -Name 'bad name' }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+    }
+
+    It 'creates nothing with -WhatIf' {
+        New-SecretNamespace -Name ghost -WhatIf | Should -BeNullOrEmpty
+        (Get-FirstError { Get-SecretNamespace -Name ghost }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'changes description and retention; lowering retention prunes old versions' {
+        New-SecretNamespace -Name ops | Out-Null
+        1..4 | ForEach-Object { Set-SecretValue -Name s -Value "v$_" -Namespace ops }
+        (Set-SecretNamespace -Name ops -Description 'changed' -PassThru).Description | Should -Be 'changed'
+        Set-SecretNamespace -Name ops -MaxVersions 2 -WhatIf
+        (Get-SecretVersion -Name s -Namespace ops).Count | Should -Be 4
+        Set-SecretNamespace -Name ops -MaxVersions 2 -Force
+        (Get-SecretVersion -Name s -Namespace ops).Version | Should -Be @(3, 4)
+        (Get-SecretNamespace ops).MaxVersions | Should -Be 2
+        (Set-SecretNamespace -Name ops -NoRetention -PassThru).MaxVersions | Should -BeNullOrEmpty
+        (Get-FirstError { Set-SecretNamespace -Name missing -Description 'x' }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+
+    It 'removes a namespace: refuses one with secrets unless -Force, keeps it with -WhatIf, never removes default' {
+        New-SecretNamespace -Name ops | Out-Null
+        Set-SecretValue -Name s -Value 'v' -Namespace ops
+        (Get-FirstError { Remove-SecretNamespace -Name ops -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.Conflict,*'
+        Remove-SecretNamespace -Name ops -Force -WhatIf
+        (Get-SecretNamespace ops).SecretCount | Should -Be 1
+        Get-SecretNamespace ops | Remove-SecretNamespace -Force -Confirm:$false
+        (Get-FirstError { Get-SecretNamespace -Name ops }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+        (Get-FirstError { Remove-SecretNamespace -Name default -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        (Get-FirstError { Remove-SecretNamespace -Name missing -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+    }
+}
+
+Describe 'Audit' {
+    BeforeEach {
+        $script:Store = New-TestStore
+        $null = Connect-TestStore $script:Store
+    }
+    AfterEach { Disconnect-SecretOpsStore -All }
+
+    It 'lists entries oldest first, with filters' {
+        Set-SecretValue -Name a -Value 'v'
+        $null = Get-SecretValue a
+        $entries = Get-SecretAuditLog
+        $entries[0].PSObject.TypeNames[0] | Should -Be 'SecretOps.AuditEntry'
+        $entries[0].Action | Should -Be 'store.create'
+        $entries.Action | Should -Contain 'secret.set'
+        $entries.Action | Should -Contain 'secret.get'
+        (Get-SecretAuditLog -Last 2).Count | Should -Be 2
+        (Get-SecretAuditLog -Action secret.set).Target | Should -Be 'a'
+        (Get-SecretAuditLog -Client system).Count | Should -BeGreaterThan 0
+        Get-SecretAuditLog -Client nobody | Should -BeNullOrEmpty
+        Get-SecretAuditLog -Since (Get-Date).AddHours(1) | Should -BeNullOrEmpty
+    }
+
+    It 'records a read when the command ends, and failed reads with their error id' {
+        Set-SecretValue -Name a -Value 'v'
+        $null = Get-SecretValue a
+        $last = Get-SecretAuditLog -Action secret.get -Last 1
+        $last.Target | Should -Be 'a'
+        $last.Outcome | Should -Be 'ok'
+        $last.Surface | Should -Be 'cmdlet'
+
+        $null = Get-SecretValue missing -ErrorAction SilentlyContinue
+        $failed = Get-SecretAuditLog -Action secret.get -Last 1
+        $failed.Outcome | Should -Be 'failed'
+        $failed.ErrorId | Should -Be 'SecretOps.NotFound'
+    }
+
+    It 'records the reads of one pipeline in few transactions, not one per secret' {
+        1..5 | ForEach-Object { Set-SecretValue -Name "s$_" -Value 'v' }
+        $before = (Get-SecretOpsStore).AuditEntries
+        $null = Get-SecretEntry | Get-SecretValue
+        $after = (Get-SecretOpsStore).AuditEntries
+        $after - $before | Should -Be 6 -Because 'one list and five reads are recorded'
+    }
+
+    It 'verifies the chain' {
+        $result = Test-SecretAuditLog
+        $result.PSObject.TypeNames[0] | Should -Be 'SecretOps.AuditVerification'
+        $result.IsValid | Should -BeTrue
+        $result.EntriesChecked | Should -BeGreaterThan 0
+        Test-SecretAuditLog -Quiet | Should -BeExactly $true
+    }
+}
+
+Describe 'Argument completion' {
+    BeforeAll {
+        $script:Store = New-TestStore
+        $null = Connect-TestStore $script:Store
+        New-SecretNamespace -Name operations | Out-Null
+        Set-SecretValue -Name 'db-password' -Value 'v'
+        Set-SecretValue -Name 'db password' -Value 'v'
+        Set-SecretValue -Name 'web-token' -Value 'v' -Namespace operations
+    }
+    AfterAll { Disconnect-SecretOpsStore -All }
+
+    It 'completes secret names from the session, quoting where needed' {
+        $line = 'Get-SecretValue -Name db'
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Contain 'db-password'
+        $completions | Should -Contain "'db password'"
+        $completions | Should -Not -Contain 'web-token'
+    }
+
+    It 'completes names in the namespace the command line names' {
+        $line = 'Get-SecretValue -Namespace operations -Name w'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('web-token')
+    }
+
+    It 'completes namespaces and connected clients' {
+        $line = 'Get-SecretEntry -Namespace op'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('operations')
+        $line = 'Get-SecretEntry -Client sy'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('system')
+    }
+
+    It 'offers nothing, and fails nothing, when not connected' {
+        Disconnect-SecretOpsStore -All
+        try {
+            $line = 'Get-SecretValue -Name db'
+            { TabExpansion2 -inputScript $line -cursorColumn $line.Length } | Should -Not -Throw
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Not -Contain 'db-password'
+        }
+        finally { $null = Connect-TestStore $script:Store }
+    }
+}
+
+Describe 'Formatting' {
+    BeforeAll {
+        $script:Store = New-TestStore
+        $null = Connect-TestStore $script:Store
+        Set-SecretValue -Name shown -Value 'v' -TimeToLive '7d'
+    }
+    AfterAll { Disconnect-SecretOpsStore -All }
+
+    It 'formats every output type as a table without errors' {
+        $outputs = @(
+            Get-SecretEntry
+            Get-SecretVersion shown
+            Get-SecretNamespace
+            Get-SecretAuditLog -Last 3
+            Test-SecretAuditLog
+            Get-SecretOpsStore
+            Test-SecretOpsStore
+            Connect-TestStore $script:Store
+        )
+        foreach ($output in $outputs) {
+            { $output | Format-Table | Out-String } | Should -Not -Throw
+            ($output | Out-String) | Should -Not -BeNullOrEmpty
+        }
+        (Get-SecretEntry | Out-String) | Should -Match 'Namespace\s+Name\s+Type\s+Version'
+    }
+}
