@@ -116,7 +116,7 @@ internal static class SecretCommands
             using var session = run.Connect();
             using var secret = ReadValue(kind!, user, run.Get(value), run.Get(stdin), run.Get(file), secretName);
             var entry = session.SetSecret(run.Namespace, secretName, secret, options);
-            run.Output.WriteObject(entry);
+            run.Output.WriteMessage($"Stored '{entry.Name}' as version {entry.Version} in namespace '{entry.Namespace}'.", entry);
             return ExitCodes.Ok;
         });
         return command;
@@ -211,8 +211,9 @@ internal static class SecretCommands
         Invocation.SetAction(command, run =>
         {
             using var session = run.Connect();
-            var entry = session.RestoreVersion(run.Namespace, run.Get(name)!, run.Get(version)!.Value);
-            run.Output.WriteObject(entry);
+            var old = run.Get(version)!.Value;
+            var entry = session.RestoreVersion(run.Namespace, run.Get(name)!, old);
+            run.Output.WriteMessage($"Restored version {old} of '{entry.Name}' as version {entry.Version} in namespace '{entry.Namespace}'.", entry);
             return ExitCodes.Ok;
         });
         return command;
