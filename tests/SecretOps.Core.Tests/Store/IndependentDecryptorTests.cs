@@ -1,0 +1,393 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using IndependentReader;
+using SecretOps.Core.Secrets;
+using SecretOps.Core.Tests.Support;
+
+namespace SecretOps.Core.Tests.Store;
+
+/// <summary>
+/// docs/FORMAT.md is complete: <see cref="FormatReader"/>, written from it with nothing but raw SQL and
+/// System.Security.Cryptography, decrypts what the engine wrote. The engine is used here only to create the
+/// store and write secrets; every value is then read back by the independent reader alone.
+/// </summary>
+public partial class IndependentDecryptorTests
+{
+    private static string RepositoryRoot([CallerFilePath] string here = "")
+    {
+        var directory = new DirectoryInfo(Path.GetDirectoryName(here)!);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SecretOps.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void GeneratedClient_DecryptsEveryValueType_FromTheFileAndItsSecretAlone()
+    {
+        using var store = new TempStore(generateSecret: true);
+        var secret = store.Created.ClientSecret!;
+        using (var session = store.ConnectSystem())
+        {
+            session.CreateNamespace("prod");
+            session.SetSecret("prod", "text", SecretValue.FromString("héllo wörld ✓"));
+            session.SetSecret("prod", "secure", SecretValue.FromString("s3cret", secure: true));
+            session.SetSecret("prod", "cred", SecretValue.FromCredential("alice", "pa:ss wörd"));
+            session.SetSecret("prod", "bytes", SecretValue.FromBytes([0, 1, 2, 254, 255]));
+            session.SetSecret("prod", "table", SecretValue.FromTable(new Dictionary<string, SecretValue>
+            {
+                ["url"] = SecretValue.FromString("https://example.test"),
+                ["Login"] = SecretValue.FromCredential("svc", "pw"),
+                ["blob"] = SecretValue.FromBytes([7, 7]),
+            }));
+        }
+
+        SqliteCheckpoint(store.Path);
+        Assert.Equal("héllo wörld ✓", FormatReader.Decrypt(store.Path, "system", secret, "prod", "text").Text);
+        var secure = FormatReader.Decrypt(store.Path, "system", secret, "prod", "secure");
+        Assert.Equal((2L, "s3cret"), (secure.Type, secure.Text));
+        var credential = FormatReader.Decrypt(store.Path, "system", secret, "prod", "cred");
+        Assert.Equal((3L, ("alice", "pa:ss wörd")), (credential.Type, credential.Credential));
+        var bytes = FormatReader.Decrypt(store.Path, "system", secret, "prod", "bytes");
+        Assert.Equal(4L, bytes.Type);
+        Assert.Equal(new byte[] { 0, 1, 2, 254, 255 }, bytes.Payload.ToArray());
+        var table = FormatReader.Decrypt(store.Path, "SYSTEM", secret, "PROD", "TABLE");
+        Assert.Equal(5L, table.Type);
+        // §10: entries sorted by key in ordinal (UTF-16 code unit) order: "Login" < "blob" < "url".
+        Assert.Equal(["Login", "blob", "url"], table.Table.Select(e => e.Key));
+        Assert.Equal([3L, 4L, 1L], table.Table.Select(e => e.Type));
+        Assert.Equal("https://example.test", Encoding.UTF8.GetString(table.Table[2].Payload));
+        Assert.Equal([7, 7], table.Table[1].Payload);
+    }
+
+    [Fact]
+    public void RotatedNamespace_OldAndNewVersions_AndAMemberClient_AndAPerSecretGrant()
+    {
+        using var store = new TempStore(generateSecret: true);
+        string memberSecret;
+        using (var session = store.ConnectSystem())
+        {
+            session.CreateNamespace("prod");
+            session.CreateNamespace("other");
+            session.SetSecret("prod", "db", SecretValue.FromString("v1"));
+            session.SetSecret("prod", "db", SecretValue.FromString("v2"));
+            session.RotateNamespaceKey("prod");
+            session.SetSecret("prod", "db", SecretValue.FromString("v3"));
+            session.SetSecret("other", "api", SecretValue.FromString("only this one"));
+            session.SetSecret("other", "hidden", SecretValue.FromString("not granted"));
+            memberSecret = session.AddClient("robot", new ClientCredentialSpec { Kind = ClientKind.Generated }).ClientSecret!;
+            session.Grant("robot", "prod", null, Permissions.Read);
+            session.Grant("robot", "other", "api", Permissions.Read);
+        }
+
+        SqliteCheckpoint(store.Path);
+        foreach (var client in new[] { ("system", store.Created.ClientSecret!), ("robot", memberSecret) })
+        {
+            var trace = new Dictionary<string, byte[]>();
+            Assert.Equal("v1", FormatReader.Decrypt(store.Path, client.Item1, client.Item2, "prod", "db", 1, trace).Text);
+            var oldKey = trace["namespace_key"];
+            Assert.Equal("v2", FormatReader.Decrypt(store.Path, client.Item1, client.Item2, "prod", "db", 2).Text);
+            trace.Clear();
+            Assert.Equal("v3", FormatReader.Decrypt(store.Path, client.Item1, client.Item2, "prod", "db", null, trace).Text);
+            Assert.NotEqual(oldKey, trace["namespace_key"]);
+        }
+
+        // The member reaches 'api' through its own per-secret stanza (§12.7a), and nothing else in 'other'.
+        var own = new Dictionary<string, byte[]>();
+        Assert.Equal("only this one", FormatReader.Decrypt(store.Path, "robot", memberSecret, "other", "api", null, own).Text);
+        Assert.Contains("secret_stanza_wrapping_key", own.Keys);
+        Assert.DoesNotContain("namespace_key", own.Keys);
+        Assert.Throws<UnauthorizedAccessException>(() => FormatReader.Decrypt(store.Path, "robot", memberSecret, "other", "hidden"));
+        Assert.ThrowsAny<CryptographicException>(() => FormatReader.Decrypt(store.Path, "robot", store.Created.ClientSecret!, "prod", "db"));
+    }
+
+    [Fact]
+    public void Reader_BindsTheSameContext_AsTheEngine()
+    {
+        // If the document left out a field the engine binds, the reader would either fail on sound rows (the
+        // tests above) or accept moved ones; here a moved version row must fail for the reader as well.
+        using var store = new TempStore(generateSecret: true);
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "a", SecretValue.FromString("one"));
+            session.SetSecret("default", "a", SecretValue.FromString("two"));
+        }
+
+        RawDb.Execute(store.Path, "DELETE FROM versions WHERE version = 1; UPDATE versions SET version = 1 WHERE version = 2; UPDATE secrets SET current_version = 1");
+        RawDb.Checkpoint(store.Path);
+        Assert.ThrowsAny<CryptographicException>(() => FormatReader.Decrypt(store.Path, "system", store.Created.ClientSecret!, "default", "a"));
+    }
+
+    [Fact]
+    public void AuditChain_RecomputedFromTheDocument_MatchesTheEngine()
+    {
+        using var store = new TempStore(generateSecret: true);
+        using (var session = store.ConnectSystem())
+        {
+            session.CreateNamespace("prod");
+            session.SetSecret("prod", "a", SecretValue.FromString("1"));
+            using (session.GetSecret("prod", "a"))
+            {
+            }
+
+            Assert.Throws<NotFoundException>(() => session.GetSecret("prod", "missing"));
+        }
+
+        using (var wrong = Clients.ClientCredential.FromGeneratedSecret(Clients.GeneratedSecret.Create()))
+        {
+            Assert.Throws<AuthenticationFailedException>(() => SecretStore.Open(store.Path).Connect("nobody", wrong));
+        }
+
+        RawDb.Checkpoint(store.Path);
+        Assert.Null(FormatReader.FirstBrokenAuditEntry(store.Path));
+        RawDb.Execute(store.Path, "UPDATE audit SET target = 'b' WHERE sequence = 5");
+        RawDb.Checkpoint(store.Path);
+        Assert.Equal(5, FormatReader.FirstBrokenAuditEntry(store.Path));
+        Assert.Equal(5, SecretStore.Open(store.Path).VerifyAudit().FirstBrokenSequence);
+    }
+
+    [Fact]
+    public void AuditChain_IsUnkeyed_SoAWholeRewriteVerifies_AndOnlyAnOutsideRecordOfItsHeadCatchesIt()
+    {
+        // The honest limit stated in docs/SECURITY.md: anyone who can write the file and has read FORMAT.md can
+        // edit an entry and recompute every later hash. Keeping the head (sequence and hash) elsewhere catches it.
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "a", SecretValue.FromString("1"));
+            session.RemoveSecret("default", "a");
+        }
+
+        RawDb.Checkpoint(store.Path);
+        var headBefore = RawDb.Scalar(store.Path, "SELECT hex(hash) FROM audit ORDER BY sequence DESC LIMIT 1");
+        using (var connection = RawDb.Open(store.Path))
+        {
+            RawDb.Execute(connection, "UPDATE audit SET action = 'secret.get' WHERE action = 'secret.remove'");
+            var storeId = new Guid((byte[])RawDb.Scalar(connection, "SELECT store_id FROM store_info")!, bigEndian: true);
+            var previous = SHA256.HashData(FormatReader.Ad("secretops/audit-genesis/v1", storeId));
+            var rows = new List<(long Sequence, byte[] Hash)>();
+            using (var command = RawDb.Command(connection, "SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface FROM audit ORDER BY sequence"))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var hash = FormatReader.AuditEntryHash(reader, previous);
+                    rows.Add((reader.GetInt64(0), hash));
+                    previous = hash;
+                }
+            }
+
+            var link = SHA256.HashData(FormatReader.Ad("secretops/audit-genesis/v1", storeId));
+            foreach (var (sequence, hash) in rows)
+            {
+                RawDb.Execute(connection, "UPDATE audit SET previous_hash = $p, hash = $h WHERE sequence = $s", ("$p", link), ("$h", hash), ("$s", sequence));
+                link = hash;
+            }
+        }
+
+        Assert.True(SecretStore.Open(store.Path).VerifyAudit().IsValid);
+        Assert.NotEqual(headBefore, RawDb.Scalar(store.Path, "SELECT hex(hash) FROM audit ORDER BY sequence DESC LIMIT 1"));
+    }
+
+    [Fact]
+    public void ReaderSource_NamesNoEngineType()
+    {
+        var source = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "SecretOps.Core.Tests", "Store", "IndependentDecryptor.cs"));
+        var code = string.Join("\n", source.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
+        Assert.DoesNotMatch(@"\bSecretOps\s*\.", code);
+        Assert.DoesNotMatch(@"global::", code);
+        Assert.Matches(@"(?m)^namespace IndependentReader;", code);
+        var usings = Regex.Matches(code, @"(?m)^using\s+([\w.]+);").Select(m => m.Groups[1].Value).ToList();
+        Assert.All(usings, u => Assert.True(u.StartsWith("System", StringComparison.Ordinal) || u == "Microsoft.Data.Sqlite", u));
+        // The reader's namespace holds only what that file declares.
+        Assert.Equal([nameof(DecryptedValue), nameof(FormatReader)],
+            typeof(FormatReader).Assembly.GetTypes().Where(t => t.Namespace == "IndependentReader" && !t.IsNested && !t.Name.StartsWith('<')).Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
+    // ---- The worked example of FORMAT.md §13: every value in it is recomputed from the document's inputs.
+
+    private static Dictionary<string, string> ReadWorkedExample()
+    {
+        var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "FORMAT.md"));
+        var start = document.IndexOf("<!-- worked-example", StringComparison.Ordinal);
+        Assert.True(start >= 0, "FORMAT.md has no worked example block");
+        var fence = document.IndexOf("```", start, StringComparison.Ordinal);
+        var body = document[(document.IndexOf('\n', fence) + 1)..document.IndexOf("```", fence + 3, StringComparison.Ordinal)];
+        var values = new Dictionary<string, string>();
+        string? last = null;
+        foreach (var raw in body.Split('\n'))
+        {
+            var line = raw.TrimEnd();
+            if (line.Length == 0 || line.TrimStart().StartsWith('#'))
+            {
+                continue;
+            }
+
+            var match = ExampleLine().Match(line);
+            if (match.Success)
+            {
+                last = match.Groups[1].Value;
+                values[last] = match.Groups[2].Value;
+            }
+            else
+            {
+                Assert.True(last is not null && line.StartsWith(' '), $"unreadable example line: {line}");
+                values[last!] += line.Trim();
+            }
+        }
+
+        return values;
+    }
+
+    [GeneratedRegex(@"^([a-z_0-9.]+)\s+=\s+(\S+)$")]
+    private static partial Regex ExampleLine();
+
+    [Fact]
+    public void WorkedExample_InFormatMd_IsReproducedStepByStep()
+    {
+        var v = ReadWorkedExample();
+        byte[] Hex(string name) => Convert.FromHexString(v[name]);
+        Guid Id(string name) => new(Hex(name), bigEndian: true);
+        long Int(string name) => long.Parse(v[name], CultureInfo.InvariantCulture);
+        void Same(string name, byte[] computed) => Assert.True(Convert.ToHexString(computed) == v[name].ToUpperInvariant(), $"§13 {name}: document says {v[name]}, computed {Convert.ToHexString(computed).ToLowerInvariant()}");
+
+        var (storeId, clientId, namespaceId, secretId) = (Id("store_info.store_id"), Id("clients.id"), Id("namespaces.id"), Id("secrets.id"));
+
+        // Step 1: the client secret's bytes and the key-encryption key.
+        var secret = FormatReader.ParseGeneratedSecret(v["client_secret"]);
+        Same("client_secret_bytes", secret);
+        var kek = FormatReader.GeneratedSecretKek(secret, Hex("clients.kdf_salt"));
+        Same("kek", kek);
+
+        // Step 2: the envelope's AD, and the PKCS#8 private key inside it.
+        var envelopeAd = FormatReader.ClientKeyAd(storeId, clientId, Int("clients.kind"), Hex("clients.kdf_salt"), 0, 0, 0);
+        Same("private_key_ad", envelopeAd);
+        var pkcs8 = FormatReader.Open(kek, Hex("clients.private_key_nonce"), Hex("clients.private_key"), envelopeAd);
+        Same("pkcs8", pkcs8);
+        using var privateKey = ECDiffieHellman.Create();
+        privateKey.ImportPkcs8PrivateKey(pkcs8, out _);
+        Assert.Equal(v["clients.public_key"].ToUpperInvariant(), Convert.ToHexString(privateKey.ExportSubjectPublicKeyInfo()));
+
+        // Step 3: the namespace stanza: ECDH, HKDF, AD, and the namespace key.
+        var header = Hex("stanzas.header");
+        var shared = FormatReader.EcdhSharedSecret(privateKey, header);
+        Same("ecdh_shared_secret", shared);
+        var wrappingKey = FormatReader.StanzaWrappingKey(shared, header, Hex("clients.public_key"));
+        Same("stanza_wrapping_key", wrappingKey);
+        var stanzaAd = FormatReader.StanzaAd(FormatReader.NamespaceKeyContext(storeId, namespaceId, Int("stanzas.generation")), clientId, Int("stanzas.algorithm"), header);
+        Same("stanza_ad", stanzaAd);
+        var namespaceKey = FormatReader.Open(wrappingKey, Hex("stanzas.nonce"), Hex("stanzas.wrapped_key"), stanzaAd);
+        Same("namespace_key", namespaceKey);
+
+        // Step 4: the secret key, wrapped under the namespace key.
+        Assert.Equal(Int("stanzas.generation"), Int("secret_keys.namespace_generation"));
+        var wrapAd = FormatReader.WrappedSecretKeyAd(storeId, namespaceId, secretId, Int("secret_keys.generation"), Int("secret_keys.namespace_generation"));
+        Same("secret_key_wrap_ad", wrapAd);
+        var secretKey = FormatReader.Open(namespaceKey, Hex("secret_keys.nonce"), Hex("secret_keys.wrapped_key"), wrapAd);
+        Same("secret_key", secretKey);
+
+        // Step 5: the value.
+        Assert.Equal(Int("secret_keys.generation"), Int("versions.key_generation"));
+        var valueAd = FormatReader.ValueAd(storeId, namespaceId, secretId, Int("versions.version"), Int("versions.key_generation"), Int("versions.value_type"));
+        Same("value_ad", valueAd);
+        var serialized = FormatReader.Open(secretKey, Hex("versions.nonce"), Hex("versions.ciphertext"), valueAd);
+        Same("serialized_value", serialized);
+        Assert.Equal(v["value"], new DecryptedValue(Int("versions.value_type"), serialized).Text);
+    }
+
+    /// <summary>
+    /// Writes a fresh worked example (for FORMAT.md §13) to the file named by SECRETOPS_FORMAT_EXAMPLE_OUT.
+    /// The values come from a real store, read by the independent reader; the test above checks the document.
+    /// </summary>
+    [Fact]
+    public void WorkedExample_Generate()
+    {
+        var output = Environment.GetEnvironmentVariable("SECRETOPS_FORMAT_EXAMPLE_OUT");
+        if (string.IsNullOrEmpty(output))
+        {
+            Assert.Skip("Set SECRETOPS_FORMAT_EXAMPLE_OUT to a file path to regenerate FORMAT.md's worked example.");
+        }
+
+        using var store = new TempStore(generateSecret: true);
+        using (var session = store.ConnectSystem())
+        {
+            session.CreateNamespace("prod");
+            session.SetSecret("prod", "db-password", SecretValue.FromString("hunter2"));
+        }
+
+        SqliteCheckpoint(store.Path);
+        var trace = new Dictionary<string, byte[]>();
+        var value = FormatReader.Decrypt(store.Path, "system", store.Created.ClientSecret!, "prod", "db-password", null, trace);
+        var lines = new StringBuilder();
+        void Line(string name, string text)
+        {
+            const int width = 64;
+            lines.Append(name.PadRight(34)).Append("= ");
+            if (text.Length <= width)
+            {
+                lines.Append(text).Append('\n');
+                return;
+            }
+
+            lines.Append(text[..width]).Append('\n');
+            for (var i = width; i < text.Length; i += width)
+            {
+                lines.Append(new string(' ', 36)).Append(text[i..Math.Min(i + width, text.Length)]).Append('\n');
+            }
+        }
+
+        string H(string name) => Convert.ToHexString(trace[name]).ToLowerInvariant();
+        string Row(string sql) => Convert.ToString(RawDb.Scalar(store.Path, sql), CultureInfo.InvariantCulture)!;
+        lines.Append("# inputs: the client secret, and the rows a reader selects (§12)\n");
+        Line("client_secret", store.Created.ClientSecret!);
+        Line("store_info.store_id", H("store_id"));
+        Line("clients.id", H("client_id"));
+        Line("clients.kind", Row("SELECT kind FROM clients"));
+        Line("clients.kdf_salt", H("kdf_salt"));
+        Line("clients.private_key_nonce", H("private_key_nonce"));
+        Line("clients.private_key", H("private_key"));
+        Line("clients.public_key", H("public_key"));
+        Line("namespaces.id", H("namespace_id"));
+        Line("stanzas.generation", "1");
+        Line("stanzas.algorithm", Row("SELECT algorithm FROM stanzas WHERE scope_kind = 1 AND scope_id = (SELECT id FROM namespaces WHERE name = 'prod')"));
+        Line("stanzas.header", H("stanza_header"));
+        Line("stanzas.nonce", H("stanza_nonce"));
+        Line("stanzas.wrapped_key", H("stanza_wrapped_key"));
+        Line("secrets.id", H("secret_id"));
+        Line("secret_keys.generation", "1");
+        Line("secret_keys.namespace_generation", "1");
+        Line("secret_keys.nonce", H("secret_keys_nonce"));
+        Line("secret_keys.wrapped_key", H("secret_keys_wrapped_key"));
+        Line("versions.version", "1");
+        Line("versions.key_generation", "1");
+        Line("versions.value_type", value.Type.ToString(CultureInfo.InvariantCulture));
+        Line("versions.nonce", H("value_nonce"));
+        Line("versions.ciphertext", H("value_ciphertext"));
+        lines.Append("# step 1 (§12.4): the secret's bytes and the key-encryption key\n");
+        Line("client_secret_bytes", H("client_secret_bytes"));
+        Line("kek", H("kek"));
+        lines.Append("# step 2 (§12.5): the envelope's AD and the PKCS#8 private key\n");
+        Line("private_key_ad", H("private_key_ad"));
+        Line("pkcs8", H("pkcs8"));
+        lines.Append("# step 3 (§12.7b): the namespace stanza\n");
+        Line("ecdh_shared_secret", H("ecdh_shared_secret"));
+        Line("stanza_wrapping_key", H("stanza_wrapping_key"));
+        Line("stanza_ad", H("stanza_ad"));
+        Line("namespace_key", H("namespace_key"));
+        lines.Append("# step 4 (§12.7b): the secret key\n");
+        Line("secret_key_wrap_ad", H("secret_key_wrap_ad"));
+        Line("secret_key", H("secret_key"));
+        lines.Append("# step 5 (§12.8, §12.9): the value\n");
+        Line("value_ad", H("value_ad"));
+        Line("serialized_value", H("serialized_value"));
+        Line("value", value.Text);
+        File.WriteAllText(output, lines.ToString());
+    }
+
+    private static void SqliteCheckpoint(string path) => RawDb.Checkpoint(path);
+}
