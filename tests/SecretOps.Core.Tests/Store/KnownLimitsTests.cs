@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using IndependentReader;
+using SecretOps.Core.Clients;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Tests.Support;
 
@@ -100,5 +103,129 @@ public class KnownLimitsTests
         }
 
         Assert.Equal(2, session.ListSecrets("default", "ÉMILE").Count);
+    }
+
+    private static (TempStore Store, string RobotSecret) StoreWithRobot(Permissions onProd)
+    {
+        var store = new TempStore(generateSecret: true);
+        using var session = store.ConnectSystem();
+        session.CreateNamespace("prod");
+        session.SetSecret("prod", "db", SecretValue.FromString("v1"));
+        var robot = session.AddClient("robot", new ClientCredentialSpec { Kind = ClientKind.Generated }).ClientSecret!;
+        session.Grant("robot", "prod", null, onProd);
+        return (store, robot);
+    }
+
+    private static Session ConnectRobot(TempStore store, string secret)
+    {
+        using var credential = ClientCredential.FromGeneratedSecret(secret);
+        return SecretStore.Open(store.Path).Connect("robot", credential);
+    }
+
+    [Fact]
+    public void WriteWithoutRead_IsRefusedReadsByTheProgram_ButHoldsTheKeyToRead()
+    {
+        // DESIGN §2: writing a new version needs the scope's key, so Write implies the cryptographic ability to read.
+        var (store, robot) = StoreWithRobot(Permissions.Write);
+        using (store)
+        {
+            using (var session = ConnectRobot(store, robot))
+            {
+                session.SetSecret("prod", "db", SecretValue.FromString("v2 written by robot"));
+                Assert.Throws<AccessDeniedException>(() => session.GetSecret("prod", "db"));
+            }
+
+            RawDb.Checkpoint(store.Path);
+            Assert.Equal("v2 written by robot", FormatReader.Decrypt(store.Path, "robot", robot, "prod", "db").Text);
+            Assert.Equal("v1", FormatReader.Decrypt(store.Path, "robot", robot, "prod", "db", 1).Text);
+        }
+    }
+
+    [Fact]
+    public void DeleteAndPermit_AreRowsThatTheProgramEnforces_NotCryptography()
+    {
+        var (store, robot) = StoreWithRobot(Permissions.Read);
+        using (store)
+        {
+            using (var session = ConnectRobot(store, robot))
+            {
+                Assert.Throws<AccessDeniedException>(() => session.RemoveSecret("prod", "db"));
+            }
+
+            // Whoever can write the file can give themselves Delete (or simply delete rows with SQLite).
+            RawDb.Execute(store.Path, "UPDATE permissions SET flags = 15 WHERE client_id = (SELECT id FROM clients WHERE name = 'robot')");
+            using var again = ConnectRobot(store, robot);
+            again.RemoveSecret("prod", "db");
+            Assert.Empty(again.ListSecrets("prod"));
+        }
+    }
+
+    [Fact]
+    public void DisabledClient_CannotConnect_ButItsKeysStillOpenWhatItWasGranted()
+    {
+        // Disable is reversible and enforced by the program; Retire (or Revoke) is the cryptographic one.
+        var (store, robot) = StoreWithRobot(Permissions.Read);
+        using (store)
+        {
+            using (var session = store.ConnectSystem())
+            {
+                session.DisableClient("robot");
+            }
+
+            Assert.Throws<AuthenticationFailedException>(() => ConnectRobot(store, robot));
+            RawDb.Checkpoint(store.Path);
+            Assert.Equal("v1", FormatReader.Decrypt(store.Path, "robot", robot, "prod", "db").Text);
+
+            using (var session = store.ConnectSystem())
+            {
+                session.RetireClient("robot");
+            }
+
+            RawDb.Checkpoint(store.Path);
+            Assert.Throws<UnauthorizedAccessException>(() => FormatReader.Decrypt(store.Path, "robot", robot, "prod", "db"));
+        }
+    }
+
+    [Fact]
+    public void RevokedClient_KeysItKept_OpenOldVersions_ButNothingWrittenAfterRotation()
+    {
+        var (store, robot) = StoreWithRobot(Permissions.Read);
+        using (store)
+        {
+            RawDb.Checkpoint(store.Path);
+            var kept = new Dictionary<string, byte[]>();
+            Assert.Equal("v1", FormatReader.Decrypt(store.Path, "robot", robot, "prod", "db", null, kept).Text);
+            var keptNamespaceKey = kept["namespace_key"];
+
+            using (var session = store.ConnectSystem())
+            {
+                session.Revoke("robot", "prod", null);
+                session.SetSecret("prod", "db", SecretValue.FromString("v2 after revocation"));
+            }
+
+            RawDb.Checkpoint(store.Path);
+            Assert.Throws<UnauthorizedAccessException>(() => FormatReader.Decrypt(store.Path, "robot", robot, "prod", "db"));
+
+            using var connection = RawDb.Open(store.Path, readOnly: true);
+            var storeId = RawDb.Uuid(RawDb.Scalar(connection, "SELECT store_id FROM store_info")!);
+            var namespaceId = RawDb.Uuid(RawDb.Scalar(connection, "SELECT id FROM namespaces WHERE name = 'prod'")!);
+            var secretId = RawDb.Uuid(RawDb.Scalar(connection, "SELECT id FROM secrets WHERE name = 'db'")!);
+            byte[] OpenWithKeptKey(int version)
+            {
+                var generation = (long)RawDb.Scalar(connection, "SELECT key_generation FROM versions WHERE version = $v", ("$v", version))!;
+                var namespaceGeneration = (long)RawDb.Scalar(connection, "SELECT namespace_generation FROM secret_keys WHERE generation = $g", ("$g", generation))!;
+                var secretKey = FormatReader.Open(keptNamespaceKey,
+                    (byte[])RawDb.Scalar(connection, "SELECT nonce FROM secret_keys WHERE generation = $g", ("$g", generation))!,
+                    (byte[])RawDb.Scalar(connection, "SELECT wrapped_key FROM secret_keys WHERE generation = $g", ("$g", generation))!,
+                    FormatReader.WrappedSecretKeyAd(storeId, namespaceId, secretId, generation, namespaceGeneration));
+                return FormatReader.Open(secretKey,
+                    (byte[])RawDb.Scalar(connection, "SELECT nonce FROM versions WHERE version = $v", ("$v", version))!,
+                    (byte[])RawDb.Scalar(connection, "SELECT ciphertext FROM versions WHERE version = $v", ("$v", version))!,
+                    FormatReader.ValueAd(storeId, namespaceId, secretId, version, generation, 1));
+            }
+
+            Assert.Equal("v1", new DecryptedValue(1, OpenWithKeptKey(1)).Text);
+            Assert.ThrowsAny<CryptographicException>(() => OpenWithKeptKey(2));
+        }
     }
 }
