@@ -212,6 +212,44 @@ public class LeakScanTests
     }
 
     [Fact]
+    public void KeyFileClient_ItsPrivateKeyNeverEntersTheStore()
+    {
+        using var store = new TempStore();
+        using var key = ClientPrivateKey.Generate();
+        var pkcs8 = key.ExportPkcs8();
+        var scalar = key.Ecdh.ExportParameters(true).D!;
+        using (var session = store.ConnectSystem())
+        {
+            session.AddClient("laptop", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = key.PublicKey });
+            session.Grant("laptop", "default", null, Permissions.Read | Permissions.Write);
+        }
+
+        using (var credential = ClientCredential.FromPrivateKey(key.Clone()))
+        using (var laptop = SecretStore.Open(store.Path).Connect("laptop", credential))
+        {
+            laptop.SetSecret("default", "x", SecretValue.FromString(CanaryValue));
+            using var read = laptop.GetSecret("default", "x");
+            laptop.FlushAudit();
+            ScanFiles(store.Directory, [], "while connected", pkcs8, scalar);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        ScanFiles(store.Directory, [], "after disconnecting", pkcs8, scalar);
+        Assert.Single(RawDb.Rows(store.Path, "clients"), r => r.Contains("'laptop'", StringComparison.Ordinal) && r.Contains("| NULL | NULL | NULL | NULL | NULL | NULL |", StringComparison.Ordinal));
+    }
+
+    private static void ScanFiles(string directory, Dictionary<string, byte[][]> canaries, string when, params byte[][] keyMaterial)
+    {
+        foreach (var file in Directory.GetFiles(directory))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            AssertAbsent(bytes, canaries, keyMaterial, $"{Path.GetFileName(file)} ({when})");
+        }
+    }
+
+    [Fact]
     public void SanityCheck_TheScannerFindsWhatIsThere()
     {
         // Metadata is stored in clear (docs/SECURITY.md): a canary put there must be found, or the scan proves nothing.
