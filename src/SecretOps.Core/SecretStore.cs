@@ -176,7 +176,16 @@ public sealed class SecretStore
 
             var privateKey = UnlockPrivateKey(record, credential);
             var session = new Session(this, record, privateKey, options);
-            session.NoteUse();
+            try
+            {
+                session.NoteUse();
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+
             return session;
         }
         catch (SecretOpsException e) when (e is AuthenticationFailedException)
@@ -184,10 +193,14 @@ public sealed class SecretStore
             TryAudit(options.Surface, new AuditRecord(record?.Id, record?.Name ?? Secrets.Names.Printable(client), "client.connect", null, null, null, AuditRecord.Failed, e.ErrorId));
             throw;
         }
+        catch (SqliteException e)
+        {
+            throw Unusable(Path, e);
+        }
     }
 
     /// <summary>Identity, format and size of the store.</summary>
-    public StoreInfo GetInfo() => Database.Read((connection, transaction) =>
+    public StoreInfo GetInfo() => ReadOrUnusable((connection, transaction) =>
     {
         long Count(string table) => (long)StoreDatabase.Command(connection, transaction, $"SELECT count(*) FROM {table}").ExecuteScalar()!;
         var created = (long)StoreDatabase.Command(connection, transaction, "SELECT created_at FROM store_info").ExecuteScalar()!;
@@ -197,7 +210,7 @@ public sealed class SecretStore
     });
 
     /// <summary>Verifies the audit chain and reports the first broken link.</summary>
-    public AuditVerification VerifyAudit() => Database.Read((connection, transaction) => AuditLog.Verify(connection, transaction, StoreId));
+    public AuditVerification VerifyAudit() => ReadOrUnusable((connection, transaction) => AuditLog.Verify(connection, transaction, StoreId));
 
     /// <summary>
     /// Copies the store with SQLite's online backup API to a new owner-only file, consistent even while
@@ -275,6 +288,19 @@ public sealed class SecretStore
         }
 
         Open(fullDestination).TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.restore", null, backup.Path, null, AuditRecord.Ok, null));
+    }
+
+    /// <summary>A read whose SQLite failures (a damaged page, a lock held too long) become <see cref="StoreUnavailableException"/>.</summary>
+    private T ReadOrUnusable<T>(Func<SqliteConnection, SqliteTransaction, T> body)
+    {
+        try
+        {
+            return Database.Read(body);
+        }
+        catch (SqliteException e)
+        {
+            throw Unusable(Path, e);
+        }
     }
 
     internal void TryAudit(Surface surface, AuditRecord record)

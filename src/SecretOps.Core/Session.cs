@@ -87,15 +87,22 @@ public sealed partial class Session : IDisposable
             throw new StoreUnavailableException($"The store is read-only: {pending.Length} read(s) could not be recorded in the audit log.", Store.Path);
         }
 
-        Store.Database.Write((connection, transaction) =>
+        try
         {
-            foreach (var record in pending)
+            Store.Database.Write((connection, transaction) =>
             {
-                AuditLog.Append(connection, transaction, StoreId, options.Surface, record);
-            }
+                foreach (var record in pending)
+                {
+                    AuditLog.Append(connection, transaction, StoreId, options.Surface, record);
+                }
 
-            return 0;
-        });
+                return 0;
+            });
+        }
+        catch (SqliteException e)
+        {
+            throw SecretStore.Unusable(Store.Path, e);
+        }
     }
 
     /// <summary>Flushes pending audit entries (best effort) and wipes every key this session holds.</summary>
