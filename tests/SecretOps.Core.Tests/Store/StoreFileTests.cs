@@ -142,6 +142,53 @@ public class StoreFileTests
         RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreCorrupt", "no store header");
     }
 
+    /// <summary>Overwrites one table's root page with garbage, leaving the header and the schema readable.</summary>
+    private static void DamageTable(string path, string table)
+    {
+        RawDb.Checkpoint(path);
+        var (root, pageSize) = ((long)RawDb.Scalar(path, "SELECT rootpage FROM sqlite_schema WHERE name = $t", ("$t", table))!, (long)RawDb.Scalar(path, "PRAGMA page_size")!);
+        SqliteConnection.ClearAllPools();
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
+        file.Position = (root - 1) * pageSize;
+        file.Write(Enumerable.Repeat((byte)0xA5, (int)pageSize).ToArray());
+    }
+
+    [Theory]
+    [InlineData("clients")]
+    [InlineData("secrets")]
+    [InlineData("audit")]
+    public void DamagedTablePage_FailsAsStoreCorrupt_WhereverItIsRead(string table)
+    {
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "db", SecretValue.FromString("v"));
+        }
+
+        DamageTable(store.Path, table);
+        var errors = new List<Exception?>();
+        SecretStore? opened = null;
+        errors.Add(Record.Exception(() => opened = SecretStore.Open(store.Path)));
+        if (opened is not null)
+        {
+            errors.Add(Record.Exception(() => opened.VerifyAudit()));
+            errors.Add(Record.Exception(() => opened.GetInfo()));
+            errors.Add(Record.Exception(() =>
+            {
+                using var credential = ClientCredential.FromPassphrase(TempStore.Passphrase);
+                using var session = opened.Connect(SecretStore.SystemClientName, credential);
+                using var read = session.GetSecret("default", "db");
+                session.ListSecrets("default");
+                session.FlushAudit();
+            }));
+        }
+
+        var failures = errors.Where(e => e is not null).ToList();
+        Assert.NotEmpty(failures);
+        Assert.All(failures, e => Assert.True(e is StoreUnavailableException { ErrorId: "SecretOps.StoreCorrupt" },
+            $"{table}: {e!.GetType().Name}: {e.Message}"));
+    }
+
     [Fact]
     public void ReadOnlyStore_ReadsWork_WritesFailCleanly_AndNothingChanges()
     {
