@@ -50,10 +50,6 @@ internal static class ExitCodes
     public static int For(Exception exception) => exception switch
     {
         SecretOpsException e => For(e.Category),
-
-        // Core lets SQLite's "corrupt" and "not a database" escape from a few reads (SecretStore.Connect,
-        // GetInfo, VerifyAudit) instead of raising StoreUnavailableException(corrupt: true); they are damage all the same.
-        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 11 or 26 } => Tampered,
         _ => Other,
     };
 }

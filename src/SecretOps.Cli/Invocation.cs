@@ -178,7 +178,6 @@ internal sealed class Invocation
         var message = exception switch
         {
             SecretOpsException or CancelledException => exception.Message,
-            Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 11 or 26 } => $"the store file is damaged ({exception.Message.TrimEnd('.')}).",
             IOException or UnauthorizedAccessException => exception.Message,
             _ => $"unexpected error ({exception.GetType().Name}): {exception.Message}",
         };
