@@ -240,42 +240,41 @@ public sealed class SecretStore
     }
 
     /// <summary>
-    /// Replaces the store at <paramref name="destination"/> with the backup at <paramref name="source"/>,
-    /// after checking the backup is a sound SecretOps store. Nothing is replaced when the check fails.
-    /// Other processes should not be using the store while it is restored.
+    /// Checks that <paramref name="source"/> is a sound SecretOps store to restore from (SQLite's integrity
+    /// check, format, audit chain) without changing it: the checks run on a temporary copy.
+    /// </summary>
+    public static void VerifyBackup(string source)
+    {
+        var staging = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "secretops-verify-" + Guid.NewGuid().ToString("N") + ".db");
+        try
+        {
+            StageVerifiedCopy(source, staging);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            DeleteStoreFiles(staging);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the store at <paramref name="destination"/> with the backup at <paramref name="source"/>. The
+    /// backup is copied beside the destination, upgraded and checked there (the backup file itself is never
+    /// changed), and only then moved into place. Nothing is replaced when a check fails. Other processes should
+    /// not be using the store while it is restored.
     /// </summary>
     public static void Restore(string source, string destination, Surface surface = Surface.Api)
     {
-        var backup = Open(source, new StoreOpenOptions { Shared = true });
-        var integrity = backup.Database.Read((connection, transaction) => (string)StoreDatabase.Command(connection, transaction, "PRAGMA integrity_check").ExecuteScalar()!);
-        if (integrity != "ok")
-        {
-            throw new StoreUnavailableException($"The backup '{backup.Path}' fails SQLite's integrity check ({integrity}); nothing was restored.", backup.Path, corrupt: true);
-        }
-
-        if (!backup.VerifyAudit().IsValid)
-        {
-            throw new StoreUnavailableException($"The backup '{backup.Path}' has a broken audit chain; nothing was restored.", backup.Path, corrupt: true);
-        }
-
-        var fullDestination = System.IO.Path.GetFullPath(destination);
+        var fullDestination = ValidatePath(destination);
         if (Directory.Exists(fullDestination))
         {
-            throw new StoreUnavailableException($"'{fullDestination}' is a directory, not a store file.", fullDestination);
+            throw new InvalidParameterException("store", $"'{fullDestination}' is a directory, not a store file.");
         }
 
         var staging = fullDestination + ".restoring-" + Guid.NewGuid().ToString("N")[..8];
-        StoreFiles.CreateOwnerOnlyFile(staging);
         try
         {
-            using (var from = backup.Database.Open())
-            using (var to = new SqliteConnection($"Data Source={staging};Pooling=False"))
-            {
-                to.Open();
-                from.BackupDatabase(to);
-            }
-
-            backup.Database.ReleaseConnections();
+            StageVerifiedCopy(source, staging);
             new StoreDatabase(fullDestination, shared: false).ReleaseConnections();
             SqliteConnection.ClearAllPools();
             File.Move(staging, fullDestination, overwrite: true);
@@ -283,11 +282,45 @@ public sealed class SecretStore
         }
         catch
         {
+            SqliteConnection.ClearAllPools();
             DeleteStoreFiles(staging);
             throw;
         }
 
-        Open(fullDestination).TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.restore", null, backup.Path, null, AuditRecord.Ok, null));
+        Open(fullDestination).TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.restore", null, System.IO.Path.GetFullPath(source), null, AuditRecord.Ok, null));
+    }
+
+    /// <summary>Copies a backup to <paramref name="staging"/> (owner-only), upgrades the copy if needed, and checks it.</summary>
+    private static void StageVerifiedCopy(string source, string staging)
+    {
+        var fullSource = ValidateExistingPath(source);
+        StoreFiles.CreateOwnerOnlyFile(staging);
+        try
+        {
+            using var from = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = fullSource, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            using var to = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = staging, Pooling = false }.ToString());
+            from.Open();
+            to.Open();
+            from.BackupDatabase(to);
+        }
+        catch (SqliteException e)
+        {
+            throw Unusable(fullSource, e);
+        }
+
+        var copy = Open(staging, new StoreOpenOptions { Shared = true });
+        var integrity = copy.Database.Read((connection, transaction) => (string)StoreDatabase.Command(connection, transaction, "PRAGMA integrity_check").ExecuteScalar()!);
+        if (integrity != "ok")
+        {
+            throw new StoreUnavailableException($"The backup '{fullSource}' fails SQLite's integrity check ({integrity}); nothing was restored.", fullSource, corrupt: true);
+        }
+
+        if (copy.VerifyAudit() is { IsValid: false } audit)
+        {
+            throw new StoreUnavailableException($"The backup '{fullSource}' has a broken audit chain ({audit.Problem}); nothing was restored.", fullSource, corrupt: true);
+        }
+
+        copy.Database.ReleaseConnections();
     }
 
     /// <summary>A read whose SQLite failures (a damaged page, a lock held too long) become <see cref="StoreUnavailableException"/>.</summary>
@@ -394,7 +427,7 @@ public sealed class SecretStore
         var fullPath = ValidatePath(path);
         if (Directory.Exists(fullPath))
         {
-            throw new StoreUnavailableException($"'{fullPath}' is a directory; give a file path for the store.", fullPath);
+            throw new InvalidParameterException("store", $"'{fullPath}' is a directory; give a file path for the store.");
         }
 
         if (File.Exists(fullPath))
@@ -410,7 +443,7 @@ public sealed class SecretStore
         var fullPath = ValidatePath(path);
         if (Directory.Exists(fullPath))
         {
-            throw new StoreUnavailableException($"'{fullPath}' is a directory, not a store file.", fullPath);
+            throw new InvalidParameterException("store", $"'{fullPath}' is a directory, not a store file.");
         }
 
         if (!File.Exists(fullPath))

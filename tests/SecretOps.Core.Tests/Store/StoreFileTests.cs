@@ -40,8 +40,8 @@ public class StoreFileTests
     public void Directory_IsRefused()
     {
         using var directory = new TempDirectory();
-        RefusedUnchanged<StoreUnavailableException>(directory.Path, "SecretOps.StoreUnavailable", "is a directory");
-        var create = Assert.Throws<StoreUnavailableException>(() => SecretStore.Create(directory.Path, new StoreCreateOptions { Passphrase = "x".AsMemory(), Kdf = TempStore.WeakKdf, AllowWeakKdf = true }));
+        RefusedUnchanged<InvalidParameterException>(directory.Path, "SecretOps.InvalidParameter", "is a directory");
+        var create = Assert.Throws<InvalidParameterException>(() => SecretStore.Create(directory.Path, new StoreCreateOptions { Passphrase = "x".AsMemory(), Kdf = TempStore.WeakKdf, AllowWeakKdf = true }));
         Assert.Contains("is a directory", create.Message, StringComparison.Ordinal);
     }
 
