@@ -361,7 +361,7 @@ public sealed class SecretStore
     {
         26 => new StoreUnavailableException($"'{path}' is not a SQLite database (or is damaged beyond recognition).", path, corrupt: true, e),
         11 => new StoreUnavailableException($"'{path}' is damaged (SQLite reports it malformed; a truncated or partly overwritten file).", path, corrupt: true, e),
-        8 => new StoreUnavailableException($"'{path}' is read-only; this needs to write to it.", path, innerException: e),
+        8 => StoreUnavailableException.ReadOnly($"'{path}' is read-only; this needs to write to it.", path, e),
         14 => new StoreUnavailableException($"'{path}' cannot be opened (check the path and its permissions).", path, innerException: e),
         5 or 6 => new StoreUnavailableException($"'{path}' stayed locked by another process for too long; try again.", path, innerException: e),
         _ => new StoreUnavailableException($"'{path}' could not be used: {e.Message}", path, innerException: e),

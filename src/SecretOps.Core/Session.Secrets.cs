@@ -176,7 +176,10 @@ public sealed partial class Session
             }
 
             var entries = new List<SecretEntry>();
-            using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE namespace_id = $ns ORDER BY name", ("$ns", namespaceRecord.Id.ToBlob()));
+            // A filter without wildcard characters can only match literally: let SQLite find that one row.
+            var literal = filter is not null && filter.IndexOfAny(['*', '?', '[', '`']) < 0 ? filter : null;
+            using var command = StoreDatabase.Command(connection, transaction,
+                "SELECT * FROM secrets WHERE namespace_id = $ns AND ($key IS NULL OR name_key = $key) ORDER BY name", ("$ns", namespaceRecord.Id.ToBlob()), ("$key", literal is null ? null : NameKey(literal)));
             using var reader = command.ExecuteReader();
             var records = new List<SecretRecord>();
             while (reader.Read())
@@ -193,6 +196,32 @@ public sealed partial class Session
             }
 
             return ((IReadOnlyList<SecretEntry>)entries, (int?)null, AuditRecord.Ok);
+        });
+    }
+
+    /// <summary>
+    /// One secret's entry (never its value) by exact name, ignoring case; needs any permission on the secret
+    /// or its namespace. Cheap: one row, for lookups before a change and for completion.
+    /// </summary>
+    public SecretEntry GetEntry(string ns, string name, bool includeExpired = true)
+    {
+        Names.ValidateNamespaceName(ns);
+        Names.ValidateSecretName(name);
+        return Query("secret.entry", ns, name, (connection, transaction) =>
+        {
+            var namespaceRecord = RequireNamespace(connection, transaction, ns);
+            var record = FindSecret(connection, transaction, namespaceRecord.Id, name);
+            if (record is null || (!includeExpired && IsExpired(record)))
+            {
+                throw new NotFoundException($"Secret '{name}' does not exist in namespace '{namespaceRecord.Name}'.", name);
+            }
+
+            if (EffectivePermissions(connection, transaction, namespaceRecord.Id, record.Id) == Permissions.None)
+            {
+                throw new AccessDeniedException($"Client '{ClientName}' has no access to secret '{record.Name}'.", record.Name);
+            }
+
+            return (ToEntry(connection, transaction, namespaceRecord, record), (int?)null, AuditRecord.Ok);
         });
     }
 
@@ -256,8 +285,8 @@ public sealed partial class Session
     {
         var record = new SecretRecord(Guid.NewGuid(), ns.Id, name, type, 1, 1, metadata is null ? null : SecretMetadata.Serialize(metadata), expiresAt, now, ClientId, now, ClientId);
         StoreDatabase.Execute(connection, transaction,
-            "INSERT INTO secrets VALUES ($id, $ns, $name, $type, 1, 1, $metadata, $expires, $now, $by, $now, $by)",
-            ("$id", record.Id.ToBlob()), ("$ns", ns.Id.ToBlob()), ("$name", name), ("$type", (int)type), ("$metadata", record.Metadata),
+            "INSERT INTO secrets VALUES ($id, $ns, $name, $type, 1, 1, $metadata, $expires, $now, $by, $now, $by, $key)",
+            ("$id", record.Id.ToBlob()), ("$ns", ns.Id.ToBlob()), ("$name", name), ("$key", NameKey(name)), ("$type", (int)type), ("$metadata", record.Metadata),
             ("$expires", expiresAt?.ToUnixMilliseconds()), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
 
         // A fresh secret key, wrapped under the namespace's current key. The creator gets every permission on
@@ -322,8 +351,8 @@ public sealed partial class Session
 
     private static SecretRecord? FindSecret(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, string name)
     {
-        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE namespace_id = $ns AND name = $name",
-            ("$ns", namespaceId.ToBlob()), ("$name", name));
+        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE namespace_id = $ns AND name_key = $key",
+            ("$ns", namespaceId.ToBlob()), ("$key", NameKey(name)));
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadSecret(reader) : null;
     }
@@ -346,6 +375,12 @@ public sealed partial class Session
     private static SecretRecord ReadSecret(SqliteDataReader reader) => new(
         reader.GetUuid(0), reader.GetUuid(1), reader.GetString(2), (SecretValueType)reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5),
         reader.GetNullableString(6), reader.GetNullableTime(7), reader.GetTime(8), reader.GetUuid(9), reader.GetTime(10), reader.GetUuid(11));
+
+    /// <summary>
+    /// What secret names are unique and looked up by: the name upper-cased with invariant (full Unicode) case
+    /// rules, because SQLite's NOCASE folds only A–Z and would let "Émile" and "émile" be two secrets.
+    /// </summary>
+    internal static string NameKey(string name) => name.ToUpperInvariant();
 
     private static bool IsExpired(SecretRecord record) => record.ExpiresAt is { } at && at <= DateTimeOffset.UtcNow;
 

@@ -49,6 +49,12 @@ public sealed partial class Session : IDisposable
     /// <summary>The connected client's role.</summary>
     public ClientRole Role => Client.Role;
 
+    /// <summary>The namespace to use when a command names none (from the connection's profile or flags).</summary>
+    public string DefaultNamespace => options.DefaultNamespace;
+
+    /// <summary>Idle time after which the session locks itself.</summary>
+    public TimeSpan IdleTimeout => options.IdleTimeout;
+
     /// <summary>False once disposed or timed out.</summary>
     public bool IsOpen
     {
@@ -84,7 +90,7 @@ public sealed partial class Session : IDisposable
 
         if (Store.IsReadOnly)
         {
-            throw new StoreUnavailableException($"The store is read-only: {pending.Length} read(s) could not be recorded in the audit log.", Store.Path);
+            throw StoreUnavailableException.ReadOnly($"The store is read-only: {pending.Length} read(s) could not be recorded in the audit log.", Store.Path);
         }
 
         try

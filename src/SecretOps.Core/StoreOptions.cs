@@ -73,6 +73,9 @@ public sealed class SessionOptions
 
     /// <summary>Let SECRETOPS_SECRET_&lt;NS&gt;_&lt;NAME&gt; override reads (enabled per profile).</summary>
     public bool EnvironmentOverrides { get; init; }
+
+    /// <summary>The namespace surfaces use when none is given.</summary>
+    public string DefaultNamespace { get; init; } = SecretStore.DefaultNamespace;
 }
 
 /// <summary>Options for setting a secret.</summary>

@@ -152,8 +152,16 @@ public sealed class StoreUnavailableException : SecretOpsException
 {
     /// <summary>Creates the error; <paramref name="corrupt"/> marks damage (exit code 7) rather than unavailability.</summary>
     public StoreUnavailableException(string message, object? path, bool corrupt = false, Exception? innerException = null)
-        : base(corrupt ? "SecretOps.StoreCorrupt" : "SecretOps.StoreUnavailable",
-               corrupt ? SecretOpsErrorCategory.Tampered : SecretOpsErrorCategory.Other, message, path, innerException)
+        : this(corrupt ? "SecretOps.StoreCorrupt" : "SecretOps.StoreUnavailable", corrupt ? SecretOpsErrorCategory.Tampered : SecretOpsErrorCategory.Other, message, path, innerException)
     {
     }
+
+    private StoreUnavailableException(string errorId, SecretOpsErrorCategory category, string message, object? path, Exception? innerException)
+        : base(errorId, category, message, path, innerException)
+    {
+    }
+
+    /// <summary>The store can only be read, and this needed to write to it (<c>SecretOps.StoreReadOnly</c>).</summary>
+    public static StoreUnavailableException ReadOnly(string message, object? path, Exception? innerException = null) =>
+        new("SecretOps.StoreReadOnly", SecretOpsErrorCategory.Other, message, path, innerException);
 }

@@ -23,6 +23,9 @@ public abstract class ClientCredential : IDisposable
     /// <summary>A generated secret in its text form (<c>secretops_…</c>).</summary>
     public static ClientCredential FromGeneratedSecret(string secret) => new GeneratedSecretCredential(GeneratedSecret.Parse(secret));
 
+    /// <summary>A generated secret from characters (e.g. a SecureString's), without an intermediate string.</summary>
+    public static ClientCredential FromGeneratedSecret(ReadOnlySpan<char> secret) => new GeneratedSecretCredential(GeneratedSecret.Parse(secret));
+
     /// <summary>A private key read from PEM.</summary>
     public static ClientCredential FromPrivateKey(ClientPrivateKey key) => new KeyFileCredential(key);
 }
@@ -98,22 +101,42 @@ public static class GeneratedSecret
         Prefix + Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Parses the text form; anything else is refused without echoing it.</summary>
-    internal static byte[] Parse(string? text)
+    internal static byte[] Parse(string? text) => Parse(text.AsSpan());
+
+    /// <summary>Parses the text form; anything else is refused without echoing it. No copy of it is left behind.</summary>
+    internal static byte[] Parse(ReadOnlySpan<char> text)
     {
-        var trimmed = text?.Trim();
-        if (trimmed is null || !trimmed.StartsWith(Prefix, StringComparison.Ordinal))
+        var trimmed = text.Trim();
+        if (!trimmed.StartsWith(Prefix, StringComparison.Ordinal))
         {
             throw new InvalidParameterException("secret", $"That is not a SecretOps client secret (they start with '{Prefix}').");
         }
 
-        var body = trimmed[Prefix.Length..].Replace('-', '+').Replace('_', '/');
-        var padded = body + new string('=', (4 - body.Length % 4) % 4);
-        var bytes = new byte[Length];
-        if (!Convert.TryFromBase64String(padded, bytes, out var written) || written != Length || padded.Length != 88)
+        const int EncodedLength = 86;
+        var body = trimmed[Prefix.Length..];
+        Span<char> base64 = stackalloc char[EncodedLength + 2];
+        try
         {
+            var bytes = new byte[Length];
+            if (body.Length == EncodedLength)
+            {
+                for (var i = 0; i < EncodedLength; i++)
+                {
+                    base64[i] = body[i] switch { '-' => '+', '_' => '/', var c => c };
+                }
+
+                base64[EncodedLength] = base64[EncodedLength + 1] = '=';
+                if (Convert.TryFromBase64Chars(base64, bytes, out var written) && written == Length)
+                {
+                    return bytes;
+                }
+            }
+
             throw new InvalidParameterException("secret", "The client secret is damaged or truncated.");
         }
-
-        return bytes;
+        finally
+        {
+            base64.Clear();
+        }
     }
 }

@@ -130,6 +130,7 @@ public static class Connector
             Surface = surface,
             EnvironmentOverrides = connection.EnvironmentOverrides,
             IdleTimeout = connection.IdleTimeout,
+            DefaultNamespace = connection.Namespace,
         });
     }
 

@@ -38,6 +38,21 @@ public sealed class SecretValue : IDisposable
         return Build(secure ? SecretValueType.SecureString : SecretValueType.String, w => w.Write(Encoding.UTF8.GetBytes(value)));
     }
 
+    /// <summary>A text value from characters (e.g. a SecureString's), without an intermediate string.</summary>
+    public static SecretValue FromChars(ReadOnlySpan<char> value, bool secure = false)
+    {
+        var utf8 = new byte[Encoding.UTF8.GetByteCount(value)];
+        try
+        {
+            Encoding.UTF8.GetBytes(value, utf8);
+            return Build(secure ? SecretValueType.SecureString : SecretValueType.String, w => w.Write(utf8));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(utf8);
+        }
+    }
+
     /// <summary>A byte value.</summary>
     public static SecretValue FromBytes(ReadOnlySpan<byte> value)
     {
@@ -93,6 +108,13 @@ public sealed class SecretValue : IDisposable
     {
         Expect(SecretValueType.String, SecretValueType.SecureString);
         return Encoding.UTF8.GetString(Payload);
+    }
+
+    /// <summary>The characters of a String or SecureString value, for building a SecureString; the caller wipes the array.</summary>
+    public char[] GetChars()
+    {
+        Expect(SecretValueType.String, SecretValueType.SecureString);
+        return Encoding.UTF8.GetChars(Payload.ToArray());
     }
 
     /// <summary>A copy of a Bytes value.</summary>

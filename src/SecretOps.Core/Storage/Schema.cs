@@ -77,7 +77,8 @@ internal static class Schema
             created_by         BLOB    NOT NULL,
             updated_at         INTEGER NOT NULL,
             updated_by         BLOB    NOT NULL,
-            UNIQUE (namespace_id, name)
+            name_key           TEXT    NOT NULL,
+            UNIQUE (namespace_id, name_key)
         ) STRICT;
 
         CREATE TABLE secret_keys (

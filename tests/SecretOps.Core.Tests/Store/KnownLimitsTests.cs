@@ -25,7 +25,11 @@ public class KnownLimitsTests
             session.SetSecret("default", "test-db", SecretValue.FromString("test value"));
         }
 
-        RawDb.Execute(store.Path, "UPDATE secrets SET name = 'tmp' WHERE name = 'prod-db'; UPDATE secrets SET name = 'prod-db' WHERE name = 'test-db'; UPDATE secrets SET name = 'test-db' WHERE name = 'tmp';");
+        // Names (and their lookup keys) are not bound into any ciphertext: whoever can write the file can swap them.
+        RawDb.Execute(store.Path,
+            "UPDATE secrets SET name = 'tmp', name_key = 'TMP' WHERE name = 'prod-db'; " +
+            "UPDATE secrets SET name = 'prod-db', name_key = 'PROD-DB' WHERE name = 'test-db'; " +
+            "UPDATE secrets SET name = 'test-db', name_key = 'TEST-DB' WHERE name = 'tmp';");
         using var after = store.ConnectSystem();
         using var read = after.GetSecret("default", "prod-db");
         Assert.Equal("test value", read.Value.GetString());
@@ -88,21 +92,22 @@ public class KnownLimitsTests
     }
 
     [Fact]
-    public void NameMatching_IgnoresCaseForAsciiOnly()
+    public void NameMatching_IgnoresCase_BeyondAscii()
     {
-        // SQLite's NOCASE folds A-Z only: "Émile" and "émile" are two different secrets, and a lookup must use
-        // the exact case of non-ASCII letters. (Listing filters use .NET's full case folding.)
+        // Uniqueness and lookups use full Unicode case rules (SQLite's NOCASE alone folds only A-Z):
+        // "Émile" and "émile" are one secret, found by any casing.
         using var store = new TempStore();
         using var session = store.ConnectSystem();
         session.SetSecret("default", "Émile", SecretValue.FromString("upper"));
-        session.SetSecret("default", "émile", SecretValue.FromString("lower"));
-        Assert.Equal(2, session.ListSecrets("default").Count);
+        Assert.Equal(2, session.SetSecret("default", "émile", SecretValue.FromString("lower")).Version);
+        Assert.Single(session.ListSecrets("default"));
         using (var read = session.GetSecret("default", "ÉMILE"))
         {
-            Assert.Equal("upper", read.Value.GetString());
+            Assert.Equal("lower", read.Value.GetString());
+            Assert.Equal("Émile", read.Entry.Name);
         }
 
-        Assert.Equal(2, session.ListSecrets("default", "ÉMILE").Count);
+        Assert.Single(session.ListSecrets("default", "ÉMILE"));
     }
 
     private static (TempStore Store, string RobotSecret) StoreWithRobot(Permissions onProd)

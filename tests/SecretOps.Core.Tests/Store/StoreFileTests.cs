@@ -220,7 +220,7 @@ public class StoreFileTests
 
         Assert.Single(session2.ListSecrets("default"));
         var write = Assert.Throws<StoreUnavailableException>(() => session2.SetSecret("default", "db", SecretValue.FromString("changed")));
-        Assert.Equal("SecretOps.StoreUnavailable", write.ErrorId);
+        Assert.Equal("SecretOps.StoreReadOnly", write.ErrorId);
         Assert.Contains("read-only", write.Message, StringComparison.Ordinal);
         Assert.Throws<StoreUnavailableException>(() => session2.SetSecret("default", "new", SecretValue.FromString("x")));
         Assert.Throws<StoreUnavailableException>(() => session2.RemoveSecret("default", "db"));
