@@ -39,7 +39,8 @@ public class SessionBehaviourTests
     public void IdleTimeout_LocksTheSession_AndWipesItsKeys()
     {
         using var store = new TempStore();
-        var session = Connect(store, TimeSpan.FromMilliseconds(200));
+        // Generous margins: a loaded CI machine must not time the session out between two quick operations.
+        var session = Connect(store, TimeSpan.FromSeconds(1));
         session.SetSecret("default", "db", SecretValue.FromString("v"));
         using (session.GetSecret("default", "db"))
         {
@@ -48,7 +49,7 @@ public class SessionBehaviourTests
         var keys = SessionInternals.CachedKeyArrays(session);
         Assert.NotEmpty(keys);
         Assert.All(keys, k => Assert.Contains(k, b => b != 0));
-        Thread.Sleep(400);
+        Thread.Sleep(1500);
 
         var first = Assert.Throws<StoreLockedException>(() => session.GetSecret("default", "db"));
         Assert.Contains("idle", first.Message, StringComparison.Ordinal);
@@ -67,17 +68,17 @@ public class SessionBehaviourTests
     public void Activity_KeepsTheSessionOpen_AndInfiniteTimeoutNeverLocks()
     {
         using var store = new TempStore();
-        using var active = Connect(store, TimeSpan.FromMilliseconds(300));
+        using var active = Connect(store, TimeSpan.FromSeconds(1));
         using var forever = Connect(store, Timeout.InfiniteTimeSpan);
         active.SetSecret("default", "db", SecretValue.FromString("v"));
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 6; i++)
         {
-            Thread.Sleep(100);
+            Thread.Sleep(250);
             using var read = active.GetSecret("default", "db");
         }
 
         Assert.True(active.IsOpen);
-        Thread.Sleep(350);
+        Thread.Sleep(1500);
         Assert.False(active.IsOpen);
         Assert.True(forever.IsOpen);
         using var still = forever.GetSecret("default", "db");
