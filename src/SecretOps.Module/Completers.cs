@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using SecretOps.Core;
@@ -49,11 +50,15 @@ internal static partial class CompletionSupport
         return pattern.Append('*').ToString();
     }
 
-    /// <summary>The session the command line would use: its -Store (or -Path) and -Client/-AsClient, else the most recent.</summary>
-    public static Session? FindSession(IDictionary? bound)
+    /// <summary>
+    /// The session the command line would use: its -Store (or -Path) and client, else the most recent. The
+    /// client is -AsClient; -Client only for commands where it picks the session (for the clients,
+    /// permissions and audit cmdlets, -Client is what the command is about).
+    /// </summary>
+    public static Session? FindSession(IDictionary? bound, string? commandName = null)
     {
         var store = Text(bound, "Store") ?? Text(bound, "Path");
-        var client = Text(bound, "AsClient") ?? Text(bound, "Client");
+        var client = Text(bound, "AsClient") ?? (PicksSessionWithAsClient(commandName) ? null : Text(bound, "Client"));
         var sessions = SessionRegistry.All;
         for (var i = sessions.Count - 1; i >= 0; i--)
         {
@@ -85,6 +90,28 @@ internal static partial class CompletionSupport
         return value?.ToString() is { Length: > 0 } text ? text : null;
     }
 
+    /// <summary>True for a SecretOps cmdlet that has -AsClient (its session is never picked with -Client).</summary>
+    public static bool PicksSessionWithAsClient(string? commandName)
+    {
+        if (string.IsNullOrEmpty(commandName))
+        {
+            return false;
+        }
+
+        // A module-qualified name (SecretOps\Grant-SecretPermission) names the same cmdlet.
+        var name = commandName[(commandName.LastIndexOf('\\') + 1)..];
+        return AsClientCommands.Value.Contains(name);
+    }
+
+    /// <summary>The bare command name: the verb (Get, Grant, …) of <c>Verb-Noun</c>, module qualification removed.</summary>
+    public static string Verb(string? commandName)
+    {
+        var name = commandName ?? "";
+        name = name[(name.LastIndexOf('\\') + 1)..];
+        var dash = name.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 ? name[..dash] : "";
+    }
+
     public static CompletionResult Result(string value, string toolTip) =>
         new(Quote(value), value, CompletionResultType.ParameterValue, string.IsNullOrEmpty(toolTip) ? value : toolTip);
 
@@ -97,6 +124,15 @@ internal static partial class CompletionSupport
         return string.Equals(full, typed.Replace('\\', '/'), comparison)
                || (normalized.Length > 0 && full.EndsWith("/" + normalized, comparison));
     }
+
+    /// <summary>The cmdlets of this module that declare -AsClient, found once from their attributes.</summary>
+    private static readonly Lazy<HashSet<string>> AsClientCommands = new(() =>
+        typeof(CompletionSupport).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && t.GetProperty("AsClient") is not null)
+            .Select(t => t.GetCustomAttribute<CmdletAttribute>())
+            .OfType<CmdletAttribute>()
+            .Select(a => $"{a.VerbName}-{a.NounName}")
+            .ToHashSet(StringComparer.OrdinalIgnoreCase));
 
     private static bool IsQuote(char c) => c is '\'' or '"' or '\u2018' or '\u2019' or '\u201A' or '\u201B' or '\u201C' or '\u201D' or '\u201E';
 
@@ -115,7 +151,7 @@ public sealed class SecretNameCompleter : IArgumentCompleter
     {
         try
         {
-            var session = CompletionSupport.FindSession(fakeBoundParameters);
+            var session = CompletionSupport.FindSession(fakeBoundParameters, commandName);
             if (session is null)
             {
                 return [];
@@ -144,7 +180,7 @@ public sealed class NamespaceCompleter : IArgumentCompleter
     {
         try
         {
-            var session = CompletionSupport.FindSession(fakeBoundParameters);
+            var session = CompletionSupport.FindSession(fakeBoundParameters, commandName);
             if (session is null)
             {
                 return [];
@@ -203,6 +239,40 @@ public sealed class StorePathCompleter : IArgumentCompleter
                 .Distinct(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)
                 .Where(p => p.StartsWith(prefix, comparison) || Path.GetFileName(p).StartsWith(prefix, comparison))
                 .Select(p => CompletionSupport.Result(p, p))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+}
+
+/// <summary>
+/// Completes the names of the store's clients (the subject of the clients and permissions cmdlets), listed
+/// through the session the command line would use. Retired clients are offered only to Get- commands:
+/// nothing else can be done with them.
+/// </summary>
+public sealed class ClientNameCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var session = CompletionSupport.FindSession(fakeBoundParameters, commandName);
+            if (session is null)
+            {
+                return [];
+            }
+
+            var prefix = CompletionSupport.Unquote(wordToComplete);
+            var includeRetired = string.Equals(CompletionSupport.Verb(commandName), "Get", StringComparison.OrdinalIgnoreCase);
+            return session.ListClients()
+                .Where(c => c.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Where(c => includeRetired || c.Status != ClientStatus.Retired)
+                .Take(CompletionSupport.MaxResults)
+                .Select(c => CompletionSupport.Result(c.Name, $"{c.Name} ({c.Role}, {c.Kind}, {c.Status}){(string.IsNullOrEmpty(c.Description) ? "" : ": " + c.Description)}"))
                 .ToList();
         }
         catch (Exception)

@@ -62,7 +62,9 @@ public sealed class NewSecretOpsStoreCommand : SecretOpsCmdlet
             var preset = GenerateSecret || Passphrase is not null ? null : StoreCreateOptions.SystemClientFromEnvironment();
             if (!GenerateSecret && preset is null)
             {
-                passphrase = Passphrase is not null ? PowerShellValues.ToChars(Passphrase) : PromptNewPassphrase(fullPath);
+                passphrase = Passphrase is not null
+                    ? PowerShellValues.ToChars(Passphrase)
+                    : PromptNewPassphrase($"New passphrase for the System client of '{fullPath}'", "passphrase (-Passphrase or -GenerateSecret)", Path);
             }
 
             WriteVerbose($"Creating '{fullPath}' with Argon2id m={kdf.MemoryKiB} KiB, t={kdf.Iterations}, p={kdf.Parallelism}.");
@@ -111,32 +113,5 @@ public sealed class NewSecretOpsStoreCommand : SecretOpsCmdlet
         var kdf = new Argon2Parameters(Argon2Type.Argon2id, KdfIterations ?? defaults.Iterations, memoryKiB, KdfParallelism ?? defaults.Parallelism);
         kdf.EnsureAcceptable(AllowWeakKdf);
         return kdf;
-    }
-
-    private char[] PromptNewPassphrase(string path)
-    {
-        using var first = PromptSecure($"New passphrase for the System client of '{path}'");
-        if (first is null)
-        {
-            ThrowTerminatingError(ErrorMapping.CredentialRequired("passphrase (-Passphrase or -GenerateSecret)", Path));
-        }
-
-        using var second = PromptSecure("Repeat the passphrase");
-        var chars = PowerShellValues.ToChars(first!);
-        var repeat = second is null ? [] : PowerShellValues.ToChars(second);
-        try
-        {
-            if (!chars.AsSpan().SequenceEqual(repeat))
-            {
-                PowerShellValues.Wipe(chars);
-                throw new InvalidParameterException(nameof(Passphrase), "The two passphrases differ; nothing was created.");
-            }
-
-            return chars;
-        }
-        finally
-        {
-            PowerShellValues.Wipe(repeat);
-        }
     }
 }

@@ -72,6 +72,38 @@ public abstract class SecretOpsCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// Asks twice for a new passphrase and returns it in a pinned array the caller must wipe. Stops the command
+    /// with SecretOps.CredentialRequired when nobody can answer (<paramref name="what"/> says which parameters
+    /// would have given it); two different answers are SecretOps.InvalidParameter.
+    /// </summary>
+    private protected char[] PromptNewPassphrase(string prompt, string what, object? target)
+    {
+        using var first = PromptSecure(prompt);
+        if (first is null)
+        {
+            ThrowTerminatingError(ErrorMapping.CredentialRequired(what, target));
+        }
+
+        using var second = PromptSecure("Repeat the passphrase");
+        var chars = PowerShellValues.ToChars(first!);
+        var repeat = second is null ? [] : PowerShellValues.ToChars(second);
+        try
+        {
+            if (!chars.AsSpan().SequenceEqual(repeat))
+            {
+                PowerShellValues.Wipe(chars);
+                throw new InvalidParameterException("Passphrase", "The two passphrases differ; nothing was changed.");
+            }
+
+            return chars;
+        }
+        finally
+        {
+            PowerShellValues.Wipe(repeat);
+        }
+    }
+
     private static bool IsNonInteractive() =>
         Environment.GetCommandLineArgs().Skip(1).Any(arg =>
             arg.Length > 4 && (arg[0] == '-' || arg[0] == '/')

@@ -129,3 +129,19 @@ public abstract class SessionCmdlet : StoreSessionCmdlet
 
     private protected override string? SelectedClient => Client;
 }
+
+/// <summary>
+/// A session-based cmdlet whose subject is a client (the clients and permissions families): <c>-Client</c>
+/// or <c>-Name</c> names the client the command is about, so the session is picked with <c>-Store</c> and
+/// <c>-AsClient</c>, as in the audit family.
+/// </summary>
+public abstract class AsClientSessionCmdlet : StoreSessionCmdlet
+{
+    /// <summary>The connected client (name or id) whose session to use.</summary>
+    [Parameter(HelpMessage = "Name or id of the connected client whose session to use (an admin, or a client holding Permit). Default: the most recently connected client of the store.")]
+    [ArgumentCompleter(typeof(ClientCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? AsClient { get; set; }
+
+    private protected override string? SelectedClient => AsClient;
+}
