@@ -31,6 +31,14 @@
         'Get-SecretNamespace'
         'Set-SecretNamespace'
         'Remove-SecretNamespace'
+        # clients
+        'New-SecretClient'
+        'Get-SecretClient'
+        'Set-SecretClient'
+        'Disable-SecretClient'
+        'Enable-SecretClient'
+        'Remove-SecretClient'
+        'Update-SecretClientKey'
         # audit
         'Get-SecretAuditLog'
         'Test-SecretAuditLog'
