@@ -42,6 +42,9 @@
         # audit
         'Get-SecretAuditLog'
         'Test-SecretAuditLog'
+        # policy
+        'Export-SecretOpsPolicy'
+        'Import-SecretOpsPolicy'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
