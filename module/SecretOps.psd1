@@ -31,6 +31,7 @@
         'Get-SecretNamespace'
         'Set-SecretNamespace'
         'Remove-SecretNamespace'
+        'Update-SecretNamespaceKey'
         # clients
         'New-SecretClient'
         'Get-SecretClient'
@@ -39,6 +40,10 @@
         'Enable-SecretClient'
         'Remove-SecretClient'
         'Update-SecretClientKey'
+        # permissions
+        'Grant-SecretPermission'
+        'Revoke-SecretPermission'
+        'Get-SecretPermission'
         # audit
         'Get-SecretAuditLog'
         'Test-SecretAuditLog'

@@ -32,8 +32,14 @@ public class CmdletShapeTests
     /// <summary>Verbs that destroy or replace data and so prompt by default (ConfirmImpact High).</summary>
     private static readonly HashSet<string> DestructiveVerbs = new(StringComparer.OrdinalIgnoreCase) { "Remove", "Clear", "Reset", "Unregister" };
 
-    /// <summary>Destructive cmdlets whose verb does not say so.</summary>
-    private static readonly HashSet<string> DestructiveCmdlets = new(StringComparer.OrdinalIgnoreCase) { "Restore-SecretOpsStore" };
+    /// <summary>
+    /// Destructive cmdlets whose verb does not say so: a restore replaces the store, a revocation deletes keys
+    /// (and rotates them), and a policy import may retire clients, lower retention or, with -Prune, revoke.
+    /// </summary>
+    private static readonly HashSet<string> DestructiveCmdlets = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Restore-SecretOpsStore", "Revoke-SecretPermission", "Import-SecretOpsPolicy",
+    };
 
     public static TheoryData<string> CmdletNames()
     {
@@ -54,8 +60,12 @@ public class CmdletShapeTests
             "New-SecretOpsStore", "Connect-SecretOpsStore", "Disconnect-SecretOpsStore", "Get-SecretOpsStore", "Test-SecretOpsStore",
             "Backup-SecretOpsStore", "Restore-SecretOpsStore",
             "Set-SecretValue", "Get-SecretValue", "Remove-SecretValue", "Get-SecretEntry", "Get-SecretVersion", "Restore-SecretVersion",
-            "New-SecretNamespace", "Get-SecretNamespace", "Set-SecretNamespace", "Remove-SecretNamespace",
+            "New-SecretNamespace", "Get-SecretNamespace", "Set-SecretNamespace", "Remove-SecretNamespace", "Update-SecretNamespaceKey",
+            "New-SecretClient", "Get-SecretClient", "Set-SecretClient", "Disable-SecretClient", "Enable-SecretClient", "Remove-SecretClient",
+            "Update-SecretClientKey",
+            "Grant-SecretPermission", "Revoke-SecretPermission", "Get-SecretPermission",
             "Get-SecretAuditLog", "Test-SecretAuditLog",
+            "Export-SecretOpsPolicy", "Import-SecretOpsPolicy",
         ];
         var compiled = ModuleMetadata.Cmdlets.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         Assert.All(expected, e => Assert.Contains(e, compiled));
@@ -206,9 +216,12 @@ public class CmdletShapeTests
             {
                 "Namespace" => "NamespaceCompleter",
                 "Store" => "StorePathCompleter",
+                // The client a permission is about: any client of the store, not only connected ones.
+                "Client" when cmdlet.DerivesFrom("PermissionCmdlet") => "ClientNameCompleter",
                 "Client" when cmdlet.Noun != "SecretAuditLog" && cmdlet.Verb != "Connect" => "ClientCompleter",
                 "AsClient" => "ClientCompleter",
-                "Name" when cmdlet.DerivesFrom("SecretCmdlet") => "SecretNameCompleter",
+                "Name" when cmdlet.DerivesFrom("SecretCmdlet") || cmdlet.DerivesFrom("PermissionCmdlet") => "SecretNameCompleter",
+                "Name" when cmdlet.DerivesFrom("ClientCmdlet") && cmdlet.Verb != "New" => "ClientNameCompleter",
                 "Name" when cmdlet.DerivesFrom("NamespaceCmdlet") && cmdlet.Verb != "New" => "NamespaceCompleter",
                 _ => null,
             };
@@ -249,10 +262,19 @@ public class CmdletShapeTests
     [InlineData("Set-SecretNamespace", "SecretOps.NamespaceInfo")]
     [InlineData("Remove-SecretNamespace", "SecretOps.NamespaceInfo")]
     [InlineData("Disconnect-SecretOpsStore", "SecretOps.Module.SessionInfo")]
+    [InlineData("Update-SecretNamespaceKey", "SecretOps.NamespaceInfo")]
+    [InlineData("Set-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Disable-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Enable-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Remove-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Update-SecretClientKey", "SecretOps.ClientInfo")]
+    [InlineData("Revoke-SecretPermission", "SecretOps.PermissionInfo")]
+    [InlineData("Grant-SecretPermission", "SecretOps.PermissionInfo")]
+    [InlineData("Import-SecretOpsPolicy", "System.IO.FileInfo")]
     public void PipelineByPropertyName_BindsEveryMandatoryParameter(string name, string sourceType)
     {
         var cmdlet = ModuleMetadata.Cmdlet(name);
-        var source = ModuleMetadata.FindType(sourceType)!;
+        var source = SourceType(sourceType);
         var set = cmdlet.DefaultParameterSetName ?? "__AllParameterSets";
         var mandatory = cmdlet.Parameters.Where(p => p.IsMandatoryIn(set)).ToList();
         foreach (var parameter in mandatory)
@@ -279,6 +301,186 @@ public class CmdletShapeTests
     [InlineData("Remove-SecretValue")]
     public void Version_DoesNotBindFromAPipedEntry(string name) =>
         Assert.False(ModuleMetadata.Cmdlet(name).Parameter("Version")!.ByPropertyName);
+
+    /// <summary>
+    /// A piped permission (Get-SecretPermission) names its whole scope: client, namespace, secret (Secret, null
+    /// for a namespace-wide grant) and flags, so it can be revoked or copied to another client.
+    /// </summary>
+    [Theory]
+    [InlineData("Revoke-SecretPermission")]
+    [InlineData("Grant-SecretPermission")]
+    public void PermissionCmdlets_BindAPipedPermissionsWholeScope(string name)
+    {
+        var cmdlet = ModuleMetadata.Cmdlet(name);
+        var source = SourceType("SecretOps.PermissionInfo");
+        foreach (var (parameterName, property) in new[] { ("Client", "Client"), ("Namespace", "Namespace"), ("Name", "Secret"), ("Permission", "Permissions") })
+        {
+            var parameter = cmdlet.Parameter(parameterName);
+            Assert.True(parameter is { ByPropertyName: true }, $"{name} -{parameterName} must bind by property name.");
+            Assert.True(parameter.Name == property || parameter.Aliases.Contains(property), $"{name} -{parameterName} needs the alias {property} to bind PermissionInfo.{property}.");
+            Assert.NotNull(source.GetProperty(property));
+        }
+    }
+
+    /// <summary><c>Get-SecretEntry db | Get-SecretPermission</c> shows who can reach each entry.</summary>
+    [Theory]
+    [InlineData("Get-SecretPermission")]
+    [InlineData("Grant-SecretPermission")]
+    public void PermissionCmdlets_TakeTheScopeFromAPipedEntry(string name)
+    {
+        var cmdlet = ModuleMetadata.Cmdlet(name);
+        Assert.True(cmdlet.Parameter("Namespace")!.ByPropertyName, $"{name} -Namespace must bind by property name.");
+        Assert.True(cmdlet.Parameter("Name")!.ByPropertyName, $"{name} -Name must bind by property name.");
+        Assert.NotNull(SourceType("SecretOps.SecretEntry").GetProperty("Name"));
+    }
+
+    /// <summary>
+    /// PowerShell binds a piped property even when its value is null (a namespace-wide permission's Secret, a
+    /// client without a description); a [ValidateNotNull(OrEmpty)] parameter would then fail the whole record.
+    /// </summary>
+    [Theory]
+    [InlineData("Revoke-SecretPermission", "SecretOps.PermissionInfo")]
+    [InlineData("Grant-SecretPermission", "SecretOps.PermissionInfo")]
+    [InlineData("Grant-SecretPermission", "SecretOps.SecretEntry")]
+    [InlineData("Get-SecretPermission", "SecretOps.SecretEntry")]
+    [InlineData("Set-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Disable-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Remove-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Update-SecretClientKey", "SecretOps.ClientInfo")]
+    [InlineData("Get-SecretClient", "SecretOps.ClientInfo")]
+    [InlineData("Update-SecretNamespaceKey", "SecretOps.NamespaceInfo")]
+    [InlineData("Remove-SecretValue", "SecretOps.SecretEntry")]
+    [InlineData("Restore-SecretVersion", "SecretOps.SecretVersionInfo")]
+    public void ParametersBoundFromNullableProperties_AcceptNull(string name, string sourceType)
+    {
+        var cmdlet = ModuleMetadata.Cmdlet(name);
+        var source = SourceType(sourceType);
+        Assert.True(CanBeNull(SourceType("SecretOps.PermissionInfo").GetProperty("Secret")!), "nullability detection: PermissionInfo.Secret is string?");
+        Assert.False(CanBeNull(SourceType("SecretOps.PermissionInfo").GetProperty("Client")!), "nullability detection: PermissionInfo.Client is string");
+        foreach (var parameter in cmdlet.Parameters.Where(p => p.ByPropertyName))
+        {
+            var property = new[] { parameter.Name }.Concat(parameter.Aliases).Select(n => source.GetProperty(n)).FirstOrDefault(p => p is not null);
+            if (property is null || !CanBeNull(property))
+            {
+                continue;
+            }
+
+            var refuses = parameter.Property.GetCustomAttributesData().Where(a => ModuleMetadata.IsAttribute(a, "ValidateNotNullOrEmptyAttribute") || ModuleMetadata.IsAttribute(a, "ValidateNotNullAttribute"));
+            Assert.True(!refuses.Any(), $"{name} -{parameter.Name} binds {sourceType}.{property.Name}, which can be null, but refuses null.");
+        }
+    }
+
+    /// <summary>
+    /// The clients and permissions cmdlets are about a client (-Name, -Client), so their session is picked with
+    /// -AsClient; a -Client that silently picked the session would act as the wrong client.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CmdletNames))]
+    public void ClientAndPermissionCmdlets_PickTheirSessionWithAsClient(string name)
+    {
+        var cmdlet = ModuleMetadata.Cmdlet(name);
+        if (!cmdlet.DerivesFrom("ClientCmdlet") && !cmdlet.DerivesFrom("PermissionCmdlet"))
+        {
+            return;
+        }
+
+        Assert.True(cmdlet.DerivesFrom("AsClientSessionCmdlet"), $"{name} must pick its session through AsClientSessionCmdlet.");
+        Assert.NotNull(cmdlet.Parameter("AsClient"));
+        if (cmdlet.DerivesFrom("ClientCmdlet"))
+        {
+            Assert.Null(cmdlet.Parameter("Client"));
+            Assert.NotNull(cmdlet.Parameter("Name"));
+        }
+    }
+
+    /// <summary>A new or re-keyed client gets exactly one credential: a passphrase (the default, asked for when absent), a generated secret or a public key.</summary>
+    [Theory]
+    [InlineData("New-SecretClient")]
+    [InlineData("Update-SecretClientKey")]
+    public void CredentialParameters_AreExclusiveParameterSets(string name)
+    {
+        var cmdlet = ModuleMetadata.Cmdlet(name);
+        Assert.Equal("Passphrase", cmdlet.DefaultParameterSetName);
+        Assert.Equal(["Passphrase"], cmdlet.Parameter("Passphrase")!.ParameterSets);
+        Assert.False(cmdlet.Parameter("Passphrase")!.IsMandatoryIn("Passphrase"), "an interactive session is asked for the passphrase");
+        Assert.Equal(["GenerateSecret"], cmdlet.Parameter("GenerateSecret")!.ParameterSets);
+        Assert.True(cmdlet.Parameter("GenerateSecret")!.IsMandatoryIn("GenerateSecret"));
+        Assert.Equal(["PublicKey"], cmdlet.Parameter("PublicKeyPath")!.ParameterSets);
+        Assert.True(cmdlet.Parameter("PublicKeyPath")!.IsMandatoryIn("PublicKey"));
+    }
+
+    /// <summary>A store has one System client: -Role offers (and accepts) only Admin and Member.</summary>
+    [Theory]
+    [InlineData("New-SecretClient")]
+    [InlineData("Set-SecretClient")]
+    public void Role_IsAdminOrMember(string name)
+    {
+        var role = ModuleMetadata.Cmdlet(name).Parameter("Role")!;
+        Assert.Equal("SecretOps.ClientRole", role.Type.FullName);
+        var set = role.Property.GetCustomAttributesData().Single(a => ModuleMetadata.IsAttribute(a, "ValidateSetAttribute"));
+        var values = ((System.Collections.ObjectModel.ReadOnlyCollection<CustomAttributeTypedArgument>)set.ConstructorArguments[0].Value!).Select(v => (string)v.Value!);
+        Assert.Equal(["Admin", "Member"], values.Order());
+    }
+
+    /// <summary>Grant/Revoke -Permission takes several flags (Read,Write), as the enum of the shared assembly users can name.</summary>
+    [Theory]
+    [InlineData("Grant-SecretPermission", true)]
+    [InlineData("Revoke-SecretPermission", false)]
+    public void Permission_IsAnArrayOfTheSharedFlagsEnum(string name, bool mandatory)
+    {
+        var permission = ModuleMetadata.Cmdlet(name).Parameter("Permission")!;
+        Assert.Equal("SecretOps.Permissions[]", permission.Property.PropertyType.FullName);
+        Assert.Same(ModuleMetadata.SharedAssembly, permission.Property.PropertyType.GetElementType()!.Assembly);
+        Assert.Equal(mandatory, permission.IsMandatoryIn("__AllParameterSets"));
+    }
+
+    [Fact]
+    public void RevokeSecretPermission_RotatesByDefault() =>
+        Assert.Equal("System.Management.Automation.SwitchParameter", ModuleMetadata.Cmdlet("Revoke-SecretPermission").Parameter("NoRotate")!.Type.FullName);
+
+    /// <summary>Export writes YAML to the pipeline by default and a file only with -Path; Import reads a file.</summary>
+    [Fact]
+    public void PolicyCmdlets_DeclareTheirOutputsPerParameterSet()
+    {
+        var export = ModuleMetadata.Cmdlet("Export-SecretOpsPolicy");
+        Assert.Contains(export.OutputTypes, o => o.TypeNames.SequenceEqual(["System.String"]) && o.ParameterSets.SequenceEqual([export.DefaultParameterSetName!]));
+        Assert.Contains(export.OutputTypes, o => o.TypeNames.SequenceEqual(["System.IO.FileInfo"]) && o.ParameterSets.SequenceEqual(export.Parameter("Path")!.ParameterSets));
+        Assert.DoesNotContain(export.DefaultParameterSetName, export.Parameter("Path")!.ParameterSets);
+        Assert.Equal(export.Parameter("Path")!.ParameterSets, export.Parameter("Force")!.ParameterSets);
+        var import = ModuleMetadata.Cmdlet("Import-SecretOpsPolicy");
+        Assert.Equal(["SecretOps.Module.PolicyChangeInfo"], import.OutputTypes.Single().TypeNames);
+        Assert.NotNull(import.Parameter("Prune"));
+    }
+
+    /// <summary>A type a test pipes: one of SecretOps' own, or a runtime type (System.IO.FileInfo).</summary>
+    private static Type SourceType(string name) =>
+        ModuleMetadata.FindType(name) ?? Type.GetType(name) ?? throw new Xunit.Sdk.XunitException($"No type {name}.");
+
+    /// <summary>Whether a property's value can be null: Nullable&lt;T&gt;, or a reference type not annotated non-null.</summary>
+    private static bool CanBeNull(System.Reflection.PropertyInfo property)
+    {
+        var type = property.PropertyType;
+        if (type.IsValueType)
+        {
+            return type.IsGenericType && type.GetGenericTypeDefinition().FullName == "System.Nullable`1";
+        }
+
+        var flag = NullableFlag(property.GetCustomAttributesData(), "NullableAttribute")
+                   ?? NullableFlag(property.GetMethod?.GetCustomAttributesData(), "NullableContextAttribute")
+                   ?? NullableFlag(property.DeclaringType!.GetCustomAttributesData(), "NullableContextAttribute");
+        return flag != 1;
+    }
+
+    private static byte? NullableFlag(IEnumerable<CustomAttributeData>? attributes, string name)
+    {
+        var data = attributes?.FirstOrDefault(a => a.AttributeType.Namespace == "System.Runtime.CompilerServices" && a.AttributeType.Name == name);
+        return data?.ConstructorArguments[0].Value switch
+        {
+            byte flag => flag,
+            System.Collections.ObjectModel.ReadOnlyCollection<CustomAttributeTypedArgument> flags => (byte)flags[0].Value!,
+            _ => null,
+        };
+    }
 
     /// <summary>The named parameter sets: those parameters declare, and the default set (which may have only shared parameters).</summary>
     private static HashSet<string> AllParameterSets(CmdletInfo cmdlet)

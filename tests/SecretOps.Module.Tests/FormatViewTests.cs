@@ -35,7 +35,8 @@ public partial class FormatViewTests
     public void TheModelTypesAllHaveViews()
     {
         // Types in Model.cs that reach users even when no cmdlet of this module declares them yet.
-        foreach (var type in new[] { "SecretEntry", "SecretVersionInfo", "NamespaceInfo", "AuditEntry", "AuditVerification", "StoreInfo", "StoreCheckResult", "StoreCreated" })
+        foreach (var type in new[] { "SecretEntry", "SecretVersionInfo", "NamespaceInfo", "AuditEntry", "AuditVerification", "StoreInfo", "StoreCheckResult", "StoreCreated",
+                                       "ClientInfo", "ClientCreated", "PermissionInfo", "RotationResult" })
         {
             Assert.Contains(Views, v => v.Element("ViewSelectedBy")!.Elements("TypeName").Any(t => t.Value.Trim() == "SecretOps." + type));
         }
