@@ -69,7 +69,7 @@ internal sealed class Invocation
             var request = Request(passphrase);
             var connection = resolved = Connector.Resolve(request);
             CheckStorePath(connection.Store);
-            var credential = Connector.ResolveCredential(request) ?? PromptCredential(connection);
+            var credential = ResolveCredential(request) ?? PromptCredential(connection);
             using (credential)
             {
                 return Connector.Connect(connection, credential, Surface.Cli);
@@ -122,6 +122,28 @@ internal sealed class Invocation
         }
 
         return path;
+    }
+
+    /// <summary>Core's credential; a key file it refuses is named in the message (Core's says what is wrong, not which file).</summary>
+    private static ClientCredential? ResolveCredential(ConnectionRequest request)
+    {
+        try
+        {
+            return Connector.ResolveCredential(request);
+        }
+        catch (InvalidKeyException e)
+        {
+            var source = request.KeyFile is { } flag ? $"--key-file '{Path.GetFullPath(flag)}'"
+                : request.SecretFile is null && request.Passphrase.IsEmpty && Environment.GetEnvironmentVariable("SECRETOPS_KEY_FILE") is { Length: > 0 } variable
+                    ? $"SECRETOPS_KEY_FILE '{Path.GetFullPath(variable)}'"
+                    : null;
+            if (source is null)
+            {
+                throw;
+            }
+
+            throw new InvalidKeyException($"{source}: {e.Message}", e);
+        }
     }
 
     private static ClientCredential PromptCredential(ResolvedConnection resolved)
@@ -197,7 +219,25 @@ internal sealed class Invocation
         }
     }
 
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+    /// <summary>
+    /// A message on one line. Core lists several problems on indented lines after a colon ("…: \n  a\n  b"):
+    /// they become "…: a; b".
+    /// </summary>
+    private static string OneLine(string text)
+    {
+        var line = new System.Text.StringBuilder();
+        foreach (var part in text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (line.Length > 0)
+            {
+                line.Append(line[^1] is ':' or ';' or '.' ? " " : "; ");
+            }
+
+            line.Append(part);
+        }
+
+        return line.ToString();
+    }
 }
 
 /// <summary>A person answered no to a confirmation.</summary>

@@ -214,25 +214,6 @@ internal static class StoreCommands
                 "No credential for the System client: use --generate-secret or --passphrase-stdin, or set SECRETOPS_PASSPHRASE (or SECRETOPS_SYSTEM_CLIENT_ID and SECRETOPS_SYSTEM_CLIENT_SECRET).");
         }
 
-        var first = Terminal.PromptSecret("Passphrase for the new store's System client: ");
-        var second = Terminal.PromptSecret("Repeat the passphrase: ");
-        try
-        {
-            if (!first.AsSpan().SequenceEqual(second))
-            {
-                throw new InvalidParameterException("passphrase", "The passphrases do not match; nothing was created.");
-            }
-
-            return first;
-        }
-        catch
-        {
-            Invocation.Wipe(first);
-            throw;
-        }
-        finally
-        {
-            Invocation.Wipe(second);
-        }
+        return Terminal.PromptNewPassphrase("Passphrase for the new store's System client: ", "nothing was created");
     }
 }

@@ -132,6 +132,74 @@ internal static class Terminal
         }
     }
 
+    /// <summary>
+    /// Reads a small text file (a public key, a policy), refusing a directory, a missing file, more than
+    /// <paramref name="limit"/> bytes and text that is not UTF-8, each with a message that starts with
+    /// <paramref name="label"/> and names the file. "-" reads standard input when <paramref name="allowStdin"/>.
+    /// </summary>
+    public static string ReadTextFile(string path, int limit, string label, string what, bool allowStdin = false)
+    {
+        byte[] bytes;
+        string name;
+        if (allowStdin && path == "-")
+        {
+            name = "(standard input)";
+            using var stdin = Console.OpenStandardInput();
+            bytes = ReadLimited(stdin, limit, $"{label} {name}", what);
+        }
+        else
+        {
+            var full = Path.GetFullPath(path);
+            name = $"'{full}'";
+            if (Directory.Exists(full))
+            {
+                throw new InvalidParameterException(what, $"{label} {name} is a directory.");
+            }
+
+            if (!File.Exists(full))
+            {
+                throw new InvalidParameterException(what, $"{label} {name} does not exist.");
+            }
+
+            try
+            {
+                using var stream = File.OpenRead(full);
+                bytes = ReadLimited(stream, limit, $"{label} {name}", what);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidParameterException(what, $"{label} {name} cannot be read: {e.Message}");
+            }
+        }
+
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidParameterException(what, $"{label} {name} is not UTF-8 text; nothing was changed.");
+        }
+    }
+
+    private static byte[] ReadLimited(Stream stream, int limit, string source, string what)
+    {
+        var buffer = new byte[limit + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > limit)
+        {
+            throw new InvalidParameterException(what, $"{source} is larger than {limit / 1024} KiB, too large for a {what}; nothing was changed.");
+        }
+
+        return buffer.AsSpan(0, length).ToArray();
+    }
+
     /// <summary>Prompts on the terminal for a secret without echoing it. The caller wipes the result.</summary>
     public static char[] PromptSecret(string prompt)
     {
@@ -170,6 +238,34 @@ internal static class Terminal
             {
                 typed[i] = '\0';
             }
+        }
+    }
+
+    /// <summary>
+    /// Asks for a new passphrase twice on the terminal, without echo; a mismatch is refused with
+    /// "The passphrases do not match; <paramref name="outcome"/>.". The caller wipes the result.
+    /// </summary>
+    public static char[] PromptNewPassphrase(string prompt, string outcome)
+    {
+        var first = PromptSecret(prompt);
+        var second = PromptSecret("Repeat the passphrase: ");
+        try
+        {
+            if (!first.AsSpan().SequenceEqual(second))
+            {
+                throw new InvalidParameterException("passphrase", $"The passphrases do not match; {outcome}.");
+            }
+
+            return first;
+        }
+        catch
+        {
+            Invocation.Wipe(first);
+            throw;
+        }
+        finally
+        {
+            Invocation.Wipe(second);
         }
     }
 
