@@ -22,7 +22,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string?> Namespace = new("--namespace", "-n")
     {
-        Description = "The namespace of secret commands. Default: SECRETOPS_NAMESPACE, the profile's namespace, or 'default'.",
+        Description = "The namespace of secret commands, and of grant, revoke and permissions (where a whole namespace is named only by this option). Default: SECRETOPS_NAMESPACE, the profile's namespace, or 'default'.",
         HelpName = "NS",
         Recursive = true,
     };

@@ -3,15 +3,16 @@ using System.Globalization;
 
 namespace SecretOps.Cli;
 
-/// <summary><c>secretops ns create|list|set|rm</c>.</summary>
+/// <summary><c>secretops ns create|list|set|rm|rotate</c>.</summary>
 internal static class NamespaceCommands
 {
-    public static Command Create() => new("ns", "Create, list, change and remove namespaces.")
+    public static Command Create() => new("ns", "Create, list, change, remove and re-key namespaces.")
     {
         CreateCommand(),
         List(),
         Set(),
         Remove(),
+        Rotate(),
     };
 
     private static Command CreateCommand()
@@ -94,6 +95,32 @@ internal static class NamespaceCommands
                 : $"Remove namespace '{SecretOps.Core.Secrets.Names.Printable(ns)}'?");
             session.RemoveNamespace(ns, run.Get(force));
             run.Output.WriteMessage($"Removed namespace '{ns}'.", new { name = ns, removed = true });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Rotate()
+    {
+        var name = NameArgument();
+        var command = new Command("rotate",
+            "Give a namespace a new key, and every secret in it a new key, wrapped for the clients that hold them now (needs permit on the namespace, "
+            + "or the System client). No value is re-encrypted; old versions stay readable. Shows progress when standard error is a terminal.")
+        {
+            name,
+        };
+        Invocation.SetAction(command, run =>
+        {
+            using var session = run.Connect();
+            RotationResult result;
+            using (var progress = new ProgressBar())
+            {
+                result = session.RotateNamespaceKey(run.Get(name)!, progress);
+            }
+
+            run.Output.WriteMessage(
+                $"Rotated {result.Scope} to key generation {result.NewGeneration}: {result.SecretKeysRotated} secret key(s) re-keyed for {result.Recipients} holder(s).",
+                result);
             return ExitCodes.Ok;
         });
         return command;
