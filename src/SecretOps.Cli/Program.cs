@@ -49,8 +49,15 @@ internal static class Program
             StoreCommands.Create(),
             SecretCommands.Create(),
             NamespaceCommands.Create(),
+            ClientCommands.Create(),
             AuditCommands.Create(),
+            PolicyCommands.Create(),
         };
+        foreach (var command in PermissionCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
         foreach (var option in GlobalOptions.All)
         {
             root.Options.Add(option);
