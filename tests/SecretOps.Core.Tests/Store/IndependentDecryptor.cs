@@ -288,7 +288,8 @@ public static class FormatReader
 
         // §12.6 (§7.3, §7.5, §7.7): namespace, secret and version rows.
         var namespaceId = Uuid(Scalar("SELECT id FROM namespaces WHERE name = $name COLLATE NOCASE", ("$name", ns)) ?? throw new InvalidDataException("no such namespace"));
-        var secretRow = Row("SELECT id, current_version FROM secrets WHERE namespace_id = $ns AND name = $name COLLATE NOCASE", ("$ns", Blob(namespaceId)), ("$name", name))
+        // §7.5: secrets are found by name_key, the name upper-cased with culture-independent rules.
+        var secretRow = Row("SELECT id, current_version FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", name.ToUpperInvariant()))
                         ?? throw new InvalidDataException("no such secret");
         var secretId = Uuid(secretRow[0]);
         var wanted = version ?? (long)secretRow[1];

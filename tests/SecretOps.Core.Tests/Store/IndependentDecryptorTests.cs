@@ -35,6 +35,7 @@ public partial class IndependentDecryptorTests
         using (var session = store.ConnectSystem())
         {
             session.CreateNamespace("prod");
+            session.SetSecret("prod", "Ünïcode Näme", SecretValue.FromString("found by name_key"));
             session.SetSecret("prod", "text", SecretValue.FromString("héllo wörld ✓"));
             session.SetSecret("prod", "secure", SecretValue.FromString("s3cret", secure: true));
             session.SetSecret("prod", "cred", SecretValue.FromCredential("alice", "pa:ss wörd"));
@@ -49,6 +50,7 @@ public partial class IndependentDecryptorTests
 
         SqliteCheckpoint(store.Path);
         Assert.Equal("héllo wörld ✓", FormatReader.Decrypt(store.Path, "system", secret, "prod", "text").Text);
+        Assert.Equal("found by name_key", FormatReader.Decrypt(store.Path, "system", secret, "prod", "üNÏCODE nÄME").Text);
         var secure = FormatReader.Decrypt(store.Path, "system", secret, "prod", "secure");
         Assert.Equal((2L, "s3cret"), (secure.Type, secure.Text));
         var credential = FormatReader.Decrypt(store.Path, "system", secret, "prod", "cred");
