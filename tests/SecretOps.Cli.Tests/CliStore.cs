@@ -102,6 +102,30 @@ internal sealed class CliStore : IDisposable
     /// <summary>Parses the JSON a command prints with <c>--output json</c>.</summary>
     public JsonElement Json(params string[] arguments) => JsonDocument.Parse(Ok([.. arguments, "--output", "json"]).Stdout).RootElement.Clone();
 
+    /// <summary>Parses the JSON a command prints with <c>--output json</c>, run with extra environment (another client).</summary>
+    public JsonElement Json(IDictionary<string, string?> environment, params string[] arguments) =>
+        JsonDocument.Parse(Ok([.. arguments, "--output", "json"], stdin: null, environment).Stdout).RootElement.Clone();
+
+    /// <summary>
+    /// The environment that connects as <paramref name="client"/> (SECRETOPS_CLIENT) with one credential: a generated
+    /// secret, a passphrase or a key file. The System client's passphrase is removed.
+    /// </summary>
+    public static Dictionary<string, string?> As(string client, string? secret = null, string? passphrase = null, string? keyFile = null) => new()
+    {
+        ["SECRETOPS_CLIENT"] = client,
+        ["SECRETOPS_CLIENT_SECRET"] = secret,
+        ["SECRETOPS_PASSPHRASE"] = passphrase,
+        ["SECRETOPS_KEY_FILE"] = keyFile,
+    };
+
+    /// <summary>Creates a client with a generated secret (as the System client unless <paramref name="by"/>) and returns the secret.</summary>
+    public string AddGenerated(string name, IDictionary<string, string?>? by = null, params string[] more) =>
+        Json(by ?? new Dictionary<string, string?>(), ["client", "add", name, "--generate-secret", .. more]).GetProperty("clientSecret").GetString()!;
+
+    /// <summary>Creates a passphrase client, the passphrase on standard input (as the System client unless <paramref name="by"/>).</summary>
+    public void AddPassphrase(string name, string passphrase, IDictionary<string, string?>? by = null, params string[] more) =>
+        Ok(["client", "add", name, "--new-passphrase-stdin", .. more], passphrase + "\n", by);
+
     /// <summary>Secret names listed (JSON), in order.</summary>
     public List<string> Names(params string[] arguments) =>
         Json(["secret", "list", .. arguments]).EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList();
