@@ -301,7 +301,7 @@ public sealed partial class Session
     private void WriteVersion(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record, ReadOnlySpan<byte> serialized, DateTimeOffset now)
     {
         var key = SecretKey(connection, transaction, ns.Id, record.Id, record.KeyGeneration, $"secret '{record.Name}'");
-        var sealedValue = Aead.Seal(key, serialized, Contexts.Value(StoreId, ns.Id, record.Id, record.CurrentVersion, record.KeyGeneration, record.Type));
+        var sealedValue = Aead.Seal(key, serialized, Contexts.Value(StoreId, ns.Id, ns.Name, record.Id, record.Name, record.CurrentVersion, record.KeyGeneration, record.Type));
         StoreDatabase.Execute(connection, transaction, "INSERT INTO versions VALUES ($id, $version, $generation, $type, $nonce, $ciphertext, $now, $by)",
             ("$id", record.Id.ToBlob()), ("$version", record.CurrentVersion), ("$generation", record.KeyGeneration), ("$type", (int)record.Type),
             ("$nonce", sealedValue.Nonce), ("$ciphertext", sealedValue.Ciphertext), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
@@ -327,7 +327,7 @@ public sealed partial class Session
         }
 
         var key = SecretKey(connection, transaction, ns.Id, record.Id, generation, $"secret '{record.Name}'");
-        var plaintext = Aead.Open(key, new SealedData(reader.GetBlob(2), reader.GetBlob(3)), Contexts.Value(StoreId, ns.Id, record.Id, version, generation, type), what);
+        var plaintext = Aead.Open(key, new SealedData(reader.GetBlob(2), reader.GetBlob(3)), Contexts.Value(StoreId, ns.Id, ns.Name, record.Id, record.Name, version, generation, type), what);
         return SecretValue.Deserialize(plaintext, type);
     }
 

@@ -20,8 +20,14 @@ internal static class Contexts
     public static AssociatedData WrappedSecretKey(Guid storeId, Guid namespaceId, Guid secretId, int generation, int namespaceGeneration) =>
         new AssociatedData("secretops/secret-key-wrap/v1").Add(storeId).Add(namespaceId).Add(secretId).Add(generation).Add(namespaceGeneration);
 
-    public static AssociatedData Value(Guid storeId, Guid namespaceId, Guid secretId, int version, int keyGeneration, SecretValueType type) =>
-        new AssociatedData("secretops/value/v1").Add(storeId).Add(namespaceId).Add(secretId).Add(version).Add(keyGeneration).Add((long)type);
+    /// <summary>
+    /// A value is bound to its namespace and secret by id and by name (upper-cased with invariant rules, as
+    /// names are matched), so swapping names between rows fails to decrypt instead of serving a value under
+    /// another secret's name.
+    /// </summary>
+    public static AssociatedData Value(Guid storeId, Guid namespaceId, string namespaceName, Guid secretId, string secretName, int version, int keyGeneration, SecretValueType type) =>
+        new AssociatedData("secretops/value/v1").Add(storeId).Add(namespaceId).Add(namespaceName.ToUpperInvariant()).Add(secretId).Add(secretName.ToUpperInvariant())
+            .Add(version).Add(keyGeneration).Add((long)type);
 
     public static AssociatedData Canary(Guid storeId, Guid namespaceId, int generation) =>
         new AssociatedData("secretops/canary/v1").Add(storeId).Add(namespaceId).Add(generation);

@@ -96,7 +96,7 @@ public sealed class SharingScenarioTests : IDisposable
         var wrappedKey = new SealedData((byte[])reader[7], (byte[])reader[8]);
         foreach (var key in kept)
         {
-            Assert.Throws<TamperedException>(() => Aead.Open(key, value, Contexts.Value(storeId, namespaceId, secretId, 2, generation, type), "new version"));
+            Assert.Throws<TamperedException>(() => Aead.Open(key, value, Contexts.Value(storeId, namespaceId, "prod", secretId, "db-password", 2, generation, type), "new version"));
             Assert.Throws<TamperedException>(() => Aead.OpenKey(key, wrappedKey, Contexts.WrappedSecretKey(storeId, namespaceId, secretId, generation, namespaceGeneration), "new key"));
             key.Dispose();
         }

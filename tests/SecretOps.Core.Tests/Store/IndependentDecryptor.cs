@@ -189,8 +189,8 @@ public static class FormatReader
     public static byte[] WrappedSecretKeyAd(Guid storeId, Guid namespaceId, Guid secretId, long generation, long namespaceGeneration) =>
         Ad("secretops/secret-key-wrap/v1", storeId, namespaceId, secretId, generation, namespaceGeneration);
 
-    public static byte[] ValueAd(Guid storeId, Guid namespaceId, Guid secretId, long version, long keyGeneration, long valueType) =>
-        Ad("secretops/value/v1", storeId, namespaceId, secretId, version, keyGeneration, valueType);
+    public static byte[] ValueAd(Guid storeId, Guid namespaceId, string namespaceName, Guid secretId, string secretName, long version, long keyGeneration, long valueType) =>
+        Ad("secretops/value/v1", storeId, namespaceId, namespaceName.ToUpperInvariant(), secretId, secretName.ToUpperInvariant(), version, keyGeneration, valueType);
 
     // ---- §6.2 UUID columns are 16-byte blobs in RFC 4122 (big-endian) order.
     private static Guid Uuid(object blob) => new((byte[])blob, bigEndian: true);
@@ -287,11 +287,12 @@ public static class FormatReader
         privateKey.ImportPkcs8PrivateKey(pkcs8, out _);
 
         // §12.6 (§7.3, §7.5, §7.7): namespace, secret and version rows.
-        var namespaceId = Uuid(Scalar("SELECT id FROM namespaces WHERE name = $name COLLATE NOCASE", ("$name", ns)) ?? throw new InvalidDataException("no such namespace"));
+        var namespaceRow = Row("SELECT id, name FROM namespaces WHERE name = $name COLLATE NOCASE", ("$name", ns)) ?? throw new InvalidDataException("no such namespace");
+        var (namespaceId, namespaceName) = (Uuid(namespaceRow[0]), (string)namespaceRow[1]);
         // §7.5: secrets are found by name_key, the name upper-cased with culture-independent rules.
-        var secretRow = Row("SELECT id, current_version FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", name.ToUpperInvariant()))
+        var secretRow = Row("SELECT id, current_version, name FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", name.ToUpperInvariant()))
                         ?? throw new InvalidDataException("no such secret");
-        var secretId = Uuid(secretRow[0]);
+        var (secretId, secretName) = (Uuid(secretRow[0]), (string)secretRow[2]);
         var wanted = version ?? (long)secretRow[1];
         var versionRow = Row("SELECT key_generation, value_type, nonce, ciphertext FROM versions WHERE secret_id = $id AND version = $version", ("$id", Blob(secretId)), ("$version", wanted))
                          ?? throw new InvalidDataException("no such version");
@@ -334,8 +335,8 @@ public static class FormatReader
 
         trace["secret_key"] = secretKey;
 
-        // §12.8 (§8): the value, bound to store, namespace, secret, version, key generation and type.
-        var valueAd = ValueAd(storeId, namespaceId, secretId, wanted, keyGeneration, valueType);
+        // §12.8 (§8): the value, bound to store, namespace (id and name), secret (id and name), version, key generation and type.
+        var valueAd = ValueAd(storeId, namespaceId, namespaceName, secretId, secretName, wanted, keyGeneration, valueType);
         var serialized = Open(secretKey, valueNonce, valueCiphertext, valueAd);
         trace["value_ad"] = valueAd;
         trace["serialized_value"] = serialized;

@@ -295,7 +295,7 @@ public partial class IndependentDecryptorTests
 
         // Step 5: the value.
         Assert.Equal(Int("secret_keys.generation"), Int("versions.key_generation"));
-        var valueAd = FormatReader.ValueAd(storeId, namespaceId, secretId, Int("versions.version"), Int("versions.key_generation"), Int("versions.value_type"));
+        var valueAd = FormatReader.ValueAd(storeId, namespaceId, v["namespaces.name"], secretId, v["secrets.name"], Int("versions.version"), Int("versions.key_generation"), Int("versions.value_type"));
         Same("value_ad", valueAd);
         var serialized = FormatReader.Open(secretKey, Hex("versions.nonce"), Hex("versions.ciphertext"), valueAd);
         Same("serialized_value", serialized);
@@ -355,12 +355,14 @@ public partial class IndependentDecryptorTests
         Line("clients.private_key", H("private_key"));
         Line("clients.public_key", H("public_key"));
         Line("namespaces.id", H("namespace_id"));
+        Line("namespaces.name", "prod");
         Line("stanzas.generation", "1");
         Line("stanzas.algorithm", Row("SELECT algorithm FROM stanzas WHERE scope_kind = 1 AND scope_id = (SELECT id FROM namespaces WHERE name = 'prod')"));
         Line("stanzas.header", H("stanza_header"));
         Line("stanzas.nonce", H("stanza_nonce"));
         Line("stanzas.wrapped_key", H("stanza_wrapped_key"));
         Line("secrets.id", H("secret_id"));
+        Line("secrets.name", "db-password");
         Line("secret_keys.generation", "1");
         Line("secret_keys.namespace_generation", "1");
         Line("secret_keys.nonce", H("secret_keys_nonce"));

@@ -16,7 +16,7 @@ namespace SecretOps.Core.Tests.Store;
 public class KnownLimitsTests
 {
     [Fact]
-    public void SwappedSecretNames_ReturnEachOthersAuthenticValues()
+    public void SwappedSecretNames_AreTampered_NotServedUnderTheOtherName()
     {
         using var store = new TempStore();
         using (var session = store.ConnectSystem())
@@ -25,18 +25,18 @@ public class KnownLimitsTests
             session.SetSecret("default", "test-db", SecretValue.FromString("test value"));
         }
 
-        // Names (and their lookup keys) are not bound into any ciphertext: whoever can write the file can swap them.
+        // Whoever can write the file can swap names and lookup keys, but values are bound to their secret's name.
         RawDb.Execute(store.Path,
             "UPDATE secrets SET name = 'tmp', name_key = 'TMP' WHERE name = 'prod-db'; " +
             "UPDATE secrets SET name = 'prod-db', name_key = 'PROD-DB' WHERE name = 'test-db'; " +
             "UPDATE secrets SET name = 'test-db', name_key = 'TEST-DB' WHERE name = 'tmp';");
         using var after = store.ConnectSystem();
-        using var read = after.GetSecret("default", "prod-db");
-        Assert.Equal("test value", read.Value.GetString());
+        Assert.Throws<TamperedException>(() => after.GetSecret("default", "prod-db"));
+        Assert.Throws<TamperedException>(() => after.GetSecret("default", "test-db"));
     }
 
     [Fact]
-    public void SwappedNamespaceNames_ReturnTheOtherNamespacesValues_ToAClientHoldingBoth()
+    public void SwappedNamespaceNames_AreTampered_ForAClientHoldingBoth()
     {
         using var store = new TempStore();
         using (var session = store.ConnectSystem())
@@ -49,8 +49,8 @@ public class KnownLimitsTests
 
         RawDb.Execute(store.Path, "UPDATE namespaces SET name = 'tmp' WHERE name = 'prod'; UPDATE namespaces SET name = 'prod' WHERE name = 'test'; UPDATE namespaces SET name = 'test' WHERE name = 'tmp';");
         using var after = store.ConnectSystem();
-        using var read = after.GetSecret("prod", "db");
-        Assert.Equal("test value", read.Value.GetString());
+        Assert.Throws<TamperedException>(() => after.GetSecret("prod", "db"));
+        Assert.Throws<TamperedException>(() => after.GetSecret("test", "db"));
     }
 
     [Fact]
@@ -226,7 +226,7 @@ public class KnownLimitsTests
                 return FormatReader.Open(secretKey,
                     (byte[])RawDb.Scalar(connection, "SELECT nonce FROM versions WHERE version = $v", ("$v", version))!,
                     (byte[])RawDb.Scalar(connection, "SELECT ciphertext FROM versions WHERE version = $v", ("$v", version))!,
-                    FormatReader.ValueAd(storeId, namespaceId, secretId, version, generation, 1));
+                    FormatReader.ValueAd(storeId, namespaceId, "prod", secretId, "db", version, generation, 1));
             }
 
             Assert.Equal("v1", new DecryptedValue(1, OpenWithKeptKey(1)).Text);
