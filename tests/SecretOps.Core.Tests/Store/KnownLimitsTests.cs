@@ -7,11 +7,11 @@ using SecretOps.Core.Tests.Support;
 namespace SecretOps.Core.Tests.Store;
 
 /// <summary>
-/// What the format does not protect, pinned so docs/SECURITY.md stays true: names, metadata and the
-/// "current version" pointer are stored in clear and are not bound into any ciphertext, so someone who can
-/// write the file can re-file authentic values under other names or point a secret back at an older
-/// version. Every value returned is still one that was really written to that store; the audit log records
-/// what was written. If one of these tests starts failing because the engine got stronger, update SECURITY.md.
+/// Where the format's protection ends, pinned so docs/SECURITY.md stays true. Names are stored in clear but
+/// bound into every value, so swapping them is detected; metadata, expiry and the "current version" pointer
+/// are not bound, so someone who can write the file can point a secret back at an older (authentic) version.
+/// Every value returned is still one that was really written to that store; the audit log records what was
+/// written. If one of these tests starts failing because the engine got stronger, update SECURITY.md.
 /// </summary>
 public class KnownLimitsTests
 {
