@@ -178,7 +178,7 @@ internal static class PolicyCommands
             }
         }
 
-        if (secrets.Count > 0)
+        if (secrets.Count > 0 && run.Output.Format == OutputFormat.Table)
         {
             Console.Error.WriteLine("secretops: the client secrets above are shown once and never stored: hand them over now (a password manager, a CI secret, "
                                     + "or a file only their user can read, for --secret-file or SECRETOPS_CLIENT_SECRET).");
