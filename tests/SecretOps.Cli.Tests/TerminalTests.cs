@@ -52,6 +52,44 @@ public class TerminalTests
         Assert.Equal(3, Run(store, ["secret", "get", "k"], ("Passphrase for client 'system': ", Typed)).ExitCode);
     }
 
+    [Fact]
+    public void AtATerminal_KeyRotationShowsProgress_RetireAsks_AndANewClientsPassphraseIsAskedTwice()
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(Script))
+        {
+            Assert.Skip("Needs util-linux 'script' for a pseudo-terminal.");
+        }
+
+        using var store = CliStore.Create();
+        store.Set("s", "v");
+        store.AddGenerated("ci");
+        store.Ok("grant", "ci", "-n", "default", "--permissions", "read");
+
+        // Progress on the terminal; off a terminal (every other test), standard error stays empty.
+        var rotated = Run(store, ["ns", "rotate", "default"]);
+        Assert.True(rotated.ExitCode == 0, rotated.Output);
+        Assert.Contains("Rotating the keys of namespace 'default': [", rotated.Output);
+        Assert.Contains("1/1 secret keys", rotated.Output);
+        Assert.Contains("Rotated namespace 'default' to key generation 2", rotated.Output);
+
+        var declined = Run(store, ["client", "retire", "ci"], ("[y/N] ", "n"));
+        Assert.Equal(1, declined.ExitCode);
+        Assert.Contains("Cancelled", declined.Output);
+        Assert.Equal("active", store.Json("client", "show", "ci").GetProperty("status").GetString());
+        var retired = Run(store, ["client", "retire", "ci"], ("[y/N] ", "y"));
+        Assert.True(retired.ExitCode == 0, retired.Output);
+        Assert.Contains("Rotating the keys of namespace 'default'", retired.Output);
+        Assert.Contains("Retired client 'ci'", retired.Output);
+
+        var mismatch = Run(store, ["client", "add", "dana"], ("new client 'dana': ", Typed), ("Repeat the passphrase: ", "something else"));
+        Assert.Equal(2, mismatch.ExitCode);
+        Assert.Contains("do not match", mismatch.Output);
+        var added = Run(store, ["client", "add", "dana"], ("new client 'dana': ", Typed), ("Repeat the passphrase: ", Typed));
+        Assert.True(added.ExitCode == 0, added.Output);
+        Assert.DoesNotContain(Typed, added.Output);
+        store.Ok(["client", "show", "dana"], stdin: null, CliStore.As("dana", passphrase: Typed));
+    }
+
     /// <summary>Runs the CLI on a pseudo-terminal, typing each answer after its prompt appears.</summary>
     private static (int ExitCode, string Output) Run(CliStore store, string[] arguments, params (string Prompt, string Answer)[] dialogue)
     {
