@@ -103,7 +103,7 @@ internal static partial class CompletionSupport
         return AsClientCommands.Value.Contains(name);
     }
 
-    /// <summary>The bare command name: the verb (Get, Grant, …) of <c>Verb-Noun</c>, module qualification removed.</summary>
+    /// <summary>The verb (Get, Grant, …) of a <c>Verb-Noun</c> command name, module-qualified or not; empty when there is none.</summary>
     public static string Verb(string? commandName)
     {
         var name = commandName ?? "";

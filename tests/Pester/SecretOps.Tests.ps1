@@ -717,6 +717,11 @@ Describe 'Clients and permissions' {
         Get-SecretPermission -Client bob -AsClient ada | Revoke-SecretPermission -AsClient ada -Confirm:$false | Out-Null
         Get-SecretPermission -Client bob -AsClient ada | Should -BeNullOrEmpty
         (Get-SecretPermission -Client alice -AsClient ada).Count | Should -Be 2
+
+        # An empty -Name never widens a grant to the whole namespace.
+        $empty = ''
+        (Get-FirstError { Grant-SecretPermission -Client bob -Namespace team -Name $empty -Permission Read -AsClient ada }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        Get-SecretPermission -Client bob -AsClient ada | Should -BeNullOrEmpty
     }
 
     It 'changes nothing with -WhatIf' {

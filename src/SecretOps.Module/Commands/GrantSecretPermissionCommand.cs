@@ -49,6 +49,13 @@ public sealed class GrantSecretPermissionCommand : PermissionCmdlet
         var secret = SecretOrNull(Name);
         try
         {
+            if (secret is null && !MyInvocation.ExpectingInput && MyInvocation.BoundParameters.ContainsKey(nameof(Name)))
+            {
+                // An empty variable must not widen a grant on one secret to the whole namespace. (A piped
+                // namespace-wide permission has no Secret, which PowerShell binds as empty: that one is meant.)
+                throw new InvalidParameterException(nameof(Name), "-Name is empty; omit it to grant on the whole namespace.");
+            }
+
             var flags = Combine(Permission)!.Value;
             if (!ShouldProcess($"client '{Client}' on {DescribeScope(Namespace, secret)}", $"Grant {DescribeFlags(flags)}"))
             {
