@@ -62,7 +62,14 @@ public class CanaryTests
             Run(["store", "info", "-o", output]);
             Run(["store", "check", "-o", output]);
             Run(["ns", "list", "-o", output]);
+            Run(["client", "list", "-o", output]);
+            Run(["permissions", "-o", output]);
         }
+
+        Run(["policy", "export"]);
+        Run(["ns", "rotate", "default"]);
+        Run(["grant", "system", "--secret", "by-stdin", "--permissions", "read", "--verbose"]);
+        Run(["revoke", "system", "--secret", "by-file", "--permissions", "write", "--yes", "--verbose"]);
 
         foreach (var (command, result) in results)
         {

@@ -5,7 +5,10 @@ public class RootCommandTests
     public static readonly TheoryData<string> Commands = new(
         "store", "store init", "store info", "store check", "store backup", "store restore",
         "secret", "secret set", "secret get", "secret list", "secret history", "secret restore", "secret rm",
-        "ns", "ns create", "ns list", "ns set", "ns rm",
+        "ns", "ns create", "ns list", "ns set", "ns rm", "ns rotate",
+        "client", "client add", "client list", "client show", "client set", "client disable", "client enable", "client retire", "client rotate",
+        "grant", "revoke", "permissions",
+        "policy", "policy export", "policy apply",
         "audit", "audit list", "audit verify");
 
     [Fact]
@@ -63,6 +66,11 @@ public class RootCommandTests
         Assert.Equal(2, Cli.Run("secret", "get").ExitCode);
         Assert.Equal(2, Cli.Run("secret", "restore", "x").ExitCode);
         Assert.Equal(2, Cli.Run("secret", "get", "x", "--version", "one").ExitCode);
+        Assert.Equal(2, Cli.Run("client").ExitCode);
+        Assert.Equal(2, Cli.Run("grant").ExitCode);
+        Assert.Equal(2, Cli.Run("grant", "bob", "--namespace", "x").ExitCode);
+        Assert.Equal(2, Cli.Run("client", "add", "bob", "--role", "system").ExitCode);
+        Assert.Equal(2, Cli.Run("policy", "apply").ExitCode);
         var badOutput = Cli.Run("secret", "list", "--output", "xml");
         Assert.Equal(2, badOutput.ExitCode);
         Assert.Contains("xml", badOutput.Stderr);
