@@ -47,14 +47,14 @@ internal sealed class Invocation
     /// <summary>Where to connect: flags, SECRETOPS_* environment, profile and defaults, combined by Core.</summary>
     public ResolvedConnection Resolve() => Connector.Resolve(Request(null));
 
-    /// <summary>The resolved store path, refused early when it is a directory.</summary>
-    public string StorePath() => CheckStorePath(Resolve().Store);
+    /// <summary>The resolved store path.</summary>
+    public string StorePath() => Resolve().Store;
 
     /// <summary>Opens the resolved store without connecting (info, backup, audit verify).</summary>
     public SecretStore OpenStore()
     {
         var resolved = Resolve();
-        return SecretStore.Open(CheckStorePath(resolved.Store), new StoreOpenOptions { Shared = resolved.Shared });
+        return SecretStore.Open(resolved.Store, new StoreOpenOptions { Shared = resolved.Shared });
     }
 
     /// <summary>
@@ -68,8 +68,7 @@ internal sealed class Invocation
         {
             var request = Request(passphrase);
             var connection = resolved = Connector.Resolve(request);
-            CheckStorePath(connection.Store);
-            var credential = ResolveCredential(request) ?? PromptCredential(connection);
+            var credential = Connector.ResolveCredential(request) ?? PromptCredential(connection);
             using (credential)
             {
                 return Connector.Connect(connection, credential, Surface.Cli);
@@ -107,42 +106,6 @@ internal sealed class Invocation
         if (characters is not null)
         {
             CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(characters.AsSpan()));
-        }
-    }
-
-    /// <summary>
-    /// Works around Core reporting a directory given as the store path as an unavailable store (exit 1)
-    /// rather than as a bad argument (exit 2).
-    /// </summary>
-    private static string CheckStorePath(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new InvalidParameterException("store", $"'{Path.GetFullPath(path)}' is a directory; --store takes the path of a store file.");
-        }
-
-        return path;
-    }
-
-    /// <summary>Core's credential; a key file it refuses is named in the message (Core's says what is wrong, not which file).</summary>
-    private static ClientCredential? ResolveCredential(ConnectionRequest request)
-    {
-        try
-        {
-            return Connector.ResolveCredential(request);
-        }
-        catch (InvalidKeyException e)
-        {
-            var source = request.KeyFile is { } flag ? $"--key-file '{Path.GetFullPath(flag)}'"
-                : request.SecretFile is null && request.Passphrase.IsEmpty && Environment.GetEnvironmentVariable("SECRETOPS_KEY_FILE") is { Length: > 0 } variable
-                    ? $"SECRETOPS_KEY_FILE '{Path.GetFullPath(variable)}'"
-                    : null;
-            if (source is null)
-            {
-                throw;
-            }
-
-            throw new InvalidKeyException($"{source}: {e.Message}", e);
         }
     }
 

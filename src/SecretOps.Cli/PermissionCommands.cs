@@ -46,12 +46,16 @@ internal static class PermissionCommands
             Description = "Do not rotate keys when the client loses read and write. Faster, but keys the client may have kept still open "
                           + "what is written later, until 'secretops ns rotate'.",
         };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Revoke even from the last client able to decrypt the scope; nobody will then be able to read, write or grant it.",
+        };
         var yes = StoreCommands.YesOption("Revoke without asking (required when standard input is not a terminal).");
         var command = new Command("revoke",
             "Revoke a client's permissions on a namespace (--namespace NS) or one secret (--secret NAME). When it loses both read and write, "
             + "its keys go and the scope gets new keys for the remaining holders (old versions stay readable to them).")
         {
-            client, secret, permissions, noRotate, yes,
+            client, secret, permissions, noRotate, force, yes,
         };
         Invocation.SetAction(command, run =>
         {
@@ -64,12 +68,7 @@ internal static class PermissionCommands
             RotationResult? rotation;
             using (var progress = new ProgressBar())
             {
-                rotation = session.Revoke(grantee, ns, name, flags, rotate: !run.Get(noRotate), progress);
-            }
-
-            if (rotation is { Recipients: 0 } && name is null)
-            {
-                Terminal.Warn($"no client holds the new key of namespace '{ns}': nobody can write new secrets there or grant it any more.");
+                rotation = session.Revoke(grantee, ns, name, flags, rotate: !run.Get(noRotate), progress, force: run.Get(force));
             }
 
             var message = $"Revoked {Flags(flags)} on {ScopeText(ns, name)} from '{grantee}'"

@@ -99,7 +99,7 @@ internal static class PolicyCommands
                 return ExitCodes.Ok;
             }
 
-            var destructive = plan.Changes.Where(IsDestructive).ToList();
+            var destructive = plan.Changes.Where(c => c.IsDestructive).ToList();
             if (destructive.Count > 0 && !run.Get(yes))
             {
                 if (!Terminal.IsInteractive)
@@ -184,11 +184,6 @@ internal static class PolicyCommands
                                     + "or a file only their user can read, for --secret-file or SECRETOPS_CLIENT_SECRET).");
         }
     }
-
-    /// <summary>Revocations and retirements cannot be undone by applying the old policy again.</summary>
-    private static bool IsDestructive(PolicyChange change) =>
-        change.Kind == PolicyChangeKind.Revoke
-        || (change.Kind == PolicyChangeKind.SetClientStatus && change.Description.StartsWith("retire ", StringComparison.Ordinal));
 
     private static void RefuseExisting(string? path)
     {

@@ -54,8 +54,10 @@ public sealed partial class Session
     /// scope its stanzas go, and unless <paramref name="rotate"/> is false the scope gets a new key generation
     /// wrapped only for the remaining holders, so nothing written afterwards can be decrypted with what the
     /// grantee may have kept. Old versions stay readable by the remaining holders. All in one transaction.
+    /// Revoking the last client able to decrypt the scope is refused unless <paramref name="force"/>.
     /// </summary>
-    public RotationResult? Revoke(string client, string ns, string? secret, Permissions? permissions = null, bool rotate = true, IProgress<RotationProgress>? progress = null)
+    public RotationResult? Revoke(string client, string ns, string? secret, Permissions? permissions = null, bool rotate = true,
+                                  IProgress<RotationProgress>? progress = null, bool force = false)
     {
         var revoked = permissions ?? Permissions.All;
         ValidateFlags(revoked);
@@ -92,6 +94,14 @@ public sealed partial class Session
             if ((held & KeyFlags) == 0 || (remaining & KeyFlags) != 0)
             {
                 return ((RotationResult?)null, (int?)null);
+            }
+
+            // Rotating to a key nobody else holds would lock everyone out of the scope for good.
+            var othersCanDecrypt = HasOtherHolder(connection, transaction, ScopeKind.Namespace, namespaceRecord.Id, grantee.Id)
+                || (secretRecord is not null && HasOtherHolder(connection, transaction, ScopeKind.Secret, secretRecord.Id, grantee.Id));
+            if (!othersCanDecrypt && !force)
+            {
+                throw new ConflictException($"'{grantee.Name}' is the last client able to decrypt {ScopeName(namespaceRecord, secretRecord)}; grant another client first, or force the revocation.", grantee.Name);
             }
 
             if (secretRecord is null)
@@ -143,6 +153,13 @@ public sealed partial class Session
         if (record.Status == ClientStatus.Retired)
         {
             throw new ConflictException($"Client '{record.Name}' is already retired.", record.Name);
+        }
+
+        if (record.Role != ClientRole.Member && StoreDatabase.Command(connection, transaction,
+                "SELECT 1 FROM clients WHERE id != $id AND role IN ($system, $admin) AND status = $active LIMIT 1",
+                ("$id", record.Id.ToBlob()), ("$system", (int)ClientRole.System), ("$admin", (int)ClientRole.Admin), ("$active", (int)ClientStatus.Active)).ExecuteScalar() is null)
+        {
+            throw new ConflictException($"'{record.Name}' is the last active administrator; make another client an admin first.", record.Name);
         }
 
         if (record.Role == ClientRole.System && StoreDatabase.Command(connection, transaction,

@@ -26,7 +26,7 @@ public sealed partial class Session
                 Description = c.Description,
                 PublicKey = c.Kind == ClientKind.KeyFile ? PublicKeyPem(c.Name) : null,
             }).ToList(),
-            Grants = ListPermissions().Select(p => new PolicyGrant
+            Grants = WithoutCoveredSecretGrants(ListPermissions()).Select(p => new PolicyGrant
             {
                 Client = p.Client,
                 Namespace = p.Namespace,
@@ -35,6 +35,18 @@ public sealed partial class Session
             }).ToList(),
         };
         return document;
+    }
+
+    /// <summary>
+    /// Secret-level grants a client's namespace grant already covers (every secret's creator has one) add
+    /// nothing to a policy and would tie it to secrets existing; they are left out of exports.
+    /// </summary>
+    private static IEnumerable<PermissionInfo> WithoutCoveredSecretGrants(IReadOnlyList<PermissionInfo> permissions)
+    {
+        var namespaceGrants = permissions.Where(p => p.Scope == ScopeType.Namespace)
+            .ToDictionary(p => (p.ClientId, p.Namespace.ToUpperInvariant()), p => p.Permissions);
+        return permissions.Where(p => p.Scope == ScopeType.Namespace
+            || (p.Permissions & ~namespaceGrants.GetValueOrDefault((p.ClientId, p.Namespace.ToUpperInvariant()))) != Permissions.None);
     }
 
     /// <summary>
@@ -63,12 +75,12 @@ public sealed partial class Session
 
             if (!namespaces.TryGetValue(ns.Name, out var existing))
             {
-                changes.Add(new(PolicyChangeKind.CreateNamespace, $"create namespace '{ns.Name}'", s => s.CreateNamespace(ns.Name, ns.Description, ns.MaxVersions)));
+                changes.Add(new(PolicyChangeKind.CreateNamespace, $"create namespace '{ns.Name}'", (s, _) => s.CreateNamespace(ns.Name, ns.Description, ns.MaxVersions)));
             }
             else if (existing.Description != ns.Description || existing.MaxVersions != ns.MaxVersions)
             {
                 changes.Add(new(PolicyChangeKind.UpdateNamespace, $"set namespace '{ns.Name}' description and retention",
-                    s => s.SetNamespace(ns.Name, ns.Description, ns.MaxVersions, clearRetention: ns.MaxVersions is null)));
+                    (s, _) => s.SetNamespace(ns.Name, ns.Description, ns.MaxVersions, clearRetention: ns.MaxVersions is null)));
             }
         }
 
@@ -90,10 +102,15 @@ public sealed partial class Session
 
             if (!clients.TryGetValue(client.Name, out var existing))
             {
-                PlanNewClient(client, kind, role, changes, problems);
-                if (status != ClientStatus.Active)
+                // A client retired elsewhere has nothing to reproduce here; a disabled one is created, then disabled.
+                if (status != ClientStatus.Retired)
                 {
-                    problems.Add($"client '{client.Name}' does not exist; a policy only creates active clients");
+                    PlanNewClient(client, kind, role, changes, problems);
+                }
+
+                if (status == ClientStatus.Disabled)
+                {
+                    changes.Add(new(PolicyChangeKind.SetClientStatus, $"disable client '{client.Name}'", (s, _) => s.DisableClient(client.Name)));
                 }
 
                 continue;
@@ -101,7 +118,7 @@ public sealed partial class Session
 
             if (existing.Role != role && role != ClientRole.System && existing.Role != ClientRole.System)
             {
-                changes.Add(new(PolicyChangeKind.UpdateClient, $"make client '{client.Name}' {role.ToString().ToLowerInvariant()}", s => s.SetClient(client.Name, role: role)));
+                changes.Add(new(PolicyChangeKind.UpdateClient, $"make client '{client.Name}' {role.ToString().ToLowerInvariant()}", (s, _) => s.SetClient(client.Name, role: role)));
             }
             else if (existing.Role != role)
             {
@@ -110,7 +127,7 @@ public sealed partial class Session
 
             if (existing.Description != client.Description && client.Description is not null)
             {
-                changes.Add(new(PolicyChangeKind.UpdateClient, $"describe client '{client.Name}'", s => s.SetClient(client.Name, description: client.Description)));
+                changes.Add(new(PolicyChangeKind.UpdateClient, $"describe client '{client.Name}'", (s, _) => s.SetClient(client.Name, description: client.Description)));
             }
 
             if (existing.Status != status)
@@ -118,13 +135,13 @@ public sealed partial class Session
                 switch (status)
                 {
                     case ClientStatus.Retired:
-                        retirements.Add(new(PolicyChangeKind.SetClientStatus, $"retire client '{client.Name}'", s => s.RetireClient(client.Name)));
+                        retirements.Add(new(PolicyChangeKind.RetireClient, $"retire client '{client.Name}'", (s, p) => s.RetireClient(client.Name, progress: p)));
                         break;
                     case ClientStatus.Disabled when existing.Status == ClientStatus.Active:
-                        changes.Add(new(PolicyChangeKind.SetClientStatus, $"disable client '{client.Name}'", s => s.DisableClient(client.Name)));
+                        changes.Add(new(PolicyChangeKind.SetClientStatus, $"disable client '{client.Name}'", (s, _) => s.DisableClient(client.Name)));
                         break;
                     case ClientStatus.Active when existing.Status == ClientStatus.Disabled:
-                        changes.Add(new(PolicyChangeKind.SetClientStatus, $"enable client '{client.Name}'", s => s.EnableClient(client.Name)));
+                        changes.Add(new(PolicyChangeKind.SetClientStatus, $"enable client '{client.Name}'", (s, _) => s.EnableClient(client.Name)));
                         break;
                     default:
                         problems.Add($"client '{client.Name}' is retired; retirement cannot be undone");
@@ -144,13 +161,13 @@ public sealed partial class Session
     }
 
     /// <summary>Carries out a plan step by step; returns the secrets of generated clients it created (shown once).</summary>
-    public IReadOnlyDictionary<string, string> ApplyPolicy(PolicyPlan plan)
+    public IReadOnlyDictionary<string, string> ApplyPolicy(PolicyPlan plan, IProgress<RotationProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         createdSecrets.Clear();
         foreach (var change in plan.Changes)
         {
-            change.Apply(this);
+            change.Apply(this, progress);
         }
 
         return new Dictionary<string, string>(createdSecrets, StringComparer.OrdinalIgnoreCase);
@@ -168,13 +185,13 @@ public sealed partial class Session
                 if (Valid(() => publicKey = PemKeyReader.ReadPublicKey(client.PublicKey), problems))
                 {
                     changes.Add(new(PolicyChangeKind.CreateClient, $"register key-file client '{client.Name}' ({publicKey!.Fingerprint})",
-                        s => s.AddClient(client.Name, new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = publicKey }, role, client.Description)));
+                        (s, _) => s.AddClient(client.Name, new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = publicKey }, role, client.Description)));
                 }
 
                 break;
             case ClientKind.Generated:
                 changes.Add(new(PolicyChangeKind.CreateClient, $"create client '{client.Name}' with a generated secret",
-                    s => s.createdSecrets[client.Name] = s.AddClient(client.Name, new ClientCredentialSpec { Kind = ClientKind.Generated }, role, client.Description).ClientSecret!));
+                    (s, _) => s.createdSecrets[client.Name] = s.AddClient(client.Name, new ClientCredentialSpec { Kind = ClientKind.Generated }, role, client.Description).ClientSecret!));
                 break;
             default:
                 problems.Add($"client '{client.Name}' does not exist and needs a passphrase; create it with 'secretops client add'");
@@ -185,7 +202,9 @@ public sealed partial class Session
     private void PlanGrants(PolicyDocument policy, bool prune, Dictionary<string, NamespaceInfo> namespaces, Dictionary<string, ClientInfo> clients,
                             HashSet<string> wantedClients, List<PolicyChange> changes, List<string> problems)
     {
-        var current = ListPermissions().ToDictionary(p => (p.Client.ToUpperInvariant(), p.Namespace.ToUpperInvariant(), p.Secret?.ToUpperInvariant()), p => p.Permissions);
+        var permissions = ListPermissions();
+        var current = permissions.ToDictionary(p => Key(p.Client, p.Namespace, p.Secret), p => p.Permissions);
+        static (string, string, string?) Key(string client, string ns, string? secret) => (client.ToUpperInvariant(), ns.ToUpperInvariant(), secret?.ToUpperInvariant());
         var wanted = new Dictionary<(string Client, string Namespace, string? Secret), Permissions>();
         foreach (var grant in policy.Grants)
         {
@@ -214,13 +233,13 @@ public sealed partial class Session
                 continue;
             }
 
-            var key = (grant.Client.ToUpperInvariant(), grant.Namespace.ToUpperInvariant(), grant.Secret?.ToUpperInvariant());
+            var key = Key(grant.Client, grant.Namespace, grant.Secret);
             wanted[key] = wanted.GetValueOrDefault(key) | flags;
             var missing = flags & ~current.GetValueOrDefault(key);
             if (missing != Permissions.None)
             {
                 changes.Add(new(PolicyChangeKind.Grant, $"grant {string.Join(",", FlagNames(missing))} to '{grant.Client}' on {Scope(grant.Namespace, grant.Secret)}",
-                    s => s.Grant(grant.Client, grant.Namespace, grant.Secret, missing)));
+                    (s, _) => s.Grant(grant.Client, grant.Namespace, grant.Secret, missing)));
             }
         }
 
@@ -229,14 +248,17 @@ public sealed partial class Session
             return;
         }
 
-        foreach (var ((client, ns, secret), held) in current)
+        foreach (var permission in permissions)
         {
-            var extra = held & ~wanted.GetValueOrDefault((client, ns, secret));
+            // A secret-level grant is also covered by what the policy grants the client on its namespace.
+            var covered = wanted.GetValueOrDefault(Key(permission.Client, permission.Namespace, permission.Secret))
+                          | (permission.Secret is null ? Permissions.None : wanted.GetValueOrDefault(Key(permission.Client, permission.Namespace, null)));
+            var extra = permission.Permissions & ~covered;
             if (extra != Permissions.None)
             {
-                var (clientName, namespaceName) = (clients.Values.First(c => c.Name.ToUpperInvariant() == client).Name, namespaces.Values.First(n => n.Name.ToUpperInvariant() == ns).Name);
-                changes.Add(new(PolicyChangeKind.Revoke, $"revoke {string.Join(",", FlagNames(extra))} from '{clientName}' on {Scope(namespaceName, secret)}",
-                    s => s.Revoke(clientName, namespaceName, secret, extra)));
+                var (clientName, namespaceName, secretName) = (permission.Client, permission.Namespace, permission.Secret);
+                changes.Add(new(PolicyChangeKind.Revoke, $"revoke {string.Join(",", FlagNames(extra))} from '{clientName}' on {Scope(namespaceName, secretName)}",
+                    (s, p) => s.Revoke(clientName, namespaceName, secretName, extra, progress: p)));
             }
         }
     }

@@ -219,6 +219,7 @@ public sealed partial class Session : IDisposable
         {
             return Store.Database.Write((connection, transaction) =>
             {
+                EnsureStillActive(connection, transaction);
                 var (result, version) = body(connection, transaction);
                 AuditLog.Append(connection, transaction, StoreId, options.Surface, Audit(action, ns, target, version));
                 return result;
@@ -241,7 +242,11 @@ public sealed partial class Session : IDisposable
         Touch();
         try
         {
-            var (result, version, outcome) = Store.Database.Read(body);
+            var (result, version, outcome) = Store.Database.Read((connection, transaction) =>
+            {
+                EnsureStillActive(connection, transaction);
+                return body(connection, transaction);
+            });
             RecordRead(Audit(action, ns, target, version, outcome));
             return result;
         }
@@ -253,6 +258,20 @@ public sealed partial class Session : IDisposable
         catch (SqliteException e)
         {
             throw SecretStore.Unusable(Store.Path, e);
+        }
+    }
+
+    /// <summary>
+    /// A client disabled or retired while this session was open stops here, at its next operation, not at
+    /// its next connect: the check reads one row inside the operation's own transaction.
+    /// </summary>
+    private void EnsureStillActive(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var status = StoreDatabase.Command(connection, transaction, "SELECT status FROM clients WHERE id = $id", ("$id", ClientId.ToBlob())).ExecuteScalar();
+        if (status is not long value || (ClientStatus)value != ClientStatus.Active)
+        {
+            var now = status is long known ? ((ClientStatus)known).ToString().ToLowerInvariant() : "removed";
+            throw new AuthenticationFailedException($"Client '{ClientName}' is {now}; this session can no longer be used.", ClientName);
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class PolicyChangeInfo
     public int Steps { get; }
 
     /// <summary>
-    /// What the step does: CreateNamespace, UpdateNamespace, CreateClient, UpdateClient, SetClientStatus,
+    /// What the step does: CreateNamespace, UpdateNamespace, CreateClient, UpdateClient, SetClientStatus, RetireClient,
     /// Grant or Revoke (revocations only with -Prune).
     /// </summary>
     public string Kind { get; }

@@ -11,7 +11,11 @@ public sealed record ClientInfo(
     string KeyAlgorithm,
     string Fingerprint,
     DateTimeOffset Created,
-    DateTimeOffset? LastUsed);
+    DateTimeOffset? LastUsed)
+{
+    /// <summary>The client's name, so a client object passed where a name is expected means that client.</summary>
+    public override string ToString() => Name;
+}
 
 /// <summary>What creating a client produced. <see cref="ClientSecret"/> (generated clients only) is shown once and never stored.</summary>
 public sealed record ClientCreated(ClientInfo Client, string? ClientSecret);

@@ -104,12 +104,12 @@ public class KeyFileClientTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
                  })
         {
             var refused = store.Fails(2, ["secret", "get", "k", "--client", "laptop", "--key-file", keys.Path(file)], stdin: null, NoPassphrase);
-            Assert.Contains($"--key-file '{keys.Path(file)}'", refused.Stderr);
+            Assert.Contains($"Key file '{keys.Path(file)}'", refused.Stderr);
             Assert.Contains(expected, refused.Stderr);
             Assert.Equal("", refused.Stdout);
 
             var fromEnvironment = store.Fails(2, ["secret", "get", "k"], stdin: null, CliStore.As("laptop", keyFile: keys.Path(file)));
-            Assert.Contains($"SECRETOPS_KEY_FILE '{keys.Path(file)}'", fromEnvironment.Stderr);
+            Assert.Contains($"Key file '{keys.Path(file)}'", fromEnvironment.Stderr);
             Assert.Contains(expected, fromEnvironment.Stderr);
         }
 

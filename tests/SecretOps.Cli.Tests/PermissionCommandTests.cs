@@ -118,7 +118,7 @@ public class PermissionCommandTests
     }
 
     [Fact]
-    public void Revoke_RotatesUnlessTold_AndWarnsWhenNobodyIsLeftHoldingTheNamespaceKey()
+    public void Revoke_RotatesUnlessTold_AndRefusesToLeaveNobodyHoldingTheNamespaceKey_UnlessForced()
     {
         using var store = CliStore.Create();
         store.Ok("ns", "create", "team");
@@ -142,10 +142,13 @@ public class PermissionCommandTests
         Assert.Equal(2, Generation(store, "team"));
         Assert.Equal("v", store.Get("s", "-n", "team"));
 
-        // The System client revoking its own read and write on a namespace leaves nobody holding its new key.
+        // The System client revoking its own read and write on a namespace would leave nobody holding its key.
         var orphaning = store.Run("revoke", "system", "-n", "team", "--permissions", "read,write", "--yes");
-        Assert.Equal(0, orphaning.ExitCode);
-        Assert.Contains("warning: no client holds the new key of namespace 'team'", orphaning.Stderr);
+        Assert.Equal(6, orphaning.ExitCode);
+        Assert.Contains("last client able to decrypt namespace 'team'", orphaning.Stderr);
+        Assert.Equal("v", store.Get("s", "-n", "team"));
+        store.Ok("revoke", "system", "-n", "team", "--permissions", "read,write", "--force", "--yes");
+        Assert.Equal(3, Generation(store, "team"));
     }
 
     private static int Generation(CliStore store, string ns) =>

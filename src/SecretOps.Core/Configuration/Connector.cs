@@ -117,8 +117,17 @@ public static class Connector
         return ExpandHome(profile?.SecretFile) is { } profileSecret ? ClientCredential.FromGeneratedSecret(ReadSmallFile(profileSecret, "secret file")) : null;
     }
 
-    private static ClientCredential FromKeyFile(string path, ReadOnlyMemory<char> passphrase) =>
-        ClientCredential.FromPrivateKey(PemKeyReader.ReadPrivateKey(ReadSmallFile(path, "key file"), passphrase.Span));
+    private static ClientCredential FromKeyFile(string path, ReadOnlyMemory<char> passphrase)
+    {
+        try
+        {
+            return ClientCredential.FromPrivateKey(PemKeyReader.ReadPrivateKey(ReadSmallFile(path, "key file"), passphrase.Span));
+        }
+        catch (InvalidKeyException e)
+        {
+            throw new InvalidKeyException($"Key file '{ExpandHome(path)}': {e.Message}", e);
+        }
+    }
 
     /// <summary>Opens the resolved store and connects with the credential.</summary>
     public static Session Connect(ResolvedConnection connection, ClientCredential credential, Surface surface)

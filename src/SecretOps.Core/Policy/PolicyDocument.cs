@@ -31,7 +31,8 @@ public sealed class PolicyDocument
 
     /// <summary>The document as YAML.</summary>
     public string ToYaml() =>
-        "# SecretOps access policy. Apply with: secretops policy apply FILE (--dry-run shows the plan).\n" +
+        "# SecretOps access policy. Apply with 'secretops policy apply FILE' (--dry-run shows the plan)\n" +
+        "# or Import-SecretOpsPolicy -Path FILE (-WhatIf shows the plan).\n" +
         new SerializerBuilder()
             .WithNamingConvention(CamelCaseNamingConvention.Instance)
             .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull | DefaultValuesHandling.OmitEmptyCollections)
@@ -83,11 +84,21 @@ public sealed class PolicyDocument
         }
         catch (YamlException e)
         {
-            throw Refused(source, $"line {e.Start.Line}, column {e.Start.Column}: {(e.InnerException ?? e).Message}");
+            throw Refused(source, $"line {e.Start.Line}, column {e.Start.Column}: {Explain(e)}");
         }
     }
 
-    private static InvalidParameterException Refused(string source, string why) => new("policy", $"{source}: {why}; nothing was changed.");
+    private static InvalidParameterException Refused(string source, string why) => new("policy", $"{source}: {why.TrimEnd('.')}; nothing was changed.");
+
+    /// <summary>YamlDotNet's reason, in the file's terms rather than .NET's.</summary>
+    private static string Explain(YamlException e)
+    {
+        var message = (e.InnerException ?? e).Message;
+        var unknown = System.Text.RegularExpressions.Regex.Match(message, "^Property '(?<key>[^']*)' not found on type", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return unknown.Success ? $"unknown key '{unknown.Groups["key"].Value}'"
+            : e.InnerException is FormatException or OverflowException ? "a value has the wrong type (expected a number, true/false, or text)"
+            : message;
+    }
 }
 
 /// <summary>A namespace in a policy.</summary>

@@ -15,8 +15,11 @@ public enum PolicyChangeKind
     /// <summary>Change a client's role or description.</summary>
     UpdateClient,
 
-    /// <summary>Disable, enable or retire a client.</summary>
+    /// <summary>Disable or enable a client.</summary>
     SetClientStatus,
+
+    /// <summary>Retire a client (permanent; rotates every key it holds).</summary>
+    RetireClient,
 
     /// <summary>Grant permissions.</summary>
     Grant,
@@ -26,8 +29,11 @@ public enum PolicyChangeKind
 }
 
 /// <summary>One step of a plan, in the order it is applied.</summary>
-public sealed record PolicyChange(PolicyChangeKind Kind, string Description, Action<Session> Apply)
+public sealed record PolicyChange(PolicyChangeKind Kind, string Description, Action<Session, IProgress<RotationProgress>?> Apply)
 {
+    /// <summary>True for steps that remove access or cannot be undone (revocations, retirements).</summary>
+    public bool IsDestructive => Kind is PolicyChangeKind.Revoke or PolicyChangeKind.RetireClient;
+
     /// <inheritdoc />
     public override string ToString() => $"{Kind}: {Description}";
 }

@@ -42,6 +42,9 @@ public sealed class RevokeSecretPermissionCommand : PermissionCmdlet
     [Parameter(HelpMessage = "Delete the client's keys for the scope but do not rotate: faster, but a client that kept a key can still read what is written later.")]
     public SwitchParameter NoRotate { get; set; }
 
+    [Parameter(HelpMessage = "Revoke even from the last client able to decrypt the scope; nobody will then be able to read, write or grant it.")]
+    public SwitchParameter Force { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -56,7 +59,7 @@ public sealed class RevokeSecretPermissionCommand : PermissionCmdlet
                 return;
             }
 
-            var rotated = Session.Revoke(Client, Namespace, secret, flags, rotate: !NoRotate, progress);
+            var rotated = Session.Revoke(Client, Namespace, secret, flags, rotate: !NoRotate, progress, force: Force);
             WriteVerbose($"Revoked {DescribeFlags(flags)} from '{Client}' on {DescribeScope(Namespace, secret)}"
                          + (rotated is null ? "; no key was rotated." : $"; {rotated.Scope} is at key generation {rotated.NewGeneration}."));
             if (rotated is not null)

@@ -57,8 +57,21 @@ public class PolicyTests
         Assert.DoesNotContain(Grants(session), g => g.Item1 == "ci");
     }
 
+    [Fact]
+    public void DisabledClientsAreCreatedDisabled_AndRetiredOnesAreSkipped_InAFreshStore()
+    {
+        using var store = new TempStore();
+        using var session = store.ConnectSystem();
+        var plan = session.PlanPolicy(PolicyDocument.Parse(
+            "clients:\n  - name: paused\n    kind: generated\n    status: disabled\n  - name: gone\n    kind: generated\n    status: retired\n", "p.yaml"));
+        session.ApplyPolicy(plan);
+        var clients = session.ListClients();
+        Assert.Equal(ClientStatus.Disabled, clients.Single(c => c.Name == "paused").Status);
+        Assert.DoesNotContain(clients, c => c.Name == "gone");
+    }
+
     [Theory]
-    [InlineData("namespaces:\n  - name: prod\n    colour: red\n", "colour")]
+    [InlineData("namespaces:\n  - name: prod\n    colour: red\n", "unknown key 'colour'")]
     [InlineData("namespaces:\n  - name: prod\n    maxVersions: lots\n", "line 3")]
     [InlineData("version: 2\n", "version 2")]
     [InlineData("grants: {not: a list}\n", "line 1")]

@@ -253,6 +253,63 @@ public sealed class SharingScenarioTests : IDisposable
         }
     }
 
+    [Fact]
+    public void RevokingTheLastHolder_IsRefused_UnlessForced()
+    {
+        using var admin = Connect("admin");
+        admin.CreateNamespace("solo");
+        admin.SetSecret("solo", "x", SecretValue.FromString("y"));
+        Assert.Contains("last client able to decrypt", Assert.Throws<ConflictException>(() => admin.Revoke("admin", "solo", null, Permissions.Read | Permissions.Write)).Message);
+        using (var read = admin.GetSecret("solo", "x"))
+        {
+            Assert.Equal("y", read.Value.GetString());
+        }
+
+        // Forced: the namespace is rotated to a key nobody holds. As the secret's creator, admin keeps its
+        // secret-level grant on "x" (its key was wrapped to admin first), but can no longer add secrets.
+        admin.Revoke("admin", "solo", null, Permissions.Read | Permissions.Write, force: true);
+        Assert.Throws<AccessDeniedException>(() => admin.SetSecret("solo", "new", SecretValue.FromString("z")));
+        using var kept = admin.GetSecret("solo", "x");
+        Assert.Equal("y", kept.Value.GetString());
+    }
+
+    [Fact]
+    public void TheLastAdministrator_CannotBeRetired()
+    {
+        using (var system = store.ConnectSystem())
+        {
+            system.Grant("admin", "default", null, Permissions.All);
+        }
+
+        using (var admin = Connect("admin"))
+        {
+            admin.RetireClient("system");
+            Assert.Contains("last active administrator", Assert.Throws<ConflictException>(() => admin.RetireClient("admin")).Message);
+        }
+    }
+
+    [Fact]
+    public void DisablingAClient_StopsItsOpenSessions_AtTheirNextOperation()
+    {
+        using (var admin = Connect("admin"))
+        {
+            admin.Grant("ci", "prod", null, Permissions.Read);
+        }
+
+        using var ci = Connect("ci");
+        using (var first = ci.GetSecret("prod", "db-password"))
+        {
+            Assert.Equal("v1", first.Value.GetString());
+        }
+
+        using (var admin = Connect("admin"))
+        {
+            admin.DisableClient("ci");
+        }
+
+        Assert.Contains("disabled", Assert.Throws<AuthenticationFailedException>(() => ci.GetSecret("prod", "db-password")).Message);
+    }
+
     public void Dispose() => store.Dispose();
 
     private void AddGenerated(Session session, string name, ClientRole role) =>
