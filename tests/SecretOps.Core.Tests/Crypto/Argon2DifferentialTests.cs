@@ -12,7 +12,7 @@ public class Argon2DifferentialTests(ITestOutputHelper output)
     [Fact]
     public void RandomParameterSets_AgreeWithLibargon2()
     {
-        ReferenceLibrary.Require(Libargon2.UnavailableReason);
+        ReferenceRequirement.Require(Libargon2.UnavailableReason);
         var seed = Environment.TickCount;
         output.WriteLine($"seed {seed} (set SECRETOPS_ARGON2_SEED to replay)");
         if (int.TryParse(Environment.GetEnvironmentVariable("SECRETOPS_ARGON2_SEED"), out var replay))

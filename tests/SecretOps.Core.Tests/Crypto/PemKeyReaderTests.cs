@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Tests.Support;
+using SecretOps.ReferenceLibs;
 
 namespace SecretOps.Core.Tests.Crypto;
 
@@ -17,7 +18,7 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [InlineData("p384.pkcs8", ClientKeyAlgorithm.EcP384, 384)]
     public void OpenSslPrivateKeys_AreRead_AndMatchTheirPublicHalf(string name, ClientKeyAlgorithm algorithm, int bits)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         using var key = PemKeyReader.ReadPrivateKey(keys.Pem(name));
         Assert.Equal(algorithm, key.Algorithm);
         Assert.Equal(bits, key.PublicKey.KeySizeBits);
@@ -28,7 +29,7 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [Fact]
     public void RsaPkcs1PublicKey_IsRead()
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         Assert.Equal(PemKeyReader.ReadPublicKey(keys.Pem("rsa2048.spki")).Fingerprint,
                      PemKeyReader.ReadPublicKey(keys.Pem("rsa2048.pkcs1-public")).Fingerprint);
     }
@@ -38,7 +39,7 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [InlineData("rsa2048.encrypted-pkcs8", ClientKeyAlgorithm.Rsa)]
     public void EncryptedPkcs8_NeedsItsPassphrase(string name, ClientKeyAlgorithm algorithm)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         Assert.Contains("supply its passphrase", Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPrivateKey(keys.Pem(name))).Message);
         Assert.Contains("passphrase is wrong", Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPrivateKey(keys.Pem(name), "wrong")).Message);
         using var key = PemKeyReader.ReadPrivateKey(keys.Pem(name), "correct horse");
@@ -56,7 +57,7 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [InlineData("rsa2048.spki", "holds a public key, but a private key is needed")]
     public void UnusablePrivateKeys_AreRefusedWithASpecificMessage(string name, string message)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         var error = Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPrivateKey(keys.Pem(name)));
         Assert.Equal("SecretOps.InvalidKey", error.ErrorId);
         Assert.Contains(message, error.Message);
@@ -70,14 +71,14 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [InlineData("rsa2048.pkcs8", "holds a private key, but only the public key is needed")]
     public void UnusablePublicKeys_AreRefusedWithASpecificMessage(string name, string message)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         Assert.Contains(message, Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPublicKey(keys.Pem(name))).Message);
     }
 
     [Fact]
     public void TruncatedPem_IsRefused_AtEveryCut()
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         var pem = keys.Pem("p256.pkcs8");
         for (var cut = 0; cut < pem.Length - 30; cut += 7)
         {
@@ -89,7 +90,7 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [Fact]
     public void DamagedKeyData_IsRefused()
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         var pem = keys.Pem("rsa2048.pkcs8");
         var der = Convert.FromBase64String(pem[PemEncoding.Find(pem).Base64Data]);
         var truncated = PemEncoding.WriteString("PRIVATE KEY", der.AsSpan(0, der.Length / 2));
@@ -135,13 +136,13 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [InlineData(ClientKeyAlgorithm.Rsa)]
     public void ExportedKeys_AreReadableByOpenSsl_AndByUs(ClientKeyAlgorithm algorithm)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         using var key = ClientPrivateKey.Generate(algorithm);
         var file = Path.GetTempFileName();
         try
         {
             File.WriteAllText(file, key.ExportPem());
-            var publicPem = OpenSslKeys.Run("pkey", "-in", file, "-pubout");
+            var publicPem = OpenSsl.Run("pkey", "-in", file, "-pubout");
             Assert.Equal(key.PublicKey.Fingerprint, PemKeyReader.ReadPublicKey(publicPem).Fingerprint);
             Assert.Equal(key.PublicKey.Fingerprint, PemKeyReader.ReadPublicKey(key.PublicKey.ExportPem()).Fingerprint);
             using var again = PemKeyReader.ReadPrivateKey(key.ExportPem());

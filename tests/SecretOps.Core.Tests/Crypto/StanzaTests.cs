@@ -1,5 +1,6 @@
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Tests.Support;
+using SecretOps.ReferenceLibs;
 
 namespace SecretOps.Core.Tests.Crypto;
 
@@ -22,7 +23,7 @@ public class StanzaTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [InlineData("p384.sec1", "p384.spki")]
     public void KeysWrappedToOpenSslPublicKeys_UnwrapWithTheirPrivateKeys(string privateName, string publicName)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         using var privateKey = PemKeyReader.ReadPrivateKey(keys.Pem(privateName));
         var publicKey = PemKeyReader.ReadPublicKey(keys.Pem(publicName));
         using var key = SymmetricKey.Generate();
@@ -37,7 +38,7 @@ public class StanzaTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [MemberData(nameof(TamperKeys))]
     public void EverySingleFlippedByte_OfHeaderNonceOrCiphertext_IsTampered(string privateName)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         using var privateKey = PemKeyReader.ReadPrivateKey(keys.Pem(privateName));
         using var key = SymmetricKey.Generate();
         var stanza = Stanza.Wrap(key, Recipient, privateKey.PublicKey, Context());
@@ -63,7 +64,7 @@ public class StanzaTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [MemberData(nameof(TamperKeys))]
     public void ChangedAssociatedDataFields_AreTampered(string privateName)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         using var privateKey = PemKeyReader.ReadPrivateKey(keys.Pem(privateName));
         using var key = SymmetricKey.Generate();
         var stanza = Stanza.Wrap(key, Recipient, privateKey.PublicKey, Context(generation: 1));
@@ -79,7 +80,7 @@ public class StanzaTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
     [MemberData(nameof(TamperKeys))]
     public void TruncatedFields_AreTampered(string privateName)
     {
-        ReferenceLibrary.Require(keys.UnavailableReason);
+        ReferenceRequirement.Require(keys.UnavailableReason);
         using var privateKey = PemKeyReader.ReadPrivateKey(keys.Pem(privateName));
         using var key = SymmetricKey.Generate();
         var stanza = Stanza.Wrap(key, Recipient, privateKey.PublicKey, Context());

@@ -1,16 +1,13 @@
-using System.Diagnostics;
+using SecretOps.ReferenceLibs;
 
 namespace SecretOps.Core.Tests.Support;
 
-/// <summary>Keys made by the real <c>openssl</c> command, once per test run, in a private temp folder.</summary>
-public sealed class OpenSslKeys : IDisposable
+/// <summary>The keys the crypto tests import: every accepted format and size, and every kind SecretOps refuses.</summary>
+public sealed class OpenSslKeys : OpenSslKeySet
 {
-    private readonly string directory = Directory.CreateTempSubdirectory("secretops-keys-").FullName;
-    private readonly Dictionary<string, string> files = new();
-
     public OpenSslKeys()
+        : base("secretops-keys-")
     {
-        UnavailableReason = Probe();
         if (UnavailableReason is not null)
         {
             return;
@@ -43,56 +40,5 @@ public sealed class OpenSslKeys : IDisposable
         Generate("p521.sec1", "ecparam", "-genkey", "-name", "secp521r1", "-out", "{out}");
         Generate("p521.spki", "pkey", "-in", Path("p521.sec1"), "-pubout", "-out", "{out}");
         Generate("p256-explicit.sec1", "ecparam", "-genkey", "-name", "prime256v1", "-param_enc", "explicit", "-out", "{out}");
-    }
-
-    /// <summary>Null when openssl ran; otherwise why not.</summary>
-    public string? UnavailableReason { get; }
-
-    /// <summary>The PEM text of a generated key, e.g. <c>rsa2048.pkcs1</c>.</summary>
-    public string Pem(string name) => File.ReadAllText(files[name]);
-
-    public string Path(string name) => files[name];
-
-    /// <summary>Runs openssl with the arguments and returns its standard output.</summary>
-    public static string Run(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"openssl {string.Join(' ', arguments)} failed: {stderr}");
-        }
-
-        return stdout.Result;
-    }
-
-    public void Dispose() => Directory.Delete(directory, recursive: true);
-
-    private static string? Probe()
-    {
-        try
-        {
-            Run("version");
-            return null;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return $"the openssl command is not available (Debian: apt-get install openssl): {e.Message}";
-        }
-    }
-
-    private void Generate(string name, params string[] arguments)
-    {
-        var path = System.IO.Path.Combine(directory, name + ".pem");
-        Run(arguments.Select(a => a == "{out}" ? path : a).ToArray());
-        files[name] = path;
     }
 }

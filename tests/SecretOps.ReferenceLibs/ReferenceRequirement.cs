@@ -1,10 +1,12 @@
-namespace SecretOps.Core.Tests.Support;
+using Xunit;
+
+namespace SecretOps.ReferenceLibs;
 
 /// <summary>
-/// Reference libraries (libargon2, openssl) are optional on a developer's machine: tests skip with the
-/// reason. CI sets SECRETOPS_REQUIRE_REFERENCE_LIBS=1, and there a missing library fails the test.
+/// Reference libraries and tools (libargon2, libsodium, openssl) are optional on a developer's machine: tests
+/// skip with the reason. CI sets SECRETOPS_REQUIRE_REFERENCE_LIBS=1, and there a missing one fails the test.
 /// </summary>
-internal static class ReferenceLibrary
+public static class ReferenceRequirement
 {
     public static void Require(string? unavailableReason)
     {
