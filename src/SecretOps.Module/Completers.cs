@@ -143,108 +143,84 @@ internal static partial class CompletionSupport
     private static partial Regex SingleQuotes();
 }
 
-/// <summary>Completes secret names in the namespace the command line names (or the session's default).</summary>
-public sealed class SecretNameCompleter : IArgumentCompleter
+/// <summary>
+/// What every completer shares: the typed word unquoted, at most <see cref="CompletionSupport.MaxResults"/>
+/// results, and never an exception, because completion must never disturb the command line.
+/// </summary>
+public abstract class SafeCompleter : IArgumentCompleter
 {
     /// <inheritdoc />
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         try
         {
-            var session = CompletionSupport.FindSession(fakeBoundParameters, commandName);
-            if (session is null)
-            {
-                return [];
-            }
-
-            var ns = CompletionSupport.Text(fakeBoundParameters, "Namespace") ?? ConnectionState.DefaultNamespace(session);
-            var prefix = CompletionSupport.Unquote(wordToComplete);
-            return session.ListSecrets(ns, CompletionSupport.PrefixPattern(prefix), includeExpired: false)
-                .Take(CompletionSupport.MaxResults)
-                .Select(e => CompletionSupport.Result(e.Name, $"{e.Namespace}/{e.Name} ({e.Type}, version {e.Version})"))
-                .ToList();
+            return Complete(commandName, CompletionSupport.Unquote(wordToComplete), fakeBoundParameters).Take(CompletionSupport.MaxResults).ToList();
         }
         catch (Exception)
         {
-            // Completion must never disturb the command line.
             return [];
         }
+    }
+
+    /// <summary>The candidates for <paramref name="prefix"/>.</summary>
+    private protected abstract IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound);
+}
+
+/// <summary>A completer that lists through the session the command line would use (nothing when there is none).</summary>
+public abstract class SessionCompleter : SafeCompleter
+{
+    private protected sealed override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound) =>
+        CompletionSupport.FindSession(bound, commandName) is { } session ? Complete(session, commandName, prefix, bound) : [];
+
+    /// <summary>The candidates for <paramref name="prefix"/>, listed through <paramref name="session"/>.</summary>
+    private protected abstract IEnumerable<CompletionResult> Complete(Session session, string commandName, string prefix, IDictionary bound);
+}
+
+/// <summary>Completes secret names in the namespace the command line names (or the session's default).</summary>
+public sealed class SecretNameCompleter : SessionCompleter
+{
+    private protected override IEnumerable<CompletionResult> Complete(Session session, string commandName, string prefix, IDictionary bound)
+    {
+        var ns = CompletionSupport.Text(bound, "Namespace") ?? ConnectionState.DefaultNamespace(session);
+        return session.ListSecrets(ns, CompletionSupport.PrefixPattern(prefix), includeExpired: false)
+            .Select(e => CompletionSupport.Result(e.Name, $"{e.Namespace}/{e.Name} ({e.Type}, version {e.Version})"));
     }
 }
 
 /// <summary>Completes namespace names this client can see.</summary>
-public sealed class NamespaceCompleter : IArgumentCompleter
+public sealed class NamespaceCompleter : SessionCompleter
 {
-    /// <inheritdoc />
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        try
-        {
-            var session = CompletionSupport.FindSession(fakeBoundParameters, commandName);
-            if (session is null)
-            {
-                return [];
-            }
-
-            var prefix = CompletionSupport.Unquote(wordToComplete);
-            return session.ListNamespaces()
-                .Where(n => n.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                .Take(CompletionSupport.MaxResults)
-                .Select(n => CompletionSupport.Result(n.Name, $"{n.Name} ({n.SecretCount} secrets){(string.IsNullOrEmpty(n.Description) ? "" : ": " + n.Description)}"))
-                .ToList();
-        }
-        catch (Exception)
-        {
-            return [];
-        }
-    }
+    private protected override IEnumerable<CompletionResult> Complete(Session session, string commandName, string prefix, IDictionary bound) =>
+        session.ListNamespaces()
+            .Where(n => n.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Select(n => CompletionSupport.Result(n.Name, $"{n.Name} ({n.SecretCount} secrets){(string.IsNullOrEmpty(n.Description) ? "" : ": " + n.Description)}"));
 }
 
 /// <summary>Completes the clients connected in this process (to the store named by -Store, if any).</summary>
-public sealed class ClientCompleter : IArgumentCompleter
+public sealed class ClientCompleter : SafeCompleter
 {
-    /// <inheritdoc />
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound)
     {
-        try
-        {
-            var store = CompletionSupport.Text(fakeBoundParameters, "Store");
-            var prefix = CompletionSupport.Unquote(wordToComplete);
-            return SessionRegistry.All
-                .Where(s => store is null || CompletionSupport.SameStore(s.Store.Path, store))
-                .Where(s => s.ClientName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                .GroupBy(s => s.ClientName, StringComparer.OrdinalIgnoreCase)
-                .Select(g => CompletionSupport.Result(g.Key, $"{g.Key} ({g.First().Role}) on {string.Join(", ", g.Select(s => s.Store.Path))}"))
-                .ToList();
-        }
-        catch (Exception)
-        {
-            return [];
-        }
+        var store = CompletionSupport.Text(bound, "Store");
+        return SessionRegistry.All
+            .Where(s => store is null || CompletionSupport.SameStore(s.Store.Path, store))
+            .Where(s => s.ClientName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .GroupBy(s => s.ClientName, StringComparer.OrdinalIgnoreCase)
+            .Select(g => CompletionSupport.Result(g.Key, $"{g.Key} ({g.First().Role}) on {string.Join(", ", g.Select(s => s.Store.Path))}"));
     }
 }
 
 /// <summary>Completes the store paths of the sessions connected in this process.</summary>
-public sealed class StorePathCompleter : IArgumentCompleter
+public sealed class StorePathCompleter : SafeCompleter
 {
-    /// <inheritdoc />
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound)
     {
-        try
-        {
-            var prefix = CompletionSupport.Unquote(wordToComplete);
-            var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-            return SessionRegistry.All
-                .Select(s => s.Store.Path)
-                .Distinct(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)
-                .Where(p => p.StartsWith(prefix, comparison) || Path.GetFileName(p).StartsWith(prefix, comparison))
-                .Select(p => CompletionSupport.Result(p, p))
-                .ToList();
-        }
-        catch (Exception)
-        {
-            return [];
-        }
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        return SessionRegistry.All
+            .Select(s => s.Store.Path)
+            .Distinct(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)
+            .Where(p => p.StartsWith(prefix, comparison) || Path.GetFileName(p).StartsWith(prefix, comparison))
+            .Select(p => CompletionSupport.Result(p, p));
     }
 }
 
@@ -253,31 +229,14 @@ public sealed class StorePathCompleter : IArgumentCompleter
 /// through the session the command line would use. Retired clients are offered only to Get- commands:
 /// nothing else can be done with them.
 /// </summary>
-public sealed class ClientNameCompleter : IArgumentCompleter
+public sealed class ClientNameCompleter : SessionCompleter
 {
-    /// <inheritdoc />
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    private protected override IEnumerable<CompletionResult> Complete(Session session, string commandName, string prefix, IDictionary bound)
     {
-        try
-        {
-            var session = CompletionSupport.FindSession(fakeBoundParameters, commandName);
-            if (session is null)
-            {
-                return [];
-            }
-
-            var prefix = CompletionSupport.Unquote(wordToComplete);
-            var includeRetired = string.Equals(CompletionSupport.Verb(commandName), "Get", StringComparison.OrdinalIgnoreCase);
-            return session.ListClients()
-                .Where(c => c.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                .Where(c => includeRetired || c.Status != ClientStatus.Retired)
-                .Take(CompletionSupport.MaxResults)
-                .Select(c => CompletionSupport.Result(c.Name, $"{c.Name} ({c.Role}, {c.Kind}, {c.Status}){(string.IsNullOrEmpty(c.Description) ? "" : ": " + c.Description)}"))
-                .ToList();
-        }
-        catch (Exception)
-        {
-            return [];
-        }
+        var includeRetired = string.Equals(CompletionSupport.Verb(commandName), "Get", StringComparison.OrdinalIgnoreCase);
+        return session.ListClients()
+            .Where(c => c.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Where(c => includeRetired || c.Status != ClientStatus.Retired)
+            .Select(c => CompletionSupport.Result(c.Name, $"{c.Name} ({c.Role}, {c.Kind}, {c.Status}){(string.IsNullOrEmpty(c.Description) ? "" : ": " + c.Description)}"));
     }
 }
