@@ -12,19 +12,8 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SecretValue")]
 [OutputType(typeof(SecureString), typeof(string), typeof(PSCredential), typeof(byte[]), typeof(Hashtable))]
-public sealed class GetSecretValueCommand : SecretCmdlet
+public sealed class GetSecretValueCommand : OneSecretCmdlet
 {
-    /// <summary>The secret's name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret.")]
-    [ArgumentCompleter(typeof(SecretNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
-
-    /// <summary>The namespace.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, HelpMessage = "Namespace of the secret. Default: the session's namespace.")]
-    [ArgumentCompleter(typeof(NamespaceCompleter))]
-    public string? Namespace { get; set; }
-
     /// <summary>An older version.</summary>
     [Parameter(HelpMessage = "Version to read (see Get-SecretVersion). Default: the current version.")]
     public int? Version { get; set; }

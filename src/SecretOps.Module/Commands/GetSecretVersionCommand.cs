@@ -8,19 +8,8 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SecretVersion")]
 [OutputType(typeof(SecretVersionInfo))]
-public sealed class GetSecretVersionCommand : SecretCmdlet
+public sealed class GetSecretVersionCommand : OneSecretCmdlet
 {
-    /// <summary>The secret's name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret whose versions to list.")]
-    [ArgumentCompleter(typeof(SecretNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
-
-    /// <summary>The namespace.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, HelpMessage = "Namespace of the secret. Default: the session's namespace.")]
-    [ArgumentCompleter(typeof(NamespaceCompleter))]
-    public string? Namespace { get; set; }
-
     /// <inheritdoc />
     protected override void ProcessRecord()
     {

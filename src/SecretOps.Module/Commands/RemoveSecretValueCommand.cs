@@ -9,19 +9,8 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "SecretValue", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
-public sealed class RemoveSecretValueCommand : SecretCmdlet
+public sealed class RemoveSecretValueCommand : OneSecretCmdlet
 {
-    /// <summary>The secret's name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret to remove.")]
-    [ArgumentCompleter(typeof(SecretNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
-
-    /// <summary>The namespace.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, HelpMessage = "Namespace of the secret. Default: the session's namespace.")]
-    [ArgumentCompleter(typeof(NamespaceCompleter))]
-    public string? Namespace { get; set; }
-
     /// <summary>One old version only.</summary>
     [Parameter(HelpMessage = "Remove only this old version (not the current one). Default: the whole secret with every version.")]
     public int? Version { get; set; }
@@ -32,16 +21,17 @@ public sealed class RemoveSecretValueCommand : SecretCmdlet
         var ns = NamespaceOrDefault(Namespace);
         try
         {
-            // Core offers no permission-neutral O(1) lookup of one secret, so there is none before the
-            // prompt: Core checks existence and permission in the same transaction as the removal.
-            var action = Version is { } version ? $"Remove version {version}" : "Remove the secret and every version";
-            if (!ShouldProcess(Describe(ns, Name), action))
+            // Look the secret up first, so a missing one is reported before anyone is asked to confirm;
+            // Core checks permission again in the same transaction as the removal.
+            var entry = Session.GetEntry(ns, Name);
+            var action = Version is { } version ? $"Remove version {version}" : $"Remove the secret and all {entry.Version} version(s)";
+            if (!ShouldProcess(Describe(entry.Namespace, entry.Name), action))
             {
                 return;
             }
 
             Session.RemoveSecret(ns, Name, Version);
-            WriteVerbose($"Removed '{Describe(ns, Name)}'{(Version is { } v ? $" version {v}" : "")}.");
+            WriteVerbose($"Removed '{Describe(entry.Namespace, entry.Name)}'{(Version is { } v ? $" version {v}" : "")}.");
         }
         catch (Exception e) when (ErrorMapping.IsExpected(e))
         {

@@ -9,22 +9,11 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "SecretVersion", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SecretEntry))]
-public sealed class RestoreSecretVersionCommand : SecretCmdlet
+public sealed class RestoreSecretVersionCommand : OneSecretCmdlet
 {
-    /// <summary>The secret's name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret.")]
-    [ArgumentCompleter(typeof(SecretNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
-
     /// <summary>The version to bring back.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, HelpMessage = "The old version whose value becomes the new current version.")]
     public int Version { get; set; }
-
-    /// <summary>The namespace.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, HelpMessage = "Namespace of the secret. Default: the session's namespace.")]
-    [ArgumentCompleter(typeof(NamespaceCompleter))]
-    public string? Namespace { get; set; }
 
     /// <summary>Output the secret's entry.</summary>
     [Parameter(HelpMessage = "Output the secret's entry after the restore (never its value).")]

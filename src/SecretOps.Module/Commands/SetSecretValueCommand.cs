@@ -12,23 +12,12 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "SecretValue", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SecretEntry))]
-public sealed class SetSecretValueCommand : SecretCmdlet
+public sealed class SetSecretValueCommand : OneSecretCmdlet
 {
-    /// <summary>The secret's name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret (1-256 characters, no control characters).")]
-    [ArgumentCompleter(typeof(SecretNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
-
     /// <summary>The value.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, HelpMessage = "The value: a string, SecureString, PSCredential, byte[] or Hashtable of those.")]
     [ValidateNotNull]
     public object Value { get; set; } = null!;
-
-    /// <summary>The namespace.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, HelpMessage = "Namespace of the secret. Default: the session's namespace.")]
-    [ArgumentCompleter(typeof(NamespaceCompleter))]
-    public string? Namespace { get; set; }
 
     /// <summary>Time to live from now.</summary>
     [Parameter(HelpMessage = "Time to live from now: a TimeSpan or text such as 90s, 30m, 12h, 7d, 2w. The secret then reads as expired.")]
