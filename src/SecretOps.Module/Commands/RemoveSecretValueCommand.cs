@@ -24,7 +24,7 @@ public sealed class RemoveSecretValueCommand : OneSecretCmdlet
             // Look the secret up first, so a missing one is reported before anyone is asked to confirm;
             // Core checks permission again in the same transaction as the removal.
             var entry = Session.GetEntry(ns, Name);
-            var action = Version is { } version ? $"Remove version {version}" : $"Remove the secret and all {entry.Version} version(s)";
+            var action = Version is { } version ? $"Remove version {version}" : "Remove the secret and every version";
             if (!ShouldProcess(Describe(entry.Namespace, entry.Name), action))
             {
                 return;
