@@ -50,6 +50,8 @@
         # policy
         'Export-SecretOpsPolicy'
         'Import-SecretOpsPolicy'
+        # vault
+        'Register-SecretOpsVault'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

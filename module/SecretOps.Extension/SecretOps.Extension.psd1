@@ -5,7 +5,17 @@
     Author            = 'SecretOps contributors'
     Description       = 'SecretManagement vault extension for SecretOps.'
     PowerShellVersion = '7.4'
-    FunctionsToExport = @()
+    # The vault functions SecretManagement calls as SecretOps.Extension\<name>. The parent manifest exports none of them.
+    FunctionsToExport = @(
+        'Get-Secret'
+        'Set-Secret'
+        'Remove-Secret'
+        'Get-SecretInfo'
+        'Test-SecretVault'
+        'Set-SecretInfo'
+        'Unlock-SecretVault'
+        'Unregister-SecretVault'
+    )
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

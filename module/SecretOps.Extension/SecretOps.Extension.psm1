@@ -1,2 +1,212 @@
-# SecretManagement vault extension for SecretOps. The vault functions arrive with the vault issue;
-# until then this nested module exports nothing, so registering SecretOps as a vault is refused.
+# SecretManagement vault extension for SecretOps: thin wrappers over [SecretOps.Module.VaultCommands], which
+# does the work (module/../src/SecretOps.Module/VaultCommands.cs, semantics in SecretOps.Core's SecretVault).
+# SecretManagement calls these functions as SecretOps.Extension\<name> with exactly the parameters below, in
+# its own runspace; it also imports this folder on its own when registering a vault. So this script loads the
+# engine itself, through the same load context as the parent module (the context is one per process).
+# Errors are written, never thrown, except SecretManagement's PasswordRequiredException for a locked vault.
+
+# Loaded on first use, not at import: when SecretOps.psd1 is imported this nested module loads before the
+# root module, whose SecretOps.psm1 must stay the first to load the engine (its reload handling depends on it).
+$script:VaultCommands = $null
+
+function Get-VaultCommands {
+    # The type of [SecretOps.Module.VaultCommands], or $null after writing why it cannot be loaded.
+    if ($null -eq $script:VaultCommands) {
+        try {
+            $binPath = [IO.Path]::Combine([IO.Path]::GetDirectoryName($PSScriptRoot), 'bin')
+            if (-not ('SecretOps.LoadContext' -as [type])) {
+                Add-Type -Path ([IO.Path]::Combine($binPath, 'SecretOps.dll')) -ErrorAction Stop
+            }
+
+            # The module assembly lives in SecretOps' load context (one per process, shared with the parent module),
+            # so its types cannot be named as [literals] here: keep the type object and call its static methods.
+            $script:VaultCommands = [SecretOps.LoadContext]::Initialize($binPath).GetType('SecretOps.Module.VaultCommands', $true)
+        }
+        catch {
+            Write-Error -ErrorRecord $_
+            return $null
+        }
+    }
+
+    $script:VaultCommands
+}
+
+function Test-VaultVerbose {
+    param([hashtable] $AdditionalParameters)
+    # SecretManagement never passes -Verbose; it sends AdditionalParameters.Verbose (always present).
+    ($null -ne $AdditionalParameters) -and ($AdditionalParameters['Verbose'] -eq $true)
+}
+
+function Write-VaultCallResult {
+    param([object] $Result)
+    foreach ($line in $Result.Verbose) {
+        Write-Verbose -Message $line
+    }
+
+    foreach ($record in $Result.Errors) {
+        Write-Error -ErrorRecord $record
+    }
+
+    if ($Result.PasswordRequired) {
+        # Resolved at run time: SecretManagement has loaded its assembly before it calls a vault.
+        $passwordRequired = 'Microsoft.PowerShell.SecretManagement.PasswordRequiredException' -as [type]
+        if ($null -ne $passwordRequired) {
+            throw ($passwordRequired::new([string] $Result.PasswordRequired))
+        }
+
+        throw [System.InvalidOperationException]::new([string] $Result.PasswordRequired)
+    }
+}
+
+function Get-Secret {
+    [CmdletBinding()]
+    param(
+        [string] $Name,
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return }
+    $result = $commands::GetSecret($Name, $VaultName, $AdditionalParameters)
+    Write-VaultCallResult $result
+    if ($null -ne $result.Value) {
+        # Exactly one object: a byte[] or Hashtable must not be unrolled.
+        Write-Output -InputObject $result.Value -NoEnumerate
+    }
+}
+
+function Set-Secret {
+    [CmdletBinding()]
+    param(
+        [string] $Name,
+        [object] $Secret,
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters,
+        [hashtable] $Metadata
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return }
+    $result = $commands::SetSecret($Name, $Secret, $VaultName, $AdditionalParameters, $Metadata)
+    Write-VaultCallResult $result
+}
+
+function Remove-Secret {
+    [CmdletBinding()]
+    param(
+        [string] $Name,
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return }
+    $result = $commands::RemoveSecret($Name, $VaultName, $AdditionalParameters)
+    Write-VaultCallResult $result
+}
+
+function Get-SecretInfo {
+    [CmdletBinding()]
+    param(
+        [string] $Filter,
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return }
+    $result = $commands::GetSecretInfo($Filter, $VaultName, $AdditionalParameters)
+    Write-VaultCallResult $result
+    if ($result.Infos.Count -eq 0) {
+        return
+    }
+
+    $informationType = 'Microsoft.PowerShell.SecretManagement.SecretInformation' -as [type]
+    $secretType = 'Microsoft.PowerShell.SecretManagement.SecretType' -as [type]
+    if ($null -eq $informationType -or $null -eq $secretType) {
+        Write-Error -Message 'Microsoft.PowerShell.SecretManagement is not loaded: Get-SecretInfo of a SecretOps vault runs through SecretManagement.' -ErrorId 'SecretOps.SecretManagementMissing' -Category NotInstalled
+        return
+    }
+
+    foreach ($info in $result.Infos) {
+        # The ReadOnlyDictionary constructor keeps metadata keys case-insensitive (the Hashtable one would not).
+        $informationType::new($info.Name, [Enum]::Parse($secretType, $info.Type), $VaultName, $info.Metadata)
+    }
+}
+
+function Test-SecretVault {
+    [CmdletBinding()]
+    param(
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return $false }
+    $result = $commands::TestSecretVault($VaultName, $AdditionalParameters)
+    Write-VaultCallResult $result
+    # Exactly one bool.
+    [bool] $result.Value
+}
+
+function Set-SecretInfo {
+    [CmdletBinding()]
+    param(
+        [string] $Name,
+        [hashtable] $Metadata,
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return }
+    $result = $commands::SetSecretInfo($Name, $Metadata, $VaultName, $AdditionalParameters)
+    Write-VaultCallResult $result
+}
+
+function Unlock-SecretVault {
+    [CmdletBinding()]
+    param(
+        [SecureString] $Password,
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return }
+    $result = $commands::UnlockSecretVault($Password, $VaultName, $AdditionalParameters)
+    Write-VaultCallResult $result
+}
+
+function Unregister-SecretVault {
+    [CmdletBinding()]
+    param(
+        [string] $VaultName,
+        [hashtable] $AdditionalParameters
+    )
+
+    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
+    $commands = Get-VaultCommands
+    if ($null -eq $commands) { return }
+    $result = $commands::UnregisterSecretVault($VaultName, $AdditionalParameters)
+    Write-VaultCallResult $result
+}
+
+Export-ModuleMember -Function @(
+    'Get-Secret'
+    'Set-Secret'
+    'Remove-Secret'
+    'Get-SecretInfo'
+    'Test-SecretVault'
+    'Set-SecretInfo'
+    'Unlock-SecretVault'
+    'Unregister-SecretVault'
+)
