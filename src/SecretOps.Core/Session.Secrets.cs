@@ -176,10 +176,14 @@ public sealed partial class Session
             }
 
             var entries = new List<SecretEntry>();
-            // A filter without wildcard characters can only match literally: let SQLite find that one row.
+            // Narrow with the (namespace_id, name_key) index where the filter allows: a filter without wildcard
+            // characters can only match one name literally; "prefix*" (completion) is a range of keys.
             var literal = filter is not null && filter.IndexOfAny(['*', '?', '[', '`']) < 0 ? filter : null;
+            var prefix = literal is null ? match.LiteralPrefix : null;
             using var command = StoreDatabase.Command(connection, transaction,
-                "SELECT * FROM secrets WHERE namespace_id = $ns AND ($key IS NULL OR name_key = $key) ORDER BY name", ("$ns", namespaceRecord.Id.ToBlob()), ("$key", literal is null ? null : NameKey(literal)));
+                "SELECT * FROM secrets WHERE namespace_id = $ns AND ($key IS NULL OR name_key = $key) AND ($low IS NULL OR (name_key >= $low AND name_key < $high)) ORDER BY name",
+                ("$ns", namespaceRecord.Id.ToBlob()), ("$key", literal is null ? null : NameKey(literal)),
+                ("$low", prefix is null ? null : NameKey(prefix)), ("$high", prefix is null ? null : NameKey(prefix) + char.ConvertFromUtf32(0x10FFFF)));
             using var reader = command.ExecuteReader();
             var records = new List<SecretRecord>();
             while (reader.Read())

@@ -23,6 +23,41 @@ public sealed class WildcardFilter
         }
     }
 
+    /// <summary>
+    /// For a pattern that is a literal followed by one trailing <c>*</c> (what completion sends), the literal;
+    /// otherwise null. Lets the store narrow a listing with an index before matching.
+    /// </summary>
+    public string? LiteralPrefix
+    {
+        get
+        {
+            if (pattern is null || pattern.Length < 2 || pattern[^1] != '*')
+            {
+                return null;
+            }
+
+            var prefix = new System.Text.StringBuilder();
+            for (var i = 0; i < pattern.Length - 1; i++)
+            {
+                var c = pattern[i];
+                if (c == '`' && i + 1 < pattern.Length - 1)
+                {
+                    prefix.Append(pattern[++i]);
+                }
+                else if (c is '*' or '?' or '[' or ']' or '`')
+                {
+                    return null;
+                }
+                else
+                {
+                    prefix.Append(c);
+                }
+            }
+
+            return prefix.ToString();
+        }
+    }
+
     /// <summary>True when <paramref name="name"/> matches.</summary>
     public bool IsMatch(string name) =>
         pattern is null || string.Equals(name, pattern, StringComparison.OrdinalIgnoreCase) || regex?.IsMatch(name) == true;

@@ -122,6 +122,23 @@ public class SecretLifecycleTests
     }
 
     [Fact]
+    public void PrefixFilters_AsCompletionSendsThem_FindExactlyTheMatchingNames()
+    {
+        using var store = new TempStore();
+        using var session = store.ConnectSystem();
+        foreach (var name in new[] { "db-prod", "DB-test", "db*star", "dbx", "d", "api-db", "Émile", "émile2", "zz" })
+        {
+            session.SetSecret("default", name, SecretValue.FromString("v"));
+        }
+
+        Assert.Equal(["db*star", "db-prod", "DB-test", "dbx"], session.ListSecrets("default", "db*").Select(e => e.Name).Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Equal(["db*star"], session.ListSecrets("default", "db`**").Select(e => e.Name));
+        Assert.Equal(["Émile", "émile2"], session.ListSecrets("default", "ÉMILE*").Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(9, session.ListSecrets("default", "*").Count);
+        Assert.Empty(session.ListSecrets("default", "q*"));
+    }
+
+    [Fact]
     public void WrongPassphrase_FailsAndIsAudited_AndChangesNothingElse()
     {
         using var store = new TempStore();
