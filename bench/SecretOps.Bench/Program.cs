@@ -13,6 +13,8 @@ internal static class Program
     [
         new Argon2Benchmark(),
         new SharingBenchmark(),
+        new StoreOperationBenchmark(write: false),
+        new StoreOperationBenchmark(write: true),
     ];
 
     private static int Main(string[] args)
