@@ -43,6 +43,17 @@ public class FileModeTests
 
         using var session = Connect(path);
         session.SetSecret("default", "x", SecretValue.FromString("y"));
+
+        // Hold a connection of our own: other tests clear the process-wide pools at any moment, and SQLite
+        // deletes -wal and -shm when the last connection closes (and recreates them, so modes are still checked).
+        using var held = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        held.Open();
+        using (var read = held.CreateCommand())
+        {
+            read.CommandText = "SELECT count(*) FROM secrets";
+            read.ExecuteScalar();
+        }
+
         Assert.True(File.Exists(path + "-wal") && File.Exists(path + "-shm"), "a connected WAL store has -wal and -shm files");
         Assert.Equal("0600", UnixFiles.Mode(path + "-wal"));
         Assert.Equal("0600", UnixFiles.Mode(path + "-shm"));

@@ -151,8 +151,12 @@ public class LeakScanTests
             Expect<TamperedException>(() => session.GetSecret("prod", "cred"));
             session.FlushAudit();
 
-            // While the session's connections are open: the main file, -wal and -shm as they are.
-            ScanFiles(directory.Path, canaries, keyMaterial, "while connected");
+            // While connected: the main file, -wal and -shm as they are. A connection of our own keeps -wal and
+            // -shm in place, since other tests may clear the process-wide pools (closing the session's) at any time.
+            using (KeepWalOpen(path))
+            {
+                ScanFiles(directory.Path, canaries, keyMaterial, "while connected");
+            }
         }
 
         keeper.Dispose();
