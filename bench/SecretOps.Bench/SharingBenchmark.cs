@@ -77,7 +77,7 @@ internal sealed class SharingBenchmark : IBenchmark
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            SecretStore.ReleaseConnections();
             Directory.Delete(directory, recursive: true);
         }
     }

@@ -103,7 +103,7 @@ internal sealed class StoreOperationBenchmark(bool write) : IBenchmark
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            SecretStore.ReleaseConnections();
             Directory.Delete(directory, recursive: true);
         }
     }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using Microsoft.Data.Sqlite;
+using SecretOps.Core;
 
 namespace SecretOps.Cli;
 
@@ -29,8 +29,8 @@ internal static class Program
         }
         finally
         {
-            // Close pooled connections so SQLite checkpoints the WAL and leaves a self-contained file.
-            SqliteConnection.ClearAllPools();
+            // Close kept connections so SQLite checkpoints the WAL and leaves a self-contained file.
+            SecretStore.ReleaseConnections();
         }
     }
 

@@ -63,13 +63,15 @@ public sealed class SecretStore
 
         StoreFiles.CreateOwnerOnlyFile(fullPath);
         var database = new StoreDatabase(fullPath, options.Shared ?? StoreFiles.IsOnNetworkShare(fullPath));
+        database.ReleaseConnections();
         try
         {
-            using (var connection = database.Open())
+            database.Use(connection =>
             {
                 database.ApplyJournalMode(connection);
                 Schema.Migrate(connection, 0);
-            }
+                return 0;
+            });
 
             var store = new SecretStore(database, storeId, options.AllowWeakKdf, options.Kdf, isReadOnly: false);
             database.Write((connection, transaction) =>
@@ -102,35 +104,39 @@ public sealed class SecretStore
     {
         var fullPath = ValidateExistingPath(path);
         var database = new StoreDatabase(fullPath, options?.Shared ?? StoreFiles.IsOnNetworkShare(fullPath));
+        // Connections kept from before may reach a file since replaced (a restore, a new store at this path).
+        database.ReleaseConnections();
         try
         {
-            using var connection = database.Open();
-            var readOnly = StoreDatabase.IsReadOnly(connection);
-            var version = Schema.ReadVersion(connection, fullPath);
-            if (version < Schema.CurrentVersion)
+            return database.Use(connection =>
             {
-                if (readOnly)
+                var readOnly = StoreDatabase.IsReadOnly(connection);
+                var version = Schema.ReadVersion(connection, fullPath);
+                if (version < Schema.CurrentVersion)
                 {
-                    throw new StoreUnavailableException($"'{fullPath}' needs upgrading to format {Schema.CurrentVersion}, but it is read-only.", fullPath);
+                    if (readOnly)
+                    {
+                        throw new StoreUnavailableException($"'{fullPath}' needs upgrading to format {Schema.CurrentVersion}, but it is read-only.", fullPath);
+                    }
+
+                    Schema.Migrate(connection, version);
                 }
 
-                Schema.Migrate(connection, version);
-            }
+                if (!readOnly)
+                {
+                    database.ApplyJournalMode(connection);
+                }
 
-            if (!readOnly)
-            {
-                database.ApplyJournalMode(connection);
-            }
+                using var command = StoreDatabase.Command(connection, null, "SELECT store_id, allow_weak_kdf, kdf_memory_kib, kdf_iterations, kdf_parallelism FROM store_info WHERE id = 1");
+                using var reader = command.ExecuteReader();
+                if (!reader.Read())
+                {
+                    throw new StoreUnavailableException($"'{fullPath}' has no store header; it is damaged.", fullPath, corrupt: true);
+                }
 
-            using var command = StoreDatabase.Command(connection, null, "SELECT store_id, allow_weak_kdf, kdf_memory_kib, kdf_iterations, kdf_parallelism FROM store_info WHERE id = 1");
-            using var reader = command.ExecuteReader();
-            if (!reader.Read())
-            {
-                throw new StoreUnavailableException($"'{fullPath}' has no store header; it is damaged.", fullPath, corrupt: true);
-            }
-
-            var kdf = new Argon2Parameters(Argon2Type.Argon2id, reader.GetInt32(3), reader.GetInt32(2), reader.GetInt32(4));
-            return new SecretStore(database, reader.GetUuid(0), reader.GetInt64(1) != 0, kdf, readOnly);
+                var kdf = new Argon2Parameters(Argon2Type.Argon2id, reader.GetInt32(3), reader.GetInt32(2), reader.GetInt32(4));
+                return new SecretStore(database, reader.GetUuid(0), reader.GetInt64(1) != 0, kdf, readOnly);
+            });
         }
         catch (SqliteException e)
         {
@@ -202,9 +208,9 @@ public sealed class SecretStore
     /// <summary>Identity, format and size of the store.</summary>
     public StoreInfo GetInfo() => ReadOrUnusable((connection, transaction) =>
     {
-        long Count(string table) => (long)StoreDatabase.Command(connection, transaction, $"SELECT count(*) FROM {table}").ExecuteScalar()!;
-        var created = (long)StoreDatabase.Command(connection, transaction, "SELECT created_at FROM store_info").ExecuteScalar()!;
-        var journal = (string)StoreDatabase.Command(connection, transaction, "PRAGMA journal_mode").ExecuteScalar()!;
+        long Count(string table) => (long)StoreDatabase.Scalar(connection, transaction, $"SELECT count(*) FROM {table}")!;
+        var created = (long)StoreDatabase.Scalar(connection, transaction, "SELECT created_at FROM store_info")!;
+        var journal = (string)StoreDatabase.Scalar(connection, transaction, "PRAGMA journal_mode")!;
         return new StoreInfo(Path, StoreId, Schema.CurrentVersion, DateTimeOffset.FromUnixTimeMilliseconds(created), journal, Database.IsShared, IsReadOnly,
                              AllowWeakKdf, (int)Count("namespaces"), (int)Count("secrets"), (int)Count("clients"), Count("audit"));
     });
@@ -222,13 +228,14 @@ public sealed class SecretStore
         StoreFiles.CreateOwnerOnlyFile(fullDestination);
         try
         {
-            using var source = Database.Open();
-            using (var target = new SqliteConnection($"Data Source={fullDestination};Pooling=False"))
+            Database.Use(source =>
             {
+                using var target = new SqliteConnection($"Data Source={fullDestination};Pooling=False");
                 target.Open();
                 source.BackupDatabase(target);
                 StoreDatabase.Execute(target, null, "PRAGMA journal_mode = DELETE;");
-            }
+                return 0;
+            });
 
             TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.backup", null, fullDestination, null, AuditRecord.Ok, null));
         }
@@ -238,6 +245,12 @@ public sealed class SecretStore
             throw Unusable(Path, e);
         }
     }
+
+    /// <summary>
+    /// Closes the connections this process keeps open to store files between operations. The last connection
+    /// to a file to close folds the write-ahead log into it, leaving one self-contained file.
+    /// </summary>
+    public static void ReleaseConnections() => StoreDatabase.ReleaseAll();
 
     /// <summary>
     /// Checks that <paramref name="source"/> is a sound SecretOps store to restore from (SQLite's integrity
@@ -252,7 +265,6 @@ public sealed class SecretStore
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
             DeleteStoreFiles(staging);
         }
     }
@@ -276,13 +288,11 @@ public sealed class SecretStore
         {
             StageVerifiedCopy(source, staging);
             new StoreDatabase(fullDestination, shared: false).ReleaseConnections();
-            SqliteConnection.ClearAllPools();
             File.Move(staging, fullDestination, overwrite: true);
             DeleteSidecars(fullDestination);
         }
         catch
         {
-            SqliteConnection.ClearAllPools();
             DeleteStoreFiles(staging);
             throw;
         }
@@ -309,7 +319,7 @@ public sealed class SecretStore
         }
 
         var copy = Open(staging, new StoreOpenOptions { Shared = true });
-        var integrity = copy.Database.Read((connection, transaction) => (string)StoreDatabase.Command(connection, transaction, "PRAGMA integrity_check").ExecuteScalar()!);
+        var integrity = copy.Database.Read((connection, transaction) => (string)StoreDatabase.Scalar(connection, transaction, "PRAGMA integrity_check")!);
         if (integrity != "ok")
         {
             throw new StoreUnavailableException($"The backup '{fullSource}' fails SQLite's integrity check ({integrity}); nothing was restored.", fullSource, corrupt: true);
@@ -324,7 +334,7 @@ public sealed class SecretStore
     }
 
     /// <summary>A read whose SQLite failures (a damaged page, a lock held too long) become <see cref="StoreUnavailableException"/>.</summary>
-    private T ReadOrUnusable<T>(Func<SqliteConnection, SqliteTransaction, T> body)
+    private T ReadOrUnusable<T>(Func<SqliteConnection, StoreTransaction, T> body)
     {
         try
         {

@@ -166,7 +166,7 @@ public sealed partial class Session
         return created;
     }
 
-    private SymmetricKey KeyForRekey(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId, int generation, string clientName)
+    private SymmetricKey KeyForRekey(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation, string clientName)
     {
         try
         {
@@ -175,7 +175,7 @@ public sealed partial class Session
                 return NamespaceKey(connection, transaction, scopeId, generation, $"a namespace '{clientName}' holds");
             }
 
-            var namespaceId = (byte[])StoreDatabase.Command(connection, transaction, "SELECT namespace_id FROM secrets WHERE id = $id", ("$id", scopeId.ToBlob())).ExecuteScalar()!;
+            var namespaceId = (byte[])StoreDatabase.Scalar(connection, transaction, "SELECT namespace_id FROM secrets WHERE id = $id", ("$id", scopeId.ToBlob()))!;
             return SecretKey(connection, transaction, Columns.ToGuid(namespaceId), scopeId, generation, $"a secret '{clientName}' holds");
         }
         catch (AccessDeniedException)
@@ -234,10 +234,10 @@ public sealed partial class Session
     private bool Matches(string client) =>
         string.Equals(client, ClientName, StringComparison.OrdinalIgnoreCase) || (Guid.TryParse(client, out var id) && id == ClientId);
 
-    private static ClientRecord RequireClient(SqliteConnection connection, SqliteTransaction transaction, string client) =>
+    private static ClientRecord RequireClient(SqliteConnection connection, StoreTransaction transaction, string client) =>
         ClientRecord.Load(connection, transaction, client) ?? throw new NotFoundException($"There is no client '{Names.Printable(client)}'.", client);
 
-    private static List<(ScopeKind Kind, Guid ScopeId, int Generation)> StanzasOf(SqliteConnection connection, SqliteTransaction transaction, Guid clientId)
+    private static List<(ScopeKind Kind, Guid ScopeId, int Generation)> StanzasOf(SqliteConnection connection, StoreTransaction transaction, Guid clientId)
     {
         using var command = StoreDatabase.Command(connection, transaction, "SELECT scope_kind, scope_id, generation FROM stanzas WHERE client_id = $id", ("$id", clientId.ToBlob()));
         using var reader = command.ExecuteReader();

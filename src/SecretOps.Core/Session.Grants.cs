@@ -155,15 +155,15 @@ public sealed partial class Session
             throw new ConflictException($"Client '{record.Name}' is already retired.", record.Name);
         }
 
-        if (record.Role != ClientRole.Member && StoreDatabase.Command(connection, transaction,
+        if (record.Role != ClientRole.Member && StoreDatabase.Scalar(connection, transaction,
                 "SELECT 1 FROM clients WHERE id != $id AND role IN ($system, $admin) AND status = $active LIMIT 1",
-                ("$id", record.Id.ToBlob()), ("$system", (int)ClientRole.System), ("$admin", (int)ClientRole.Admin), ("$active", (int)ClientStatus.Active)).ExecuteScalar() is null)
+                ("$id", record.Id.ToBlob()), ("$system", (int)ClientRole.System), ("$admin", (int)ClientRole.Admin), ("$active", (int)ClientStatus.Active)) is null)
         {
             throw new ConflictException($"'{record.Name}' is the last active administrator; make another client an admin first.", record.Name);
         }
 
-        if (record.Role == ClientRole.System && StoreDatabase.Command(connection, transaction,
-                "SELECT 1 FROM clients WHERE role = $admin AND status = $active LIMIT 1", ("$admin", (int)ClientRole.Admin), ("$active", (int)ClientStatus.Active)).ExecuteScalar() is null)
+        if (record.Role == ClientRole.System && StoreDatabase.Scalar(connection, transaction,
+                "SELECT 1 FROM clients WHERE role = $admin AND status = $active LIMIT 1", ("$admin", (int)ClientRole.Admin), ("$active", (int)ClientStatus.Active)) is null)
         {
             throw new ConflictException("The System client can be retired only once an active admin exists; create one first.", record.Name);
         }
@@ -242,7 +242,7 @@ public sealed partial class Session
         });
     }
 
-    private RotationResult RotateNamespaceIn(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, IProgress<RotationProgress>? progress)
+    private RotationResult RotateNamespaceIn(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, IProgress<RotationProgress>? progress)
     {
         var generation = ns.KeyGeneration + 1;
         using var namespaceKey = SymmetricKey.Generate();
@@ -282,7 +282,7 @@ public sealed partial class Session
     }
 
     /// <summary>Stores a secret key generation wrapped under a namespace key generation.</summary>
-    private SealedData WrapSecretKey(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, Guid secretId, int generation,
+    private SealedData WrapSecretKey(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, Guid secretId, int generation,
                                      SymmetricKey secretKey, SymmetricKey namespaceKey, int namespaceGeneration)
     {
         var wrapped = Aead.SealKey(namespaceKey, secretKey, Contexts.WrappedSecretKey(StoreId, namespaceId, secretId, generation, namespaceGeneration));
@@ -291,7 +291,7 @@ public sealed partial class Session
         return wrapped;
     }
 
-    private RotationResult RotateSecretIn(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord secret)
+    private RotationResult RotateSecretIn(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord secret)
     {
         // The new secret key must be wrapped under the namespace's current key, so the rotating client needs it.
         var namespaceKey = NamespaceKey(connection, transaction, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}' (needed to rotate secret '{secret.Name}')");
@@ -312,7 +312,7 @@ public sealed partial class Session
     }
 
     /// <summary>Reads back what a rotation wrote before the transaction commits: the canary and one wrapped secret key.</summary>
-    private void VerifyNamespaceKey(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, int generation, SymmetricKey key)
+    private void VerifyNamespaceKey(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, int generation, SymmetricKey key)
     {
         using (var command = StoreDatabase.Command(connection, transaction, "SELECT canary_nonce, canary FROM namespace_keys WHERE namespace_id = $ns AND generation = $generation",
                    ("$ns", ns.Id.ToBlob()), ("$generation", generation)))
@@ -337,7 +337,7 @@ public sealed partial class Session
     /// A client losing Read and Write on a namespace keeps what it holds on single secrets there (as their
     /// creator, or by a grant): those secrets' keys are wrapped to it directly before its namespace stanzas go.
     /// </summary>
-    private void KeepSecretGrantsReachable(SqliteConnection connection, SqliteTransaction transaction, ClientRecord grantee, NamespaceRecord ns)
+    private void KeepSecretGrantsReachable(SqliteConnection connection, StoreTransaction transaction, ClientRecord grantee, NamespaceRecord ns)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT s.id FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns AND (p.flags & $keyFlags) != 0",
@@ -356,7 +356,7 @@ public sealed partial class Session
     }
 
     /// <summary>Wraps every generation of the scope's key to the grantee (namespace keys, or one secret's keys).</summary>
-    private void WrapScopeKeys(SqliteConnection connection, SqliteTransaction transaction, ClientRecord grantee, NamespaceRecord ns, SecretRecord? secret)
+    private void WrapScopeKeys(SqliteConnection connection, StoreTransaction transaction, ClientRecord grantee, NamespaceRecord ns, SecretRecord? secret)
     {
         for (var generation = 1; generation <= (secret?.KeyGeneration ?? ns.KeyGeneration); generation++)
         {
@@ -373,7 +373,7 @@ public sealed partial class Session
         }
     }
 
-    private void RequireGrantable(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord? secret, Permissions permissions)
+    private void RequireGrantable(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord? secret, Permissions permissions)
     {
         if (Role == ClientRole.System)
         {
@@ -390,7 +390,7 @@ public sealed partial class Session
         }
     }
 
-    private static (NamespaceRecord Namespace, SecretRecord? Secret) ResolveScope(SqliteConnection connection, SqliteTransaction transaction, string ns, string? secret)
+    private static (NamespaceRecord Namespace, SecretRecord? Secret) ResolveScope(SqliteConnection connection, StoreTransaction transaction, string ns, string? secret)
     {
         var namespaceRecord = RequireNamespace(connection, transaction, ns);
         if (secret is null)
@@ -402,16 +402,16 @@ public sealed partial class Session
                                  ?? throw new NotFoundException($"Secret '{secret}' does not exist in namespace '{namespaceRecord.Name}'.", secret));
     }
 
-    private static Permissions HeldDirectly(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
-        StoreDatabase.Command(connection, transaction, "SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
-            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())).ExecuteScalar() is long flags ? (Permissions)flags : Permissions.None;
+    private static Permissions HeldDirectly(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
+        StoreDatabase.Scalar(connection, transaction, "SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
+            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())) is long flags ? (Permissions)flags : Permissions.None;
 
-    private static void DeleteStanzas(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
+    private static void DeleteStanzas(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
         StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
 
     /// <summary>Clients (not retired) holding a stanza for this scope and generation.</summary>
-    private static List<Guid> Holders(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId, int generation)
+    private static List<Guid> Holders(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT s.client_id FROM stanzas s JOIN clients c ON c.id = s.client_id WHERE s.scope_kind = $kind AND s.scope_id = $scope AND s.generation = $generation AND c.status != $retired",
@@ -427,7 +427,7 @@ public sealed partial class Session
     }
 
     /// <summary>Per-secret stanza holders of every secret in a namespace, by (secret, generation), in one query.</summary>
-    private static Dictionary<(Guid Secret, int Generation), List<Guid>> SecretHoldersIn(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId)
+    private static Dictionary<(Guid Secret, int Generation), List<Guid>> SecretHoldersIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT st.scope_id, st.generation, st.client_id FROM stanzas st JOIN secrets s ON st.scope_kind = 2 AND st.scope_id = s.id AND st.generation = s.key_generation " +
@@ -449,7 +449,7 @@ public sealed partial class Session
         return holders;
     }
 
-    private static List<(Guid Id, int KeyGeneration)> SecretsIn(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId)
+    private static List<(Guid Id, int KeyGeneration)> SecretsIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId)
     {
         using var command = StoreDatabase.Command(connection, transaction, "SELECT id, key_generation FROM secrets WHERE namespace_id = $ns", ("$ns", namespaceId.ToBlob()));
         using var reader = command.ExecuteReader();
@@ -462,35 +462,35 @@ public sealed partial class Session
         return secrets;
     }
 
-    private static ClientPublicKey PublicKeyOf(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, Dictionary<Guid, ClientPublicKey> cache)
+    private static ClientPublicKey PublicKeyOf(SqliteConnection connection, StoreTransaction transaction, Guid clientId, Dictionary<Guid, ClientPublicKey> cache)
     {
         if (!cache.TryGetValue(clientId, out var key))
         {
-            cache[clientId] = key = ClientPublicKey.FromSubjectPublicKeyInfo((byte[])StoreDatabase.Command(connection, transaction,
-                "SELECT public_key FROM clients WHERE id = $id", ("$id", clientId.ToBlob())).ExecuteScalar()!);
+            cache[clientId] = key = ClientPublicKey.FromSubjectPublicKeyInfo((byte[])StoreDatabase.Scalar(connection, transaction,
+                "SELECT public_key FROM clients WHERE id = $id", ("$id", clientId.ToBlob()))!);
         }
 
         return key;
     }
 
-    private static bool HasOtherHolder(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId, Guid excluded) =>
-        StoreDatabase.Command(connection, transaction,
+    private static bool HasOtherHolder(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, Guid excluded) =>
+        StoreDatabase.Scalar(connection, transaction,
             "SELECT 1 FROM stanzas s JOIN clients c ON c.id = s.client_id WHERE s.scope_kind = $kind AND s.scope_id = $scope AND s.client_id != $excluded AND c.status = $active LIMIT 1",
-            ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$excluded", excluded.ToBlob()), ("$active", (int)ClientStatus.Active)).ExecuteScalar() is not null;
+            ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$excluded", excluded.ToBlob()), ("$active", (int)ClientStatus.Active)) is not null;
 
-    private bool HoldsKey(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId) =>
-        StoreDatabase.Command(connection, transaction, "SELECT 1 FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope LIMIT 1",
-            ("$client", ClientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())).ExecuteScalar() is not null;
+    private bool HoldsKey(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId) =>
+        StoreDatabase.Scalar(connection, transaction, "SELECT 1 FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope LIMIT 1",
+            ("$client", ClientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())) is not null;
 
-    private static string NamespaceName(SqliteConnection connection, SqliteTransaction transaction, Guid id) =>
-        (string)StoreDatabase.Command(connection, transaction, "SELECT name FROM namespaces WHERE id = $id", ("$id", id.ToBlob())).ExecuteScalar()!;
+    private static string NamespaceName(SqliteConnection connection, StoreTransaction transaction, Guid id) =>
+        (string)StoreDatabase.Scalar(connection, transaction, "SELECT name FROM namespaces WHERE id = $id", ("$id", id.ToBlob()))!;
 
-    private static NamespaceRecord LoadNamespace(SqliteConnection connection, SqliteTransaction transaction, Guid id) =>
+    private static NamespaceRecord LoadNamespace(SqliteConnection connection, StoreTransaction transaction, Guid id) =>
         RequireNamespace(connection, transaction, NamespaceName(connection, transaction, id));
 
-    private static SecretRecord LoadSecret(SqliteConnection connection, SqliteTransaction transaction, Guid id)
+    private static SecretRecord LoadSecret(SqliteConnection connection, StoreTransaction transaction, Guid id)
     {
-        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE id = $id", ("$id", id.ToBlob()));
+        using var command = StoreDatabase.Command(connection, transaction, $"SELECT {SecretColumns} FROM secrets s WHERE id = $id", ("$id", id.ToBlob()));
         using var reader = command.ExecuteReader();
         reader.Read();
         return ReadSecret(reader);

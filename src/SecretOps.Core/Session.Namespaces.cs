@@ -83,7 +83,7 @@ public sealed partial class Session
         {
             var ns = RequireNamespace(connection, transaction, name);
             Require(EffectivePermissions(connection, transaction, ns.Id, null), Permissions.Delete, $"namespace '{ns.Name}'");
-            var secrets = (long)StoreDatabase.Command(connection, transaction, "SELECT count(*) FROM secrets WHERE namespace_id = $id", ("$id", ns.Id.ToBlob())).ExecuteScalar()!;
+            var secrets = (long)StoreDatabase.Scalar(connection, transaction, "SELECT count(*) FROM secrets WHERE namespace_id = $id", ("$id", ns.Id.ToBlob()))!;
             if (secrets > 0 && !force)
             {
                 throw new ConflictException($"Namespace '{ns.Name}' holds {secrets} secret(s); remove them first or force the removal.", ns.Name);
@@ -104,7 +104,7 @@ public sealed partial class Session
     }
 
     /// <summary>Creates the namespace row, its first key generation (with canary), and the creator's stanza and permissions.</summary>
-    internal NamespaceRecord CreateNamespaceIn(SqliteConnection connection, SqliteTransaction transaction, string name, string? description, int? maxVersions)
+    internal NamespaceRecord CreateNamespaceIn(SqliteConnection connection, StoreTransaction transaction, string name, string? description, int? maxVersions)
     {
         if (FindNamespace(connection, transaction, name) is not null)
         {
@@ -124,7 +124,7 @@ public sealed partial class Session
         return new NamespaceRecord(id, name, description, 1, maxVersions, now, ClientId);
     }
 
-    private void AddNamespaceKeyGeneration(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, int generation, SymmetricKey key)
+    private void AddNamespaceKeyGeneration(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, int generation, SymmetricKey key)
     {
         var canary = Aead.Seal(key, Contexts.CanaryPlaintext, Contexts.Canary(StoreId, namespaceId, generation));
         StoreDatabase.Execute(connection, transaction, "INSERT INTO namespace_keys VALUES ($ns, $generation, $nonce, $canary, $now)",
@@ -132,17 +132,17 @@ public sealed partial class Session
             ("$now", DateTimeOffset.UtcNow.ToUnixMilliseconds()));
     }
 
-    internal static NamespaceRecord? FindNamespace(SqliteConnection connection, SqliteTransaction transaction, string name)
+    internal static NamespaceRecord? FindNamespace(SqliteConnection connection, StoreTransaction transaction, string name)
     {
         using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM namespaces WHERE name = $name", ("$name", name));
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadNamespace(reader) : null;
     }
 
-    private static NamespaceRecord RequireNamespace(SqliteConnection connection, SqliteTransaction transaction, string name) =>
+    private static NamespaceRecord RequireNamespace(SqliteConnection connection, StoreTransaction transaction, string name) =>
         FindNamespace(connection, transaction, name) ?? throw new NotFoundException($"Namespace '{name}' does not exist.", name);
 
-    private static List<NamespaceRecord> AllNamespaces(SqliteConnection connection, SqliteTransaction transaction)
+    private static List<NamespaceRecord> AllNamespaces(SqliteConnection connection, StoreTransaction transaction)
     {
         using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM namespaces ORDER BY name");
         using var reader = command.ExecuteReader();
@@ -155,22 +155,22 @@ public sealed partial class Session
         return all;
     }
 
-    private bool HasSecretGrantsIn(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId) =>
-        StoreDatabase.Command(connection, transaction,
+    private bool HasSecretGrantsIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId) =>
+        StoreDatabase.Scalar(connection, transaction,
             "SELECT 1 FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns LIMIT 1",
-            ("$client", ClientId.ToBlob()), ("$ns", namespaceId.ToBlob())).ExecuteScalar() is not null;
+            ("$client", ClientId.ToBlob()), ("$ns", namespaceId.ToBlob())) is not null;
 
     private static NamespaceRecord ReadNamespace(SqliteDataReader reader) => new(
         reader.GetUuid(0), reader.GetString(1), reader.GetNullableString(2), reader.GetInt32(3), reader.GetNullableInt32(4), reader.GetTime(5), reader.GetUuid(6));
 
-    private static NamespaceInfo ToInfo(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord record)
+    private static NamespaceInfo ToInfo(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord record)
     {
-        var count = (long)StoreDatabase.Command(connection, transaction, "SELECT count(*) FROM secrets WHERE namespace_id = $id", ("$id", record.Id.ToBlob())).ExecuteScalar()!;
+        var count = (long)StoreDatabase.Scalar(connection, transaction, "SELECT count(*) FROM secrets WHERE namespace_id = $id", ("$id", record.Id.ToBlob()))!;
         return new NamespaceInfo(record.Name, record.Description, record.MaxVersions, (int)count, record.KeyGeneration, record.Created, ClientNameOf(connection, transaction, record.CreatedBy));
     }
 
-    internal static string ClientNameOf(SqliteConnection connection, SqliteTransaction transaction, Guid id) =>
-        StoreDatabase.Command(connection, transaction, "SELECT name FROM clients WHERE id = $id", ("$id", id.ToBlob())).ExecuteScalar() as string ?? id.ToString();
+    internal static string ClientNameOf(SqliteConnection connection, StoreTransaction transaction, Guid id) =>
+        StoreDatabase.Scalar(connection, transaction, "SELECT name FROM clients WHERE id = $id", ("$id", id.ToBlob())) as string ?? id.ToString();
 
     private static void ValidateRetention(int? maxVersions)
     {

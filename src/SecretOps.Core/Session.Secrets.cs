@@ -7,10 +7,10 @@ using SecretOps.Core.Storage;
 
 namespace SecretOps.Core;
 
-/// <summary>A row of the secrets table.</summary>
+/// <summary>A row of the secrets table, with the names of the clients that created and last updated it.</summary>
 internal sealed record SecretRecord(
     Guid Id, Guid NamespaceId, string Name, SecretValueType Type, int CurrentVersion, int KeyGeneration, string? Metadata,
-    DateTimeOffset? ExpiresAt, DateTimeOffset Created, Guid CreatedBy, DateTimeOffset Updated, Guid UpdatedBy);
+    DateTimeOffset? ExpiresAt, DateTimeOffset Created, string CreatedBy, DateTimeOffset Updated, string UpdatedBy);
 
 /// <summary>A value read from the store, with the entry it belongs to. Dispose it to wipe the value.</summary>
 public sealed record SecretReadResult(SecretEntry Entry, int Version, SecretValue Value) : IDisposable
@@ -47,8 +47,7 @@ public sealed partial class Session
         var metadata = setOptions.Metadata is null ? null : SecretMetadata.Validate(setOptions.Metadata);
         return Change("secret.set", ns, name, (connection, transaction) =>
         {
-            var namespaceRecord = RequireNamespace(connection, transaction, ns);
-            var existing = FindSecret(connection, transaction, namespaceRecord.Id, name);
+            var (namespaceRecord, existing, held) = LookUpSecret(connection, transaction, ns, name);
             var now = DateTimeOffset.UtcNow;
             var expiresAt = setOptions.TimeToLive is { } t ? now + t : (DateTimeOffset?)null;
             if (setOptions.ExpectedVersion is { } expected && expected != (existing?.CurrentVersion ?? 0))
@@ -61,15 +60,16 @@ public sealed partial class Session
             SecretRecord record;
             if (existing is null)
             {
-                Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, null), Permissions.Write, $"namespace '{namespaceRecord.Name}'");
+                // Creating needs Write on the namespace itself: no secret grant exists yet.
+                Require(held, Permissions.Write, $"namespace '{namespaceRecord.Name}'");
                 record = CreateSecretRow(connection, transaction, namespaceRecord, name, value.Type, metadata, expiresAt, now);
             }
             else
             {
-                Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, existing.Id), Permissions.Write, $"secret '{existing.Name}'");
+                Require(held, Permissions.Write, $"secret '{existing.Name}'");
                 record = existing with
                 {
-                    Type = value.Type, CurrentVersion = existing.CurrentVersion + 1, ExpiresAt = expiresAt, Updated = now, UpdatedBy = ClientId,
+                    Type = value.Type, CurrentVersion = existing.CurrentVersion + 1, ExpiresAt = expiresAt, Updated = now, UpdatedBy = ClientName,
                     Metadata = metadata is null ? existing.Metadata : SecretMetadata.Serialize(metadata),
                 };
                 StoreDatabase.Execute(connection, transaction,
@@ -80,7 +80,7 @@ public sealed partial class Session
 
             WriteVersion(connection, transaction, namespaceRecord, record, value.Serialized, now);
             ApplyRetention(connection, transaction, namespaceRecord, record);
-            return (ToEntry(connection, transaction, namespaceRecord, record), (int?)record.CurrentVersion);
+            return (ToEntry(namespaceRecord, record), (int?)record.CurrentVersion);
         });
     }
 
@@ -117,7 +117,7 @@ public sealed partial class Session
 
             var wanted = version ?? record.CurrentVersion;
             var value = ReadVersion(connection, transaction, namespaceRecord, record, wanted);
-            return (new SecretReadResult(ToEntry(connection, transaction, namespaceRecord, record), wanted, value), (int?)wanted, AuditRecord.Ok);
+            return (new SecretReadResult(ToEntry(namespaceRecord, record), wanted, value), (int?)wanted, AuditRecord.Ok);
         });
     }
 
@@ -181,7 +181,7 @@ public sealed partial class Session
             var literal = filter is not null && filter.IndexOfAny(['*', '?', '[', '`']) < 0 ? filter : null;
             var prefix = literal is null ? match.LiteralPrefix : null;
             using var command = StoreDatabase.Command(connection, transaction,
-                "SELECT * FROM secrets WHERE namespace_id = $ns AND ($key IS NULL OR name_key = $key) AND ($low IS NULL OR (name_key >= $low AND name_key < $high)) ORDER BY name",
+                $"SELECT {SecretColumns} FROM secrets s WHERE namespace_id = $ns AND ($key IS NULL OR name_key = $key) AND ($low IS NULL OR (name_key >= $low AND name_key < $high)) ORDER BY name",
                 ("$ns", namespaceRecord.Id.ToBlob()), ("$key", literal is null ? null : NameKey(literal)),
                 ("$low", prefix is null ? null : NameKey(prefix)), ("$high", prefix is null ? null : NameKey(prefix) + char.ConvertFromUtf32(0x10FFFF)));
             using var reader = command.ExecuteReader();
@@ -195,7 +195,7 @@ public sealed partial class Session
             {
                 if ((reachable is null || reachable.Contains(record.Id)) && match.IsMatch(record.Name) && (includeExpired || !IsExpired(record)))
                 {
-                    entries.Add(ToEntry(connection, transaction, namespaceRecord, record));
+                    entries.Add(ToEntry(namespaceRecord, record));
                 }
             }
 
@@ -213,19 +213,18 @@ public sealed partial class Session
         Names.ValidateSecretName(name);
         return Query("secret.entry", ns, name, (connection, transaction) =>
         {
-            var namespaceRecord = RequireNamespace(connection, transaction, ns);
-            var record = FindSecret(connection, transaction, namespaceRecord.Id, name);
+            var (namespaceRecord, record, held) = LookUpSecret(connection, transaction, ns, name);
             if (record is null || (!includeExpired && IsExpired(record)))
             {
                 throw new NotFoundException($"Secret '{name}' does not exist in namespace '{namespaceRecord.Name}'.", name);
             }
 
-            if (EffectivePermissions(connection, transaction, namespaceRecord.Id, record.Id) == Permissions.None)
+            if (held == Permissions.None)
             {
                 throw new AccessDeniedException($"Client '{ClientName}' has no access to secret '{record.Name}'.", record.Name);
             }
 
-            return (ToEntry(connection, transaction, namespaceRecord, record), (int?)null, AuditRecord.Ok);
+            return (ToEntry(namespaceRecord, record), (int?)null, AuditRecord.Ok);
         });
     }
 
@@ -267,13 +266,13 @@ public sealed partial class Session
             var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Read | Permissions.Write);
             using var old = ReadVersion(connection, transaction, namespaceRecord, record, version);
             var now = DateTimeOffset.UtcNow;
-            var updated = record with { Type = old.Type, CurrentVersion = record.CurrentVersion + 1, Updated = now, UpdatedBy = ClientId };
+            var updated = record with { Type = old.Type, CurrentVersion = record.CurrentVersion + 1, Updated = now, UpdatedBy = ClientName };
             StoreDatabase.Execute(connection, transaction,
                 "UPDATE secrets SET value_type = $type, current_version = $version, updated_at = $now, updated_by = $by WHERE id = $id",
                 ("$type", (int)updated.Type), ("$version", updated.CurrentVersion), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()), ("$id", record.Id.ToBlob()));
             WriteVersion(connection, transaction, namespaceRecord, updated, old.Serialized, now);
             ApplyRetention(connection, transaction, namespaceRecord, updated);
-            return (ToEntry(connection, transaction, namespaceRecord, updated), (int?)updated.CurrentVersion);
+            return (ToEntry(namespaceRecord, updated), (int?)updated.CurrentVersion);
         });
     }
 
@@ -284,10 +283,10 @@ public sealed partial class Session
         return OverridePrefix + Part(ns) + "_" + Part(name);
     }
 
-    private SecretRecord CreateSecretRow(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, string name, SecretValueType type,
+    private SecretRecord CreateSecretRow(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, string name, SecretValueType type,
                                          IReadOnlyDictionary<string, object>? metadata, DateTimeOffset? expiresAt, DateTimeOffset now)
     {
-        var record = new SecretRecord(Guid.NewGuid(), ns.Id, name, type, 1, 1, metadata is null ? null : SecretMetadata.Serialize(metadata), expiresAt, now, ClientId, now, ClientId);
+        var record = new SecretRecord(Guid.NewGuid(), ns.Id, name, type, 1, 1, metadata is null ? null : SecretMetadata.Serialize(metadata), expiresAt, now, ClientName, now, ClientName);
         StoreDatabase.Execute(connection, transaction,
             "INSERT INTO secrets VALUES ($id, $ns, $name, $type, 1, 1, $metadata, $expires, $now, $by, $now, $by, $key)",
             ("$id", record.Id.ToBlob()), ("$ns", ns.Id.ToBlob()), ("$name", name), ("$key", NameKey(name)), ("$type", (int)type), ("$metadata", record.Metadata),
@@ -302,7 +301,7 @@ public sealed partial class Session
         return record;
     }
 
-    private void WriteVersion(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record, ReadOnlySpan<byte> serialized, DateTimeOffset now)
+    private void WriteVersion(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord record, ReadOnlySpan<byte> serialized, DateTimeOffset now)
     {
         var key = SecretKey(connection, transaction, ns.Id, record.Id, record.KeyGeneration, $"secret '{record.Name}'");
         var sealedValue = Aead.Seal(key, serialized, Contexts.Value(StoreId, ns.Id, ns.Name, record.Id, record.Name, record.CurrentVersion, record.KeyGeneration, record.Type));
@@ -311,7 +310,7 @@ public sealed partial class Session
             ("$nonce", sealedValue.Nonce), ("$ciphertext", sealedValue.Ciphertext), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
     }
 
-    private SecretValue ReadVersion(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record, int version)
+    private SecretValue ReadVersion(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord record, int version)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT key_generation, value_type, nonce, ciphertext FROM versions WHERE secret_id = $id AND version = $version",
@@ -335,7 +334,7 @@ public sealed partial class Session
         return SecretValue.Deserialize(plaintext, type);
     }
 
-    private static void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record)
+    private static void ApplyRetention(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord record)
     {
         if (ns.MaxVersions is { } keep)
         {
@@ -344,24 +343,53 @@ public sealed partial class Session
         }
     }
 
-    private (NamespaceRecord Namespace, SecretRecord Secret) RequireSecret(SqliteConnection connection, SqliteTransaction transaction, string ns, string name, Permissions needed)
+    private (NamespaceRecord Namespace, SecretRecord Secret) RequireSecret(SqliteConnection connection, StoreTransaction transaction, string ns, string name, Permissions needed)
     {
-        var namespaceRecord = RequireNamespace(connection, transaction, ns);
-        var record = FindSecret(connection, transaction, namespaceRecord.Id, name)
-                     ?? throw new NotFoundException($"Secret '{name}' does not exist in namespace '{namespaceRecord.Name}'.", name);
-        Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, record.Id), needed, $"secret '{record.Name}'");
+        var (namespaceRecord, record, held) = LookUpSecret(connection, transaction, ns, name);
+        if (record is null)
+        {
+            throw new NotFoundException($"Secret '{name}' does not exist in namespace '{namespaceRecord.Name}'.", name);
+        }
+
+        Require(held, needed, $"secret '{record.Name}'");
         return (namespaceRecord, record);
     }
 
-    private static SecretRecord? FindSecret(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, string name)
+    /// <summary>
+    /// The namespace (which must exist), the secret (null when it does not) and the flags this client holds on
+    /// either, in one statement: the lookup every single-secret command starts with.
+    /// </summary>
+    private (NamespaceRecord Namespace, SecretRecord? Secret, Permissions Held) LookUpSecret(SqliteConnection connection, StoreTransaction transaction, string ns, string name)
     {
-        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM secrets WHERE namespace_id = $ns AND name_key = $key",
+        using var command = StoreDatabase.Command(connection, transaction,
+            $"""
+            SELECT n.*, {SecretColumns},
+                   (SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = 1 AND scope_id = n.id),
+                   (SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = 2 AND scope_id = s.id)
+            FROM namespaces n LEFT JOIN secrets s ON s.namespace_id = n.id AND s.name_key = $key
+            WHERE n.name = $ns
+            """,
+            ("$client", ClientId.ToBlob()), ("$key", NameKey(name)), ("$ns", ns));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new NotFoundException($"Namespace '{ns}' does not exist.", ns);
+        }
+
+        const int SecretFirst = 7;
+        var held = (Permissions)((reader.GetNullableInt32(SecretFirst + 14) ?? 0) | (reader.GetNullableInt32(SecretFirst + 15) ?? 0));
+        return (ReadNamespace(reader), reader.IsDBNull(SecretFirst) ? null : ReadSecret(reader, SecretFirst), held);
+    }
+
+    private static SecretRecord? FindSecret(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, string name)
+    {
+        using var command = StoreDatabase.Command(connection, transaction, $"SELECT {SecretColumns} FROM secrets s WHERE namespace_id = $ns AND name_key = $key",
             ("$ns", namespaceId.ToBlob()), ("$key", NameKey(name)));
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadSecret(reader) : null;
     }
 
-    private HashSet<Guid> SecretsGrantedIn(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId)
+    private HashSet<Guid> SecretsGrantedIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT s.id FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns AND p.flags != 0",
@@ -376,9 +404,16 @@ public sealed partial class Session
         return ids;
     }
 
-    private static SecretRecord ReadSecret(SqliteDataReader reader) => new(
-        reader.GetUuid(0), reader.GetUuid(1), reader.GetString(2), (SecretValueType)reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5),
-        reader.GetNullableString(6), reader.GetNullableTime(7), reader.GetTime(8), reader.GetUuid(9), reader.GetTime(10), reader.GetUuid(11));
+    /// <summary>What <see cref="ReadSecret"/> reads: the row, and the client names an entry shows (no query per entry).</summary>
+    private const string SecretColumns =
+        "s.id, s.namespace_id, s.name, s.value_type, s.current_version, s.key_generation, s.metadata, s.expires_at, s.created_at, s.created_by, s.updated_at, s.updated_by, "
+        + "(SELECT name FROM clients WHERE id = s.created_by), (SELECT name FROM clients WHERE id = s.updated_by)";
+
+    private static SecretRecord ReadSecret(SqliteDataReader reader, int first = 0) => new(
+        reader.GetUuid(first), reader.GetUuid(first + 1), reader.GetString(first + 2), (SecretValueType)reader.GetInt32(first + 3), reader.GetInt32(first + 4),
+        reader.GetInt32(first + 5), reader.GetNullableString(first + 6), reader.GetNullableTime(first + 7), reader.GetTime(first + 8),
+        reader.GetNullableString(first + 12) ?? reader.GetUuid(first + 9).ToString(), reader.GetTime(first + 10),
+        reader.GetNullableString(first + 13) ?? reader.GetUuid(first + 11).ToString());
 
     /// <summary>
     /// What secret names are unique and looked up by: the name upper-cased with invariant (full Unicode) case
@@ -388,9 +423,9 @@ public sealed partial class Session
 
     private static bool IsExpired(SecretRecord record) => record.ExpiresAt is { } at && at <= DateTimeOffset.UtcNow;
 
-    private SecretEntry ToEntry(SqliteConnection connection, SqliteTransaction transaction, NamespaceRecord ns, SecretRecord record) => new(
-        ns.Name, record.Name, record.Type, record.CurrentVersion, record.Created, ClientNameOf(connection, transaction, record.CreatedBy),
-        record.Updated, ClientNameOf(connection, transaction, record.UpdatedBy), record.ExpiresAt, IsExpired(record),
+    private SecretEntry ToEntry(NamespaceRecord ns, SecretRecord record) => new(
+        ns.Name, record.Name, record.Type, record.CurrentVersion, record.Created, record.CreatedBy,
+        record.Updated, record.UpdatedBy, record.ExpiresAt, IsExpired(record),
         SecretMetadata.Deserialize(record.Metadata),
         options.EnvironmentOverrides && Environment.GetEnvironmentVariable(OverrideVariable(ns.Name, record.Name)) is not null);
 }

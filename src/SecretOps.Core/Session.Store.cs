@@ -70,7 +70,7 @@ public sealed partial class Session
         return (new StoreCheckResult(integrity, checkedKeys, problems, audit), (int?)null, AuditRecord.Ok);
     });
 
-    private static List<T> ReadColumn<T>(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction, string sql)
+    private static List<T> ReadColumn<T>(Microsoft.Data.Sqlite.SqliteConnection connection, StoreTransaction transaction, string sql)
     {
         using var command = StoreDatabase.Command(connection, transaction, sql);
         using var reader = command.ExecuteReader();

@@ -97,11 +97,7 @@ public sealed partial class Session : IDisposable
         {
             Store.Database.Write((connection, transaction) =>
             {
-                foreach (var record in pending)
-                {
-                    AuditLog.Append(connection, transaction, StoreId, options.Surface, record);
-                }
-
+                AuditLog.Append(connection, transaction, StoreId, options.Surface, pending);
                 return 0;
             });
         }
@@ -212,7 +208,7 @@ public sealed partial class Session : IDisposable
     /// Runs a change in one write transaction, its audit entry inside it. When it fails for a reason worth
     /// recording (denied, conflict, missing, tampered), the failure is audited in a transaction of its own.
     /// </summary>
-    private T Change<T>(string action, string? ns, string? target, Func<SqliteConnection, SqliteTransaction, (T Result, int? Version)> body)
+    private T Change<T>(string action, string? ns, string? target, Func<SqliteConnection, StoreTransaction, (T Result, int? Version)> body)
     {
         Touch();
         try
@@ -237,7 +233,7 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>Runs a read in one snapshot; its audit entry (success or failure) waits for <see cref="FlushAudit"/>.</summary>
-    private T Query<T>(string action, string? ns, string? target, Func<SqliteConnection, SqliteTransaction, (T Result, int? Version, string Outcome)> body)
+    private T Query<T>(string action, string? ns, string? target, Func<SqliteConnection, StoreTransaction, (T Result, int? Version, string Outcome)> body)
     {
         Touch();
         try
@@ -265,9 +261,9 @@ public sealed partial class Session : IDisposable
     /// A client disabled or retired while this session was open stops here, at its next operation, not at
     /// its next connect: the check reads one row inside the operation's own transaction.
     /// </summary>
-    private void EnsureStillActive(SqliteConnection connection, SqliteTransaction transaction)
+    private void EnsureStillActive(SqliteConnection connection, StoreTransaction transaction)
     {
-        var status = StoreDatabase.Command(connection, transaction, "SELECT status FROM clients WHERE id = $id", ("$id", ClientId.ToBlob())).ExecuteScalar();
+        var status = StoreDatabase.Scalar(connection, transaction, "SELECT status FROM clients WHERE id = $id", ("$id", ClientId.ToBlob()));
         if (status is not long value || (ClientStatus)value != ClientStatus.Active)
         {
             var now = status is long known ? ((ClientStatus)known).ToString().ToLowerInvariant() : "removed";
@@ -279,7 +275,7 @@ public sealed partial class Session : IDisposable
         e.Category == SecretOpsErrorCategory.AccessDenied ? AuditRecord.Denied : AuditRecord.Failed;
 
     /// <summary>The flags the client holds on a namespace and, when given, on a secret in it.</summary>
-    private Permissions EffectivePermissions(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, Guid? secretId)
+    private Permissions EffectivePermissions(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, Guid? secretId)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT flags FROM permissions WHERE client_id = $client AND ((scope_kind = 1 AND scope_id = $ns) OR (scope_kind = 2 AND scope_id = $secret))",
@@ -303,7 +299,7 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>A namespace key generation, unwrapped from this client's stanza (cached).</summary>
-    private SymmetricKey NamespaceKey(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, int generation, string what) =>
+    private SymmetricKey NamespaceKey(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, int generation, string what) =>
         CachedKey(ScopeKind.Namespace, namespaceId, generation, () =>
             UnwrapOwnStanza(connection, transaction, ScopeKind.Namespace, namespaceId, generation, Contexts.NamespaceKey(StoreId, namespaceId, generation))
             ?? throw new AccessDeniedException($"Client '{ClientName}' holds no key for {what}.", what));
@@ -312,7 +308,7 @@ public sealed partial class Session : IDisposable
     /// A secret key generation: from this client's own stanza for the secret, or unwrapped with the
     /// namespace key generation that wrapped it.
     /// </summary>
-    private SymmetricKey SecretKey(SqliteConnection connection, SqliteTransaction transaction, Guid namespaceId, Guid secretId, int generation, string what) =>
+    private SymmetricKey SecretKey(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, Guid secretId, int generation, string what) =>
         CachedKey(ScopeKind.Secret, secretId, generation, () =>
         {
             var own = UnwrapOwnStanza(connection, transaction, ScopeKind.Secret, secretId, generation, Contexts.SecretKey(StoreId, secretId, generation));
@@ -370,7 +366,7 @@ public sealed partial class Session : IDisposable
         }
     }
 
-    private SymmetricKey? UnwrapOwnStanza(SqliteConnection connection, SqliteTransaction transaction, ScopeKind kind, Guid scopeId, int generation, AssociatedData context)
+    private SymmetricKey? UnwrapOwnStanza(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation, AssociatedData context)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT algorithm, header, nonce, wrapped_key FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope AND generation = $generation",
@@ -386,7 +382,7 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>Wraps a key to a client and stores the stanza.</summary>
-    private static void WriteStanza(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, ClientPublicKey recipient, ScopeKind kind, Guid scopeId, int generation, SymmetricKey key, AssociatedData context)
+    private static void WriteStanza(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ClientPublicKey recipient, ScopeKind kind, Guid scopeId, int generation, SymmetricKey key, AssociatedData context)
     {
         var stanza = Stanza.Wrap(key, clientId, recipient, context);
         StoreDatabase.Execute(connection, transaction,
@@ -395,7 +391,7 @@ public sealed partial class Session : IDisposable
             ("$algorithm", (int)stanza.Algorithm), ("$header", stanza.Header), ("$nonce", stanza.Nonce), ("$key", stanza.Ciphertext));
     }
 
-    private void WritePermission(SqliteConnection connection, SqliteTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId, Permissions flags) =>
+    private void WritePermission(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId, Permissions flags) =>
         StoreDatabase.Execute(connection, transaction,
             "INSERT OR REPLACE INTO permissions VALUES ($client, $kind, $scope, $flags, $by, $now)",
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$flags", (int)flags),

@@ -27,7 +27,11 @@ internal static class AuditLog
     private static readonly string HostName = Environment.MachineName;
     private static readonly string OsUser = Environment.UserName;
 
-    public static void Append(SqliteConnection connection, SqliteTransaction transaction, Guid storeId, Surface surface, AuditRecord record)
+    public static void Append(SqliteConnection connection, StoreTransaction transaction, Guid storeId, Surface surface, AuditRecord record) =>
+        Append(connection, transaction, storeId, surface, [record]);
+
+    /// <summary>Appends <paramref name="records"/> in order, reading the chain's end once (a session's buffered reads).</summary>
+    public static void Append(SqliteConnection connection, StoreTransaction transaction, Guid storeId, Surface surface, IReadOnlyCollection<AuditRecord> records)
     {
         long sequence;
         byte[] previous;
@@ -37,21 +41,26 @@ internal static class AuditLog
             (sequence, previous) = reader.Read() ? (reader.GetInt64(0) + 1, reader.GetBlob(1)) : (1L, Genesis(storeId));
         }
 
-        var entry = new AuditEntry(sequence, DateTimeOffset.UtcNow, record.ClientId, record.ClientName, record.Action, record.Namespace, record.Target,
-                                   record.Version, record.Outcome, record.ErrorId, HostName, OsUser, Environment.ProcessId, surface.ToString().ToLowerInvariant());
-        var hash = Hash(entry, previous);
-        StoreDatabase.Execute(connection, transaction,
-            """
-            INSERT INTO audit (sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash)
-            VALUES ($sequence, $at, $client, $name, $action, $namespace, $target, $version, $outcome, $error, $host, $user, $pid, $surface, $previous, $hash)
-            """,
-            ("$sequence", entry.Sequence), ("$at", entry.Time.ToUnixMilliseconds()), ("$client", entry.ClientId?.ToBlob()), ("$name", entry.ClientName),
-            ("$action", entry.Action), ("$namespace", entry.Namespace), ("$target", entry.Target), ("$version", entry.Version), ("$outcome", entry.Outcome),
-            ("$error", entry.ErrorId), ("$host", entry.Host), ("$user", entry.OsUser), ("$pid", entry.ProcessId), ("$surface", entry.Surface),
-            ("$previous", previous), ("$hash", hash));
+        var surfaceName = surface.ToString().ToLowerInvariant();
+        foreach (var record in records)
+        {
+            var entry = new AuditEntry(sequence++, DateTimeOffset.UtcNow, record.ClientId, record.ClientName, record.Action, record.Namespace, record.Target,
+                                       record.Version, record.Outcome, record.ErrorId, HostName, OsUser, Environment.ProcessId, surfaceName);
+            var hash = Hash(entry, previous);
+            StoreDatabase.Execute(connection, transaction,
+                """
+                INSERT INTO audit (sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash)
+                VALUES ($sequence, $at, $client, $name, $action, $namespace, $target, $version, $outcome, $error, $host, $user, $pid, $surface, $previous, $hash)
+                """,
+                ("$sequence", entry.Sequence), ("$at", entry.Time.ToUnixMilliseconds()), ("$client", entry.ClientId?.ToBlob()), ("$name", entry.ClientName),
+                ("$action", entry.Action), ("$namespace", entry.Namespace), ("$target", entry.Target), ("$version", entry.Version), ("$outcome", entry.Outcome),
+                ("$error", entry.ErrorId), ("$host", entry.Host), ("$user", entry.OsUser), ("$pid", entry.ProcessId), ("$surface", entry.Surface),
+                ("$previous", previous), ("$hash", hash));
+            previous = hash;
+        }
     }
 
-    public static IReadOnlyList<AuditEntry> List(SqliteConnection connection, SqliteTransaction transaction, AuditQuery query)
+    public static IReadOnlyList<AuditEntry> List(SqliteConnection connection, StoreTransaction transaction, AuditQuery query)
     {
         var sql = "SELECT * FROM audit WHERE ($since IS NULL OR at >= $since) AND ($client IS NULL OR client_name = $client COLLATE NOCASE OR hex(client_id) = upper(replace($client, '-', ''))) AND ($action IS NULL OR action = $action COLLATE NOCASE) ORDER BY sequence DESC LIMIT $limit";
         using var command = StoreDatabase.Command(connection, transaction, sql,
@@ -67,7 +76,7 @@ internal static class AuditLog
         return entries;
     }
 
-    public static AuditVerification Verify(SqliteConnection connection, SqliteTransaction transaction, Guid storeId)
+    public static AuditVerification Verify(SqliteConnection connection, StoreTransaction transaction, Guid storeId)
     {
         using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM audit ORDER BY sequence");
         using var reader = command.ExecuteReader();

@@ -18,7 +18,7 @@ internal sealed record ClientRecord(
     DateTimeOffset? LastUsed)
 {
     /// <summary>Loads a client by id (any UUID form) or by name, ignoring case; null when there is none.</summary>
-    public static ClientRecord? Load(SqliteConnection connection, SqliteTransaction transaction, string idOrName)
+    public static ClientRecord? Load(SqliteConnection connection, StoreTransaction transaction, string idOrName)
     {
         using var command = StoreDatabase.Command(connection, transaction,
             "SELECT id, name, description, kind, role, status, public_key, kdf_salt, kdf_memory_kib, kdf_iterations, kdf_parallelism, private_key_nonce, private_key, created_at, last_used_at FROM clients WHERE id = $id OR name = $name",
@@ -68,7 +68,7 @@ internal sealed record ClientRecord(
         return new KeyProtection(salt ?? [], kdf, new SealedData(nonce ?? [], sealedKey ?? [])) { Damage = damage };
     }
 
-    public static void Insert(SqliteConnection connection, SqliteTransaction transaction, Guid id, string name, string? description, ClientKind kind,
+    public static void Insert(SqliteConnection connection, StoreTransaction transaction, Guid id, string name, string? description, ClientKind kind,
                               ClientRole role, ClientPublicKey publicKey, KeyProtection? protection, Guid? createdBy)
     {
         StoreDatabase.Execute(connection, transaction,

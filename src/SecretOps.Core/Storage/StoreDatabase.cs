@@ -1,16 +1,26 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using SecretOps.Core;
 
 namespace SecretOps.Core.Storage;
 
 /// <summary>
 /// Connections to one store file with the settings of DESIGN §5: WAL and synchronous=FULL on local disk;
-/// journal_mode=DELETE and no pooling on a network share; busy_timeout and foreign keys on every
-/// connection; writes in short BEGIN IMMEDIATE transactions, retried as a whole when SQLite stays busy.
+/// journal_mode=DELETE and a new connection per operation on a network share; busy_timeout and foreign keys
+/// on every connection; writes in short BEGIN IMMEDIATE transactions, retried as a whole when SQLite stays busy.
 /// </summary>
+/// <remarks>
+/// On local disk a few idle connections per file are kept open, process-wide, each with its statements
+/// prepared once. Microsoft.Data.Sqlite prepares SQL again for every new command and re-applies settings on
+/// every pooled open (dotnet/efcore#14044), which was most of the cost of a warm read.
+/// </remarks>
 internal sealed class StoreDatabase
 {
     private const int BusyTimeoutMilliseconds = 5000;
     private const int MaxWriteAttempts = 8;
+    private static readonly ConcurrentDictionary<string, IdleConnections> Idle = new(StringComparer.Ordinal);
+    private static readonly ConditionalWeakTable<SqliteConnection, StatementCache> Statements = new();
     private readonly string connectionString;
 
     public StoreDatabase(string path, bool shared)
@@ -21,7 +31,7 @@ internal sealed class StoreDatabase
         {
             DataSource = path,
             Mode = SqliteOpenMode.ReadWrite,
-            Pooling = !shared,
+            Pooling = false,
             ForeignKeys = true,
             DefaultTimeout = 30,
         }.ToString();
@@ -33,14 +43,182 @@ internal sealed class StoreDatabase
 
     public string JournalMode => IsShared ? "delete" : "wal";
 
-    /// <summary>Opens a connection with the per-connection settings applied.</summary>
-    public SqliteConnection Open()
+    /// <summary>Sets the journal mode this location needs (persistent in the file; WAL is unsafe on shares).</summary>
+    public void ApplyJournalMode(SqliteConnection connection) => Execute(connection, null, $"PRAGMA journal_mode = {JournalMode};");
+
+    /// <summary>True when SQLite opened the file read-only (the file or its directory is not writable).</summary>
+    public static bool IsReadOnly(SqliteConnection connection) =>
+        SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
+
+    /// <summary>Runs <paramref name="body"/> on a connection outside any transaction (opening, upgrading, backing up).</summary>
+    public T Use<T>(Func<SqliteConnection, T> body)
+    {
+        var lease = Rent();
+        try
+        {
+            var result = body(lease.Connection);
+            Return(lease);
+            return result;
+        }
+        catch
+        {
+            lease.Connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in a BEGIN IMMEDIATE transaction and commits. When SQLite reports the
+    /// database busy or locked past its timeout, the whole transaction is retried with backoff, so callers
+    /// never see "database is locked" under normal contention. <paramref name="body"/> must be repeatable.
+    /// </summary>
+    public T Write<T>(Func<SqliteConnection, StoreTransaction, T> body) => InTransaction(body, commit: true);
+
+    /// <summary>Runs <paramref name="body"/> in a read transaction: one consistent snapshot.</summary>
+    public T Read<T>(Func<SqliteConnection, StoreTransaction, T> body) => InTransaction(body, commit: false);
+
+    /// <summary>Closes this file's idle connections (before it is replaced or deleted); ones in use close when returned.</summary>
+    public void ReleaseConnections()
+    {
+        if (Idle.TryGetValue(connectionString, out var idle))
+        {
+            idle.Release();
+        }
+    }
+
+    /// <summary>Closes every idle store connection of this process; the last close of a file folds its WAL into it.</summary>
+    public static void ReleaseAll()
+    {
+        foreach (var idle in Idle.Values)
+        {
+            idle.Release();
+        }
+    }
+
+    public static void Execute(SqliteConnection connection, StoreTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, transaction, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a query and returns the first column of its first row (null when there is none).</summary>
+    public static object? Scalar(SqliteConnection connection, StoreTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, transaction, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    /// <summary>A statement with its parameters bound; disposing it keeps it prepared for the next use on a kept connection.</summary>
+    public static Statement Command(SqliteConnection connection, StoreTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (transaction is not null && transaction.Connection != connection)
+        {
+            throw new InvalidOperationException("The transaction belongs to another connection.");
+        }
+
+        Statements.TryGetValue(connection, out var cache);
+        var command = cache?.Take(sql) ?? NewCommand(connection, sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return new Statement(command, cache);
+    }
+
+    private static SqliteCommand NewCommand(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private T InTransaction<T>(Func<SqliteConnection, StoreTransaction, T> body, bool commit)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var lease = Rent();
+            try
+            {
+                Execute(lease.Connection, null, commit ? "BEGIN IMMEDIATE" : "BEGIN");
+                var result = body(lease.Connection, new StoreTransaction(lease.Connection));
+                // A read has nothing to keep: ending it with ROLLBACK guarantees it changed nothing.
+                Execute(lease.Connection, null, commit ? "COMMIT" : "ROLLBACK");
+                Return(lease);
+                return result;
+            }
+            catch (Exception failure)
+            {
+                // A refusal or a busy file leaves a sound connection worth keeping; anything else may not.
+                var busy = failure is SqliteException sqlite && IsBusy(sqlite);
+                if ((busy || failure is SecretOpsException) && TryRollBack(lease.Connection))
+                {
+                    Return(lease);
+                }
+                else
+                {
+                    lease.Connection.Dispose();
+                }
+
+                if (!busy || attempt >= MaxWriteAttempts)
+                {
+                    throw;
+                }
+            }
+
+            Thread.Sleep(Random.Shared.Next(20, 100) * attempt);
+        }
+    }
+
+    /// <summary>Ends the connection's open transaction, if SQLite has not already; false when that fails.</summary>
+    private static bool TryRollBack(SqliteConnection connection)
+    {
+        try
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
+            {
+                Execute(connection, null, "ROLLBACK");
+            }
+
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    private Lease Rent()
+    {
+        if (!IsShared)
+        {
+            var idle = Idle.GetOrAdd(connectionString, _ => new IdleConnections());
+            return idle.TryTake(out var kept) ? kept : new Lease(OpenConnection(cacheStatements: true), idle, idle.Generation);
+        }
+
+        return new Lease(OpenConnection(cacheStatements: false), null, 0);
+    }
+
+    private static void Return(Lease lease)
+    {
+        if (lease.Owner is null || !lease.Owner.TryAdd(lease))
+        {
+            lease.Connection.Dispose();
+        }
+    }
+
+    private SqliteConnection OpenConnection(bool cacheStatements)
     {
         var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
             Execute(connection, null, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = FULL;");
+            if (cacheStatements)
+            {
+                Statements.Add(connection, new StatementCache());
+            }
+
             return connection;
         }
         catch
@@ -50,82 +228,122 @@ internal sealed class StoreDatabase
         }
     }
 
-    /// <summary>Sets the journal mode this location needs (persistent in the file; WAL is unsafe on shares).</summary>
-    public void ApplyJournalMode(SqliteConnection connection) => Execute(connection, null, $"PRAGMA journal_mode = {JournalMode};");
+    private static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
 
-    /// <summary>True when SQLite opened the file read-only (the file or its directory is not writable).</summary>
-    public static bool IsReadOnly(SqliteConnection connection) =>
-        SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
+    /// <summary>A connection lent out, with the generation of its file's idle set when it was opened.</summary>
+    private readonly record struct Lease(SqliteConnection Connection, IdleConnections? Owner, int Generation);
 
-    /// <summary>
-    /// Runs <paramref name="body"/> in a BEGIN IMMEDIATE transaction and commits. When SQLite reports the
-    /// database busy or locked past its timeout, the whole transaction is retried with backoff, so callers
-    /// never see "database is locked" under normal contention. <paramref name="body"/> must be repeatable.
-    /// </summary>
-    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> body)
+    /// <summary>The idle connections to one file; a release closes them and makes ones in use close when returned.</summary>
+    private sealed class IdleConnections
     {
-        for (var attempt = 1; ; attempt++)
+        private const int MaxIdle = 4;
+        private readonly Stack<Lease> idle = new();
+        private readonly object gate = new();
+
+        public int Generation { get; private set; }
+
+        public bool TryTake(out Lease lease)
         {
-            try
+            lock (gate)
             {
-                using var connection = Open();
-                using var transaction = connection.BeginTransaction(deferred: false);
-                var result = body(connection, transaction);
-                transaction.Commit();
-                return result;
+                return idle.TryPop(out lease);
             }
-            catch (SqliteException e) when (IsBusy(e) && attempt < MaxWriteAttempts)
+        }
+
+        public bool TryAdd(Lease lease)
+        {
+            lock (gate)
             {
-                Thread.Sleep(Random.Shared.Next(20, 100) * attempt);
+                if (lease.Generation != Generation || idle.Count >= MaxIdle)
+                {
+                    return false;
+                }
+
+                idle.Push(lease);
+                return true;
+            }
+        }
+
+        public void Release()
+        {
+            Lease[] closing;
+            lock (gate)
+            {
+                Generation++;
+                closing = [.. idle];
+                idle.Clear();
+            }
+
+            foreach (var lease in closing)
+            {
+                lease.Connection.Dispose();
             }
         }
     }
+}
 
-    /// <summary>Runs <paramref name="body"/> in a read transaction: one consistent snapshot.</summary>
-    public T Read<T>(Func<SqliteConnection, SqliteTransaction, T> body)
+/// <summary>
+/// An open SQLite transaction on a connection, begun and ended by <see cref="StoreDatabase"/> with prepared
+/// statements (Microsoft.Data.Sqlite's own transactions prepare BEGIN and COMMIT afresh each time). Passing it
+/// on says "inside this transaction"; statements given it check they run on its connection.
+/// </summary>
+internal sealed class StoreTransaction(SqliteConnection connection)
+{
+    public SqliteConnection Connection { get; } = connection;
+}
+
+/// <summary>The prepared statements of one kept connection, by SQL text (a few of each, for nested use).</summary>
+internal sealed class StatementCache
+{
+    // Bounded: SQLite statements hold memory, and ad-hoc SQL (filters, pragmas) should not pile up.
+    private const int MaxStatements = 128;
+    private readonly Dictionary<string, Stack<SqliteCommand>> idle = new(StringComparer.Ordinal);
+    private int count;
+
+    public SqliteCommand? Take(string sql) =>
+        idle.TryGetValue(sql, out var commands) && commands.TryPop(out var command) ? Taken(command) : null;
+
+    public bool TryReturn(SqliteCommand command)
     {
-        for (var attempt = 1; ; attempt++)
+        if (count >= MaxStatements)
         {
-            try
-            {
-                using var connection = Open();
-                using var transaction = connection.BeginTransaction(deferred: true);
-                return body(connection, transaction);
-            }
-            catch (SqliteException e) when (IsBusy(e) && attempt < MaxWriteAttempts)
-            {
-                Thread.Sleep(Random.Shared.Next(20, 100) * attempt);
-            }
-        }
-    }
-
-    /// <summary>Releases pooled handles to this file (before it is replaced or deleted).</summary>
-    public void ReleaseConnections()
-    {
-        using var connection = new SqliteConnection(connectionString);
-        SqliteConnection.ClearPool(connection);
-    }
-
-    public static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, transaction, sql, parameters);
-        command.ExecuteNonQuery();
-    }
-
-    public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            return false;
         }
 
+        if (!idle.TryGetValue(command.CommandText, out var commands))
+        {
+            idle[command.CommandText] = commands = new Stack<SqliteCommand>(1);
+        }
+
+        commands.Push(command);
+        count++;
+        return true;
+    }
+
+    private SqliteCommand Taken(SqliteCommand command)
+    {
+        count--;
         return command;
     }
+}
 
-    private static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
+/// <summary>A bound statement; disposing it returns it to its connection's cache, or frees it.</summary>
+internal sealed class Statement(SqliteCommand command, StatementCache? cache) : IDisposable
+{
+    public SqliteDataReader ExecuteReader() => command.ExecuteReader();
+
+    public object? ExecuteScalar() => command.ExecuteScalar();
+
+    public int ExecuteNonQuery() => command.ExecuteNonQuery();
+
+    public void Dispose()
+    {
+        command.Parameters.Clear();
+        if (cache is null || !cache.TryReturn(command))
+        {
+            command.Dispose();
+        }
+    }
 }
 
 /// <summary>Column conversions: UUIDs as 16-byte blobs (RFC 4122 order), times as Unix milliseconds.</summary>

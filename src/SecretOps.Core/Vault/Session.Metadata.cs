@@ -19,11 +19,11 @@ public sealed partial class Session
         {
             var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Write);
             var now = DateTimeOffset.UtcNow;
-            var updated = record with { Metadata = validated.Count == 0 ? null : SecretMetadata.Serialize(validated), Updated = now, UpdatedBy = ClientId };
+            var updated = record with { Metadata = validated.Count == 0 ? null : SecretMetadata.Serialize(validated), Updated = now, UpdatedBy = ClientName };
             StoreDatabase.Execute(connection, transaction,
                 "UPDATE secrets SET metadata = $metadata, updated_at = $now, updated_by = $by WHERE id = $id",
                 ("$metadata", updated.Metadata), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()), ("$id", record.Id.ToBlob()));
-            return (ToEntry(connection, transaction, namespaceRecord, updated), (int?)null);
+            return (ToEntry(namespaceRecord, updated), (int?)null);
         });
     }
 }

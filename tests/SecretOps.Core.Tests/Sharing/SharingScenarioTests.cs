@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;
+using SecretOps.Core.Storage;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Tests.Support;
 
@@ -64,7 +65,7 @@ public sealed class SharingScenarioTests : IDisposable
 
         // The attacker's view before revocation: a copy of the file and its own private key.
         var copy = Path.Combine(store.Directory, "ci-kept-copy.db");
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         File.Copy(store.Path, copy);
         using var ciKey = OpenPrivateKey("ci");
         var kept = KeysHeldIn(copy, "ci", ciKey);
@@ -79,7 +80,7 @@ public sealed class SharingScenarioTests : IDisposable
         // Bypassing every permission check, with the correct associated data (the format is public):
         // no key it ever held opens the new version or the key that encrypts it.
         var storeId = SecretStore.Open(store.Path).StoreId;
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         using var connection = new SqliteConnection($"Data Source={store.Path};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
@@ -336,10 +337,8 @@ public sealed class SharingScenarioTests : IDisposable
         return opened.Database.Read((c, t) =>
         {
             var id = ClientRecord.Load(c, t, client)!.Id;
-            using var command = c.CreateCommand();
-            command.Transaction = t;
-            command.CommandText = "SELECT scope_kind, scope_id, generation, algorithm, header, nonce, wrapped_key FROM stanzas WHERE client_id = $id";
-            command.Parameters.AddWithValue("$id", id.ToByteArray(bigEndian: true));
+            using var command = StoreDatabase.Command(c, t, "SELECT scope_kind, scope_id, generation, algorithm, header, nonce, wrapped_key FROM stanzas WHERE client_id = $id",
+                ("$id", id.ToByteArray(bigEndian: true)));
             using var reader = command.ExecuteReader();
             var keys = new List<SymmetricKey>();
             while (reader.Read())
@@ -356,7 +355,7 @@ public sealed class SharingScenarioTests : IDisposable
 
     private static long StanzaCount(string path, string client)
     {
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();

@@ -160,7 +160,7 @@ public class LeakScanTests
         }
 
         keeper.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         ScanFiles(directory.Path, canaries, keyMaterial, "after disconnecting");
         Assert.True(File.Exists(directory.File("backup.db")));
 
@@ -264,7 +264,7 @@ public class LeakScanTests
 
         keeper.Dispose();
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         ScanFiles(store.Directory, [], "after disconnecting", pkcs8, scalar);
         Assert.Single(RawDb.Rows(store.Path, "clients"), r => r.Contains("'laptop'", StringComparison.Ordinal) && r.Contains("| NULL | NULL | NULL | NULL | NULL | NULL |", StringComparison.Ordinal));
     }
@@ -290,7 +290,7 @@ public class LeakScanTests
             session.SetSecret("default", "x", SecretValue.FromString("v"), new SetSecretOptions { Metadata = new Dictionary<string, object> { ["note"] = CanaryValue } });
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         var bytes = File.ReadAllBytes(store.Path);
         Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(CanaryValue)) >= 0);
     }

@@ -27,7 +27,7 @@ public class StoreFileTests
             Assert.Contains(part, error.Message, StringComparison.Ordinal);
         }
 
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         if (before is not null)
         {
             Assert.Equal(before, Hash(path));
@@ -147,7 +147,7 @@ public class StoreFileTests
     {
         RawDb.Checkpoint(path);
         var (root, pageSize) = ((long)RawDb.Scalar(path, "SELECT rootpage FROM sqlite_schema WHERE name = $t", ("$t", table))!, (long)RawDb.Scalar(path, "PRAGMA page_size")!);
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
         file.Position = (root - 1) * pageSize;
         file.Write(Enumerable.Repeat((byte)0xA5, (int)pageSize).ToArray());
@@ -240,7 +240,7 @@ public class StoreFileTests
         using var wrong = ClientCredential.FromPassphrase("wrong");
         Assert.Throws<AuthenticationFailedException>(() => opened.Connect(SecretStore.SystemClientName, wrong));
 
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         Assert.Equal(before, Hash(store.Path));
     }
 
@@ -280,7 +280,7 @@ public class StoreFileTests
 
         public void Dispose()
         {
-            SqliteConnection.ClearAllPools();
+            SecretStore.ReleaseConnections();
             if (immutable)
             {
                 Run("chattr", "-i", path);

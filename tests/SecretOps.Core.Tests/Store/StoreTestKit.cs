@@ -15,7 +15,7 @@ internal static class RawDb
 {
     public static SqliteConnection Open(string path, bool readOnly = false)
     {
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -162,7 +162,7 @@ internal sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         if (Directory.Exists(Path))
         {
             Directory.Delete(Path, recursive: true);

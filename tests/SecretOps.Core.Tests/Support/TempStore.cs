@@ -38,7 +38,7 @@ public sealed class TempStore : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SecretStore.ReleaseConnections();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }
