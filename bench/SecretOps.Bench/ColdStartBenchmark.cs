@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -190,7 +191,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
             $"keepassxc-cli: `keepassxc-cli show -q -s -a password DB {EntryName}` with the password on standard input, on a KDBX {major}.{minor} database made with `db-create -t {decryption}` (the lowest decryption time it allows) and `add`, then exported and imported with `-t {decryption}` with one custom-data item so it is saved as KDBX 4 ({kdf}).");
     }
 
-    private static string Expect(System.Diagnostics.ProcessStartInfo start, string stdin, string step)
+    private static string Expect(ProcessStartInfo start, string stdin, string step)
     {
         var output = ChildProcess.Run(start, stdin);
         if (output.ExitCode != 0)
@@ -202,7 +203,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
     }
 
     /// <summary>A candidate that runs one whole process; its check wants exit code 0 and, when given, exactly that output.</summary>
-    private static Candidate ProcessCandidate(string name, System.Diagnostics.ProcessStartInfo start, string? stdin, string? expectedOutput)
+    private static Candidate ProcessCandidate(string name, ProcessStartInfo start, string? stdin, string? expectedOutput)
     {
         ProcessOutput? last = null;
         return new Candidate(name,
