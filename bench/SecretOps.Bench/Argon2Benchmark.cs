@@ -45,7 +45,7 @@ internal sealed class Argon2Benchmark : IBenchmark
         ("libsodium", Libsodium.UnavailableReason ?? $"{LoadedPath("libsodium.so")}, version {SodiumVersion()}"),
     ];
 
-    public string Run(BenchOptions options, TextWriter progress)
+    public BenchmarkResult Run(BenchOptions options, TextWriter progress)
     {
         if (Libargon2.UnavailableReason is { } missing)
         {
@@ -62,7 +62,7 @@ internal sealed class Argon2Benchmark : IBenchmark
             results.Add(new SetResult(parameters, samples));
         }
 
-        return Body(results, options);
+        return new BenchmarkResult(Body(results, options), Targets(results));
     }
 
     /// <summary>Ours must equal libargon2 (and libsodium at p = 1) before any timing means anything.</summary>
@@ -137,6 +137,39 @@ internal sealed class Argon2Benchmark : IBenchmark
         {
             throw new BenchmarkFailedException($"OUTPUT CHANGED during measurement: {name} gave {Convert.ToHexString(actual)} for {Describe(parameters)}.");
         }
+    }
+
+    /// <summary>
+    /// The issue's targets: at p = 4, at least 1.5x faster than libargon2; at p = 1, at most 1.1x libsodium's time.
+    /// Each is judged twice: with the kept buffer (a long-lived process) and with fresh memory (a one-shot CLI).
+    /// </summary>
+    private static List<TargetOutcome> Targets(List<SetResult> results)
+    {
+        var targets = new List<TargetOutcome>();
+        foreach (var result in results)
+        {
+            foreach (var variant in new[] { Ours, OursFresh })
+            {
+                var ours = result.Samples[variant].MedianMilliseconds;
+                if (result.Parameters.Parallelism == 1)
+                {
+                    if (result.Samples.TryGetValue(LibsodiumName, out var sodium))
+                    {
+                        var share = ours / sodium.MedianMilliseconds;
+                        targets.Add(new($"Argon2id {Describe(result.Parameters)} ({variant}) ≤ 1.1x libsodium's time",
+                            $"{Harness.Format(ours)} ms vs {Harness.Format(sodium.MedianMilliseconds)} ms", $"{Harness.FormatRatio(share)}x", share <= 1.1));
+                    }
+                }
+                else
+                {
+                    var faster = result.Samples[Libargon2Name].MedianMilliseconds / ours;
+                    targets.Add(new($"Argon2id {Describe(result.Parameters)} ({variant}) ≥ 1.5x faster than libargon2",
+                        $"{Harness.Format(ours)} ms vs {Harness.Format(result.Samples[Libargon2Name].MedianMilliseconds)} ms", $"{Harness.FormatRatio(faster)}x faster", faster >= 1.5));
+                }
+            }
+        }
+
+        return targets;
     }
 
     private static string Body(List<SetResult> results, BenchOptions options)

@@ -9,8 +9,11 @@ using SecretOps.Core.Crypto;
 
 namespace SecretOps.Bench;
 
-/// <summary>One implementation under measurement. <see cref="Check"/> runs after each measurement, untimed.</summary>
-internal sealed record Candidate(string Name, Action Run, Action? Check = null);
+/// <summary>
+/// One implementation under measurement. <see cref="Prepare"/> runs before each measurement and <see cref="Check"/>
+/// after it, both untimed (e.g. starting worker processes, verifying an output).
+/// </summary>
+internal sealed record Candidate(string Name, Action Run, Action? Check = null, Action? Prepare = null);
 
 /// <summary>One candidate's measurements, in run order: wall-clock ms and the process's minor page faults during each (null where unknown).</summary>
 internal sealed class Samples
@@ -57,6 +60,7 @@ internal static class Harness
         {
             foreach (var candidate in candidates)
             {
+                candidate.Prepare?.Invoke();
                 FullGc();
                 var ms = Time(candidate.Run);
                 candidate.Check?.Invoke();
@@ -70,6 +74,7 @@ internal static class Harness
             for (var i = 0; i < candidates.Count; i++)
             {
                 var candidate = candidates[(run + i) % candidates.Count];
+                candidate.Prepare?.Invoke();
                 FullGc();
                 var faultsBefore = MinorFaults();
                 var ms = Time(candidate.Run);
@@ -151,6 +156,11 @@ internal static class Harness
         return builder.ToString();
     }
 
+    /// <summary>The targets as a table: target, measured, ratio, and met, missed (bold, so misses stand out) or reported.</summary>
+    public static string TargetTable(IEnumerable<TargetOutcome> targets) =>
+        MarkdownTable(["target", "measured", "ratio", "result"],
+            targets.Select(t => (IReadOnlyList<string>)[t.Target, t.Measured, t.Ratio, t.Result]));
+
     /// <summary>
     /// The equivalent <c>dotnet run</c> command line for these arguments, prefixed by any environment variables
     /// that change how the runtime or the C allocator behave (DOTNET_/COMPlus_ runtime knobs, MALLOC_*, GLIBC_TUNABLES).
@@ -184,6 +194,7 @@ internal static class Harness
     [
         ("CPU", CpuModel()),
         ("Logical cores", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
+        ("Memory available to .NET", MemoryTotal()),
         ("OS", OperatingSystemName()),
         ("Architecture", RuntimeInformation.ProcessArchitecture.ToString()),
         (".NET runtime", RuntimeInformation.FrameworkDescription),
@@ -198,6 +209,15 @@ internal static class Harness
     {
         var builder = new StringBuilder();
         builder.AppendLine(CultureInfo.InvariantCulture, $"### {title}").AppendLine();
+        builder.Append(MachineAndCommand(command, extraMachineLines));
+        builder.Append(body);
+        return builder.ToString();
+    }
+
+    /// <summary>The "Machine:" list and the "Command:" block every report starts with.</summary>
+    public static string MachineAndCommand(string command, IEnumerable<(string Label, string Value)> extraMachineLines)
+    {
+        var builder = new StringBuilder();
         builder.AppendLine("Machine:").AppendLine();
         foreach (var (label, value) in DescribeMachine().Concat(extraMachineLines))
         {
@@ -206,9 +226,27 @@ internal static class Harness
 
         builder.AppendLine().AppendLine("Command:").AppendLine();
         builder.AppendLine("```").AppendLine(command).AppendLine("```").AppendLine();
-        builder.Append(body);
         return builder.ToString();
     }
+
+    /// <summary>The repository root (the directory holding SecretOps.sln), found upwards from this assembly.</summary>
+    public static string RepoRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SecretOps.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new BenchmarkFailedException($"No SecretOps.sln above {AppContext.BaseDirectory}; run the harness from its build output in the repository.");
+    }
+
+    /// <summary>A file's size in KiB/MiB, invariant culture.</summary>
+    public static string FormatBytes(long bytes) => bytes >= 1024 * 1024
+        ? (bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB"
+        : (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB";
 
     private static string CpuModel()
     {
@@ -231,6 +269,12 @@ internal static class Harness
         }
 
         return "unknown (no model name in /proc/cpuinfo)";
+    }
+
+    private static string MemoryTotal()
+    {
+        var bytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return (bytes / (1024.0 * 1024 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB";
     }
 
     private static string OperatingSystemName()

@@ -3,18 +3,21 @@ using System.Globalization;
 namespace SecretOps.Bench;
 
 /// <summary>
-/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark&gt; [--runs N] [--warmup N] [--markdown PATH]</c>.
+/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark|all&gt; [--runs N] [--warmup N] [--markdown PATH]</c>.
 /// Each benchmark is one <see cref="IBenchmark"/> class in its own file; add new ones to <see cref="Benchmarks"/>.
 /// </summary>
 internal static class Program
 {
-    /// <summary>Every benchmark subcommand. Later: warm-read, write, ….</summary>
+    /// <summary>Every benchmark subcommand, in the order <c>all</c> runs them.</summary>
     private static readonly IBenchmark[] Benchmarks =
     [
         new Argon2Benchmark(),
         new SharingBenchmark(),
         new StoreOperationBenchmark(write: false),
         new StoreOperationBenchmark(write: true),
+        new ScaleBenchmark(),
+        new ColdStartBenchmark(),
+        new ThroughputBenchmark(),
     ];
 
     private static int Main(string[] args)
@@ -23,6 +26,23 @@ internal static class Program
         {
             PrintUsage(Console.Out);
             return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Success;
+        }
+
+        if (args[0] == ThroughputBenchmark.WorkerCommand)
+        {
+            return ThroughputBenchmark.RunWorker(args.AsSpan(1));
+        }
+
+        if (args[0] == Suite.Name)
+        {
+            if (!BenchOptions.TryParse(args.AsSpan(1), defaultRuns: 1, out var suiteOptions, out var suiteError))
+            {
+                Console.Error.WriteLine(suiteError);
+                PrintUsage(Console.Error);
+                return ExitCodes.Usage;
+            }
+
+            return Suite.Run(Benchmarks, suiteOptions, runsGiven: args.AsSpan(1).Contains("--runs"), Harness.DescribeCommand(args));
         }
 
         var benchmark = Array.Find(Benchmarks, b => string.Equals(b.Name, args[0], StringComparison.Ordinal));
@@ -46,10 +66,10 @@ internal static class Program
             Console.Error.WriteLine("WARNING: this is not a Release build; the numbers are not representative. Use -c Release.");
         }
 
-        string body;
+        BenchmarkResult result;
         try
         {
-            body = benchmark.Run(options, Console.Error);
+            result = benchmark.Run(options, Console.Error);
         }
         catch (BenchmarkFailedException failure)
         {
@@ -58,7 +78,7 @@ internal static class Program
             return ExitCodes.Failed;
         }
 
-        var report = Harness.Report(benchmark.Title, command, benchmark.MachineNotes(), body);
+        var report = Harness.Report(benchmark.Title, command, benchmark.MachineNotes(), result.Body + Environment.NewLine + Harness.TargetTable(result.Targets));
         Console.Out.Write(report);
         if (options.MarkdownPath is { } path)
         {
@@ -77,7 +97,7 @@ internal static class Program
 
     private static void PrintUsage(TextWriter writer)
     {
-        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark> [--runs N] [--warmup N] [--markdown PATH]");
+        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark|all> [--runs N] [--warmup N] [--markdown PATH]");
         writer.WriteLine();
         writer.WriteLine("Benchmarks:");
         foreach (var benchmark in Benchmarks)
@@ -85,11 +105,14 @@ internal static class Program
             writer.WriteLine($"  {benchmark.Name,-12} {benchmark.Description} (default --runs {benchmark.DefaultRuns.ToString(CultureInfo.InvariantCulture)})");
         }
 
+        writer.WriteLine($"  {Suite.Name,-12} {Suite.Description}");
+
         writer.WriteLine();
         writer.WriteLine("Options:");
         writer.WriteLine("  --runs N         measured runs of every implementation (alternating order); the median is reported");
         writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1)");
-        writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH");
+        writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH; for all, between the");
+        writer.WriteLine($"                   {Suite.BeginMarker} and {Suite.EndMarker} lines of PATH when it has them");
     }
 }
 
@@ -113,9 +136,21 @@ internal interface IBenchmark
 
     /// <summary>
     /// Runs the benchmark, writing progress to <paramref name="progress"/>, and returns the Markdown body
-    /// (tables). Throws <see cref="BenchmarkFailedException"/> when a check fails.
+    /// (tables) and the targets. Throws <see cref="BenchmarkFailedException"/> when a check fails.
     /// </summary>
-    string Run(BenchOptions options, TextWriter progress);
+    BenchmarkResult Run(BenchOptions options, TextWriter progress);
+}
+
+/// <summary>What a benchmark produced: its Markdown body and each target of the performance issue it measures.</summary>
+internal sealed record BenchmarkResult(string Body, IReadOnlyList<TargetOutcome> Targets);
+
+/// <summary>
+/// One target, the measured figure behind it, the ratio it is judged on, and whether it was met; Met is null for a
+/// figure the issue asks to report without a limit (e.g. a comparison with another tool).
+/// </summary>
+internal sealed record TargetOutcome(string Target, string Measured, string Ratio, bool? Met)
+{
+    public string Result => Met switch { true => "met", false => "**missed**", null => "reported" };
 }
 
 /// <summary>Options every benchmark understands.</summary>

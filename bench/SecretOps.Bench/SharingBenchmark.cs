@@ -31,7 +31,7 @@ internal sealed class SharingBenchmark : IBenchmark
 
     public IReadOnlyList<(string Label, string Value)> MachineNotes() => [];
 
-    public string Run(BenchOptions options, TextWriter progress)
+    public BenchmarkResult Run(BenchOptions options, TextWriter progress)
     {
         var directory = Directory.CreateTempSubdirectory("secretops-bench-sharing-").FullName;
         try
@@ -73,7 +73,11 @@ internal sealed class SharingBenchmark : IBenchmark
                     [GrantLarge, Harness.Format(large), Spread(samples[GrantLarge]), "≤ 1.5x the 10-secret grant", $"{Harness.FormatRatio(large / small)}x"],
                     [RevokeLarge, Harness.Format(revoke), Spread(samples[RevokeLarge]), "< 2000 ms", revoke < 2000 ? "met" : "missed"],
                 ]));
-            return body.ToString();
+            return new BenchmarkResult(body.ToString(),
+            [
+                new($"namespace grant at {LargeCount:N0} secrets ≤ 1.5x the grant at {SmallCount}", $"{Harness.Format(large)} ms vs {Harness.Format(small)} ms", $"{Harness.FormatRatio(large / small)}x", large / small <= 1.5),
+                new($"revoke with rotation of {LargeCount:N0} secrets < 2000 ms", $"{Harness.Format(revoke)} ms", $"{Harness.FormatRatio(revoke / 2000)}x of the limit", revoke < 2000),
+            ]);
         }
         finally
         {
