@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using SecretOps.Core;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;
@@ -125,7 +124,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            SecretStore.ReleaseConnections();
             Directory.Delete(directory, recursive: true);
         }
     }

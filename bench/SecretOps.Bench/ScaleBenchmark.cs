@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using SecretOps.Core;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Secrets;
@@ -109,7 +108,7 @@ internal sealed class ScaleBenchmark : IBenchmark
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            SecretStore.ReleaseConnections();
         }
     }
 
@@ -133,7 +132,7 @@ internal sealed class ScaleBenchmark : IBenchmark
             var path = System.IO.Directory.CreateTempSubdirectory("secretops-bench-scale-").FullName;
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
-                SqliteConnection.ClearAllPools();
+                SecretStore.ReleaseConnections();
                 System.IO.Directory.Delete(path, recursive: true);
             };
             return path;

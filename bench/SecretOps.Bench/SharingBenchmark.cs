@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using SecretOps.Core;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;

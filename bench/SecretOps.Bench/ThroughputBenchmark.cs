@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using SecretOps.Core;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Secrets;
@@ -75,7 +74,7 @@ internal sealed class ThroughputBenchmark : IBenchmark
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            SecretStore.ReleaseConnections();
             Directory.Delete(directory, recursive: true);
         }
     }
