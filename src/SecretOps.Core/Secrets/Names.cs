@@ -12,8 +12,10 @@ public static partial class Names
     public const int MaxIdentifierLength = 64;
 
     /// <summary>
-    /// Secret names: 1–256 characters, no control characters, no unpaired surrogates, no leading or trailing
-    /// white space. Case is preserved; uniqueness ignores case.
+    /// Secret names: 1–256 characters, no control characters, no bidirectional formatting characters, no
+    /// unpaired surrogates, no leading or trailing white space. Case is preserved; uniqueness ignores case.
+    /// Nothing else is folded: lookalikes (Cyrillic 'а' and Latin 'a', fullwidth forms, NFC and NFD) are
+    /// different names.
     /// </summary>
     public static string ValidateSecretName(string? name)
     {
@@ -33,6 +35,12 @@ public static partial class Names
             if (char.IsControl(c))
             {
                 throw new InvalidParameterException("name", $"A secret name cannot contain control characters (U+{(int)c:X4} at position {i + 1}).");
+            }
+
+            if (IsBidiControl(c))
+            {
+                // They reorder what is printed around them, so a listing could show one name as another.
+                throw new InvalidParameterException("name", $"A secret name cannot contain bidirectional formatting characters (U+{(int)c:X4} at position {i + 1}).");
             }
 
             if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
@@ -67,6 +75,29 @@ public static partial class Names
         throw new InvalidParameterException("client", $"A client name is 1–{MaxIdentifierLength} letters, digits, '.', '_', '-' or '@', starting with a letter or digit; '{Printable(name)}' is not.");
     }
 
+    /// <summary>
+    /// What secret names are unique and matched by: each character upper-cased with invariant rules when that
+    /// is a true case pair (the upper case lower-cases back to it) and kept as it is otherwise. "db" and "DB"
+    /// are one name; "ſecret" (long s) and "secret", or "µs" (micro sign) and "μs" (Greek mu), stay two.
+    /// </summary>
+    public static string CaseKey(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (System.Text.Ascii.IsValid(name))
+        {
+            return name.ToUpperInvariant();
+        }
+
+        var key = new System.Text.StringBuilder(name.Length);
+        foreach (var rune in name.EnumerateRunes())
+        {
+            var upper = System.Text.Rune.ToUpperInvariant(rune);
+            key.Append((upper == rune || System.Text.Rune.ToLowerInvariant(upper) == rune ? upper : rune).ToString());
+        }
+
+        return key.ToString();
+    }
+
     /// <summary>Shows a refused name safely in a message: control characters escaped, length capped.</summary>
     public static string Printable(string? value)
     {
@@ -76,8 +107,11 @@ public static partial class Names
         }
 
         var shown = value.Length > 80 ? value[..80] + "…" : value;
-        return string.Concat(shown.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return string.Concat(shown.Select(c => char.IsControl(c) || char.IsSurrogate(c) || IsBidiControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
     }
+
+    /// <summary>The explicit directional marks, embeddings, overrides and isolates (Trojan Source, CVE-2021-42574).</summary>
+    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     private static string ValidateIdentifier(string? name, string what)
     {

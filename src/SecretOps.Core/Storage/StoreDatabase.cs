@@ -70,9 +70,26 @@ internal sealed class StoreDatabase
             {
                 using var connection = Open();
                 using var transaction = connection.BeginTransaction(deferred: false);
-                var result = body(connection, transaction);
-                transaction.Commit();
-                return result;
+                try
+                {
+                    if (!File.Exists(Path))
+                    {
+                        // Removed while in use: SQLite would write on into the deleted file, and the write would be lost.
+                        throw new StoreUnavailableException($"'{Path}' was removed while in use; nothing was written.", Path);
+                    }
+
+                    var result = body(connection, transaction);
+                    transaction.Commit();
+                    return result;
+                }
+                catch (Exception) when (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0)
+                {
+                    // SQLite already rolled back (a COMMIT that met a full disk or an I/O error), and the transaction
+                    // object does not know: its Dispose would roll back again, fail with "cannot rollback", and hide
+                    // this error. An empty transaction gives that rollback something to end.
+                    Execute(connection, transaction, "BEGIN");
+                    throw;
+                }
             }
             catch (SqliteException e) when (IsBusy(e) && attempt < MaxWriteAttempts)
             {
