@@ -204,7 +204,7 @@ public sealed partial class Session
     {
         var permissions = ListPermissions();
         var current = permissions.ToDictionary(p => Key(p.Client, p.Namespace, p.Secret), p => p.Permissions);
-        static (string, string, string?) Key(string client, string ns, string? secret) => (client.ToUpperInvariant(), ns.ToUpperInvariant(), secret is null ? null : Names.CaseKey(secret));
+        static (string, string, string?) Key(string client, string ns, string? secret) => (client.ToUpperInvariant(), ns.ToUpperInvariant(), secret?.ToUpperInvariant());
         var wanted = new Dictionary<(string Client, string Namespace, string? Secret), Permissions>();
         foreach (var grant in policy.Grants)
         {

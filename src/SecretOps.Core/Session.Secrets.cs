@@ -381,10 +381,10 @@ public sealed partial class Session
         reader.GetNullableString(6), reader.GetNullableTime(7), reader.GetTime(8), reader.GetUuid(9), reader.GetTime(10), reader.GetUuid(11));
 
     /// <summary>
-    /// What secret names are unique and looked up by (<see cref="Names.CaseKey"/>): SQLite's NOCASE folds
-    /// only A–Z and would let "Émile" and "émile" be two secrets.
+    /// What secret names are unique and looked up by: the name upper-cased with invariant (full Unicode) case
+    /// rules, because SQLite's NOCASE folds only A–Z and would let "Émile" and "émile" be two secrets.
     /// </summary>
-    internal static string NameKey(string name) => Names.CaseKey(name);
+    internal static string NameKey(string name) => name.ToUpperInvariant();
 
     private static bool IsExpired(SecretRecord record) => record.ExpiresAt is { } at && at <= DateTimeOffset.UtcNow;
 

@@ -1,5 +1,3 @@
-using SecretOps.Core.Secrets;
-
 namespace SecretOps.Core.Crypto;
 
 /// <summary>
@@ -23,12 +21,12 @@ internal static class Contexts
         new AssociatedData("secretops/secret-key-wrap/v1").Add(storeId).Add(namespaceId).Add(secretId).Add(generation).Add(namespaceGeneration);
 
     /// <summary>
-    /// A value is bound to its namespace and secret by id and by name (as names are matched: the namespace
-    /// name upper-cased, the secret name's <see cref="Names.CaseKey"/>), so swapping names between rows fails to decrypt instead of serving a value under
+    /// A value is bound to its namespace and secret by id and by name (upper-cased with invariant rules, as
+    /// names are matched), so swapping names between rows fails to decrypt instead of serving a value under
     /// another secret's name.
     /// </summary>
     public static AssociatedData Value(Guid storeId, Guid namespaceId, string namespaceName, Guid secretId, string secretName, int version, int keyGeneration, SecretValueType type) =>
-        new AssociatedData("secretops/value/v1").Add(storeId).Add(namespaceId).Add(namespaceName.ToUpperInvariant()).Add(secretId).Add(Names.CaseKey(secretName))
+        new AssociatedData("secretops/value/v1").Add(storeId).Add(namespaceId).Add(namespaceName.ToUpperInvariant()).Add(secretId).Add(secretName.ToUpperInvariant())
             .Add(version).Add(keyGeneration).Add((long)type);
 
     public static AssociatedData Canary(Guid storeId, Guid namespaceId, int generation) =>

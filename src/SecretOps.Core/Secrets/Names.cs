@@ -13,9 +13,9 @@ public static partial class Names
 
     /// <summary>
     /// Secret names: 1–256 characters, no control characters, no bidirectional formatting characters, no
-    /// unpaired surrogates, no leading or trailing white space. Case is preserved; uniqueness ignores case.
-    /// Nothing else is folded: lookalikes (Cyrillic 'а' and Latin 'a', fullwidth forms, NFC and NFD) are
-    /// different names.
+    /// unpaired surrogates, no leading or trailing white space. Case is preserved; uniqueness ignores case
+    /// (invariant upper case) and nothing else: lookalikes (Cyrillic 'а' and Latin 'a', fullwidth forms,
+    /// zero-width characters, NFC and NFD spellings) are different names.
     /// </summary>
     public static string ValidateSecretName(string? name)
     {
@@ -73,29 +73,6 @@ public static partial class Names
         }
 
         throw new InvalidParameterException("client", $"A client name is 1–{MaxIdentifierLength} letters, digits, '.', '_', '-' or '@', starting with a letter or digit; '{Printable(name)}' is not.");
-    }
-
-    /// <summary>
-    /// What secret names are unique and matched by: each character upper-cased with invariant rules when that
-    /// is a true case pair (the upper case lower-cases back to it) and kept as it is otherwise. "db" and "DB"
-    /// are one name; "ſecret" (long s) and "secret", or "µs" (micro sign) and "μs" (Greek mu), stay two.
-    /// </summary>
-    public static string CaseKey(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        if (System.Text.Ascii.IsValid(name))
-        {
-            return name.ToUpperInvariant();
-        }
-
-        var key = new System.Text.StringBuilder(name.Length);
-        foreach (var rune in name.EnumerateRunes())
-        {
-            var upper = System.Text.Rune.ToUpperInvariant(rune);
-            key.Append((upper == rune || System.Text.Rune.ToLowerInvariant(upper) == rune ? upper : rune).ToString());
-        }
-
-        return key.ToString();
     }
 
     /// <summary>Shows a refused name safely in a message: control characters escaped, length capped.</summary>

@@ -62,10 +62,6 @@ public static class FormatReader
 
     // ---- §2 Associated data: each field is uint32 big-endian length || bytes; strings UTF-8, integers
     // 8-byte big-endian two's complement, UUIDs their 16 bytes in RFC 4122 order, byte strings as they are.
-    /// <summary>§7.5: each character upper-cased (invariant) when it lower-cases back, else kept.</summary>
-    public static string CaseKey(string name) => string.Concat(name.EnumerateRunes().Select(rune =>
-        Rune.ToUpperInvariant(rune) is var upper && (upper == rune || Rune.ToLowerInvariant(upper) == rune) ? upper.ToString() : rune.ToString()));
-
     public static byte[] Ad(string label, params object[] fields)
     {
         using var buffer = new MemoryStream();
@@ -194,7 +190,7 @@ public static class FormatReader
         Ad("secretops/secret-key-wrap/v1", storeId, namespaceId, secretId, generation, namespaceGeneration);
 
     public static byte[] ValueAd(Guid storeId, Guid namespaceId, string namespaceName, Guid secretId, string secretName, long version, long keyGeneration, long valueType) =>
-        Ad("secretops/value/v1", storeId, namespaceId, namespaceName.ToUpperInvariant(), secretId, CaseKey(secretName), version, keyGeneration, valueType);
+        Ad("secretops/value/v1", storeId, namespaceId, namespaceName.ToUpperInvariant(), secretId, secretName.ToUpperInvariant(), version, keyGeneration, valueType);
 
     // ---- §6.2 UUID columns are 16-byte blobs in RFC 4122 (big-endian) order.
     private static Guid Uuid(object blob) => new((byte[])blob, bigEndian: true);
@@ -294,7 +290,7 @@ public static class FormatReader
         var namespaceRow = Row("SELECT id, name FROM namespaces WHERE name = $name COLLATE NOCASE", ("$name", ns)) ?? throw new InvalidDataException("no such namespace");
         var (namespaceId, namespaceName) = (Uuid(namespaceRow[0]), (string)namespaceRow[1]);
         // §7.5: secrets are found by name_key, the name upper-cased with culture-independent rules.
-        var secretRow = Row("SELECT id, current_version, name FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", CaseKey(name)))
+        var secretRow = Row("SELECT id, current_version, name FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", name.ToUpperInvariant()))
                         ?? throw new InvalidDataException("no such secret");
         var (secretId, secretName) = (Uuid(secretRow[0]), (string)secretRow[2]);
         var wanted = version ?? (long)secretRow[1];
