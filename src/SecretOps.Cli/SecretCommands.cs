@@ -247,7 +247,7 @@ internal static class SecretCommands
         return command;
     }
 
-    private static Argument<string> NameArgument() => new("NAME") { Description = "The secret's name (1–256 characters, no control characters; case-insensitive, case kept)." };
+    private static Argument<string> NameArgument() => new("NAME") { Description = "The secret's name (1–256 characters, no control or bidirectional formatting characters; case-insensitive, case kept)." };
 
     private static Option<int?> VersionOption(string description) => new("--version") { Description = description, HelpName = "N" };
 

@@ -373,6 +373,8 @@ public sealed class SecretStore
         11 => new StoreUnavailableException($"'{path}' is damaged (SQLite reports it malformed; a truncated or partly overwritten file).", path, corrupt: true, e),
         8 => StoreUnavailableException.ReadOnly($"'{path}' is read-only; this needs to write to it.", path, e),
         14 => new StoreUnavailableException($"'{path}' cannot be opened (check the path and its permissions).", path, innerException: e),
+        13 => new StoreUnavailableException($"The disk holding '{path}' is full; free some space and try again.", path, innerException: e),
+        10 => new StoreUnavailableException($"'{path}' could not be read or written (disk I/O error: is the disk full, or was the file or its directory removed?).", path, innerException: e),
         5 or 6 => new StoreUnavailableException($"'{path}' stayed locked by another process for too long; try again.", path, innerException: e),
         _ => new StoreUnavailableException($"'{path}' could not be used: {e.Message}", path, innerException: e),
     };

@@ -1,8 +1,13 @@
 using System.Text;
+using Microsoft.Data.Sqlite;
+using SecretOps.Core.Tests.Store;
 
 namespace SecretOps.Cli.Tests;
 
-/// <summary>A canary value must never appear on standard error, nor on standard output except from <c>secret get</c>.</summary>
+/// <summary>
+/// A canary value must never appear on standard error, nor on standard output except from <c>secret get</c>;
+/// nor may the passphrase or a generated client secret, even in the stack traces of --verbose.
+/// </summary>
 public class CanaryTests
 {
     private const string Canary = "canary-7f3e9b1c";
@@ -89,5 +94,76 @@ public class CanaryTests
         {
             Assert.DoesNotContain(Canary, Encoding.Latin1.GetString(File.ReadAllBytes(path)));
         }
+    }
+
+    [Fact]
+    public void VerboseFailures_AndThePolicyExport_ShowNoValuePassphraseOrClientSecret()
+    {
+        using var store = CliStore.Create();
+        store.Set("canary", Canary);
+        store.Set("other", Canary + "-other");
+        var ciSecret = store.AddGenerated("ci");
+        store.Ok("grant", "ci", "--secret", "canary", "--permissions", "read");
+        var ci = CliStore.As("ci", secret: ciSecret);
+        var viaStdin = new Dictionary<string, string?> { ["SECRETOPS_PASSPHRASE"] = null };
+
+        // Held open so the -wal (where recent writes are) is still there to be scanned at the end.
+        using var keepWal = new SqliteConnection($"Data Source={store.StorePath};Mode=ReadOnly;Pooling=False");
+        keepWal.Open();
+        RawDb.Scalar(keepWal, "SELECT count(*) FROM secrets");
+
+        var failures = new List<(string Why, int Exit, CliResult Result)>
+        {
+            ("stale expected version", 6, store.Run(["secret", "set", "canary", "--stdin", "--expected-version", "9", "--verbose"], Canary)),
+            ("access denied, writing", 5, store.Run(["secret", "set", "canary", "--value", Canary, "--verbose"], stdin: null, ci)),
+            ("access denied, reading", 5, store.Run(["secret", "get", "other", "--verbose"], stdin: null, ci)),
+            ("bad argument with the value on stdin", 2, store.Run(["secret", "set", "canary", "--stdin", "--ttl", "soon", "--verbose"], Canary)),
+            ("passphrase on stdin, then a conflict", 6, store.Run(["secret", "set", "canary", "--value", Canary, "--expected-version", "0", "--passphrase-stdin", "--verbose"], CliStore.Passphrase + "\n", viaStdin)),
+            ("wrong client secret", 4, store.Run(["secret", "get", "canary", "--verbose"], stdin: null, CliStore.As("ci", secret: ciSecret[..^4] + "AAAA"))),
+        };
+
+        // Tampered: one bit of the canary's ciphertext flipped behind the CLI's back.
+        using (var connection = RawDb.Open(store.StorePath))
+        {
+            RawDb.FlipByte(connection, "versions", "ciphertext", "secret_id = (SELECT id FROM secrets WHERE name = 'canary') AND version = 1", 0);
+        }
+
+        failures.Add(("tampered, read by the owner", 7, store.Run(["secret", "get", "canary", "--passphrase-stdin", "--verbose"], CliStore.Passphrase + "\n", viaStdin)));
+        failures.Add(("tampered, read by a reader", 7, store.Run(["secret", "get", "canary", "--verbose"], stdin: null, ci)));
+
+        var exportFile = Path.Combine(store.Directory, "policy.yaml");
+        var exports = new[] { store.Run("policy", "export", "--verbose"), store.Run("policy", "export", exportFile, "--verbose") };
+        Assert.All(exports, e => Assert.True(e.ExitCode == 0, e.ToString()));
+        Assert.Contains("name: ci", exports[0].Stdout);
+
+        foreach (var (why, exit, result) in failures)
+        {
+            Assert.True(result.ExitCode == exit, $"{why}: expected exit {exit}; {result}");
+            Assert.True(result.Stderr.Contains("   at ", StringComparison.Ordinal), $"{why}: --verbose should print the stack; {result}");
+        }
+
+        var surfaces = failures.SelectMany(f => new[] { ($"{f.Why}: stdout", f.Result.Stdout), ($"{f.Why}: stderr", f.Result.Stderr) })
+            .Concat(exports.SelectMany(e => new[] { ("policy export: stdout", e.Stdout), ("policy export: stderr", e.Stderr) }))
+            .Append(("the exported policy file", File.ReadAllText(exportFile)))
+            .Concat(RawDb.Rows(store.StorePath, "audit").Select(row => ("audit row", row)))
+            .Concat(new[] { store.StorePath, store.StorePath + "-wal" }.Select(f => (Path.GetFileName(f), Encoding.Latin1.GetString(ReadShared(f)))))
+            .ToList();
+        Assert.True(File.Exists(store.StorePath + "-wal"), "the -wal should be there to scan");
+        foreach (var (where, text) in surfaces)
+        {
+            Assert.False(text.Contains(Canary, StringComparison.Ordinal), $"the canary value appears in {where}");
+            Assert.False(text.Contains(CliStore.Passphrase, StringComparison.Ordinal), $"the passphrase appears in {where}");
+            Assert.False(text.Contains(ciSecret, StringComparison.Ordinal), $"the client secret appears in {where}");
+            Assert.False(text.Contains(ciSecret["secretops_".Length..], StringComparison.Ordinal), $"the client secret's body appears in {where}");
+        }
+    }
+
+    /// <summary>A file SQLite holds open, read without disturbing it.</summary>
+    private static byte[] ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -41,6 +42,8 @@ public sealed class ConfigFile
     /// <summary>Largest configuration file read.</summary>
     public const int MaxLength = 256 * 1024;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>The profile used when none is named.</summary>
     public string? DefaultProfile { get; set; }
 
@@ -50,6 +53,11 @@ public sealed class ConfigFile
     /// <summary>Reads the file at <paramref name="path"/>; a missing file is an empty configuration.</summary>
     public static ConfigFile Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidParameterException("config", $"The configuration file '{path}' is a directory.");
+        }
+
         if (!File.Exists(path))
         {
             return new ConfigFile();
@@ -61,7 +69,17 @@ public sealed class ConfigFile
             throw new InvalidParameterException("config", $"The configuration file '{path}' is larger than {MaxLength / 1024} KiB; it is not a SecretOps configuration.");
         }
 
-        return Parse(File.ReadAllText(path), path);
+        string yaml;
+        try
+        {
+            yaml = StrictUtf8.GetString(File.ReadAllBytes(path));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidParameterException("config", $"The configuration file '{path}' is not UTF-8 text.");
+        }
+
+        return Parse(yaml, path);
     }
 
     /// <summary>Parses YAML text; <paramref name="source"/> names it in errors.</summary>
@@ -84,7 +102,7 @@ public sealed class ConfigFile
         }
         catch (YamlException e)
         {
-            throw new InvalidParameterException("config", $"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
+            throw new InvalidParameterException("config", $"{source}: line {e.Start.Line}, column {e.Start.Column}: {YamlErrors.Explain(e)}");
         }
     }
 

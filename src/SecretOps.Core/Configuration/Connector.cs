@@ -1,5 +1,6 @@
 using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;
+using SecretOps.Core.Secrets;
 using SecretOps.Core.Storage;
 
 namespace SecretOps.Core.Configuration;
@@ -56,7 +57,7 @@ public static class Connector
         var store = request.Store ?? Env("SECRETOPS_STORE") ?? ExpandHome(profile?.Store) ?? StoreFiles.DefaultStorePath();
         var client = request.Client ?? Env("SECRETOPS_CLIENT") ?? profile?.Client ?? SecretStore.SystemClientName;
         var ns = request.Namespace ?? Env("SECRETOPS_NAMESPACE") ?? profile?.Namespace ?? SecretStore.DefaultNamespace;
-        var shared = request.Shared ?? (Env("SECRETOPS_SHARED") is { } flag ? flag is "1" or "true" : profile?.Shared);
+        var shared = request.Shared ?? (Env("SECRETOPS_SHARED") is { } flag ? ParseFlag("SECRETOPS_SHARED", flag) : profile?.Shared);
         var idle = profile?.IdleTimeoutMinutes is { } minutes ? minutes < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(minutes) : TimeSpan.FromMinutes(15);
         return new ResolvedConnection(store, client, ns, profile?.EnvironmentOverrides ?? false, shared, idle);
     }
@@ -168,6 +169,14 @@ public static class Connector
 
         return File.ReadAllText(full);
     }
+
+    /// <summary>A yes/no environment variable; anything but 1, 0, true or false is refused rather than read as "no".</summary>
+    private static bool ParseFlag(string variable, string value) => value.ToUpperInvariant() switch
+    {
+        "1" or "TRUE" => true,
+        "0" or "FALSE" => false,
+        _ => throw new InvalidParameterException(variable, $"{variable} is '{Names.Printable(value)}'; use 1, 0, true or false."),
+    };
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 

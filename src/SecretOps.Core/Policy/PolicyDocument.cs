@@ -1,3 +1,4 @@
+using SecretOps.Core.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
@@ -84,21 +85,11 @@ public sealed class PolicyDocument
         }
         catch (YamlException e)
         {
-            throw Refused(source, $"line {e.Start.Line}, column {e.Start.Column}: {Explain(e)}");
+            throw Refused(source, $"line {e.Start.Line}, column {e.Start.Column}: {YamlErrors.Explain(e)}");
         }
     }
 
     private static InvalidParameterException Refused(string source, string why) => new("policy", $"{source}: {why.TrimEnd('.')}; nothing was changed.");
-
-    /// <summary>YamlDotNet's reason, in the file's terms rather than .NET's.</summary>
-    private static string Explain(YamlException e)
-    {
-        var message = (e.InnerException ?? e).Message;
-        var unknown = System.Text.RegularExpressions.Regex.Match(message, "^Property '(?<key>[^']*)' not found on type", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        return unknown.Success ? $"unknown key '{unknown.Groups["key"].Value}'"
-            : e.InnerException is FormatException or OverflowException ? "a value has the wrong type (expected a number, true/false, or text)"
-            : message;
-    }
 }
 
 /// <summary>A namespace in a policy.</summary>

@@ -12,8 +12,10 @@ public static partial class Names
     public const int MaxIdentifierLength = 64;
 
     /// <summary>
-    /// Secret names: 1–256 characters, no control characters, no unpaired surrogates, no leading or trailing
-    /// white space. Case is preserved; uniqueness ignores case.
+    /// Secret names: 1–256 characters, no control characters, no bidirectional formatting characters, no
+    /// unpaired surrogates, no leading or trailing white space. Case is preserved; uniqueness ignores case
+    /// (invariant upper case) and nothing else: lookalikes (Cyrillic 'а' and Latin 'a', fullwidth forms,
+    /// zero-width characters, NFC and NFD spellings) are different names.
     /// </summary>
     public static string ValidateSecretName(string? name)
     {
@@ -33,6 +35,12 @@ public static partial class Names
             if (char.IsControl(c))
             {
                 throw new InvalidParameterException("name", $"A secret name cannot contain control characters (U+{(int)c:X4} at position {i + 1}).");
+            }
+
+            if (IsBidiControl(c))
+            {
+                // They reorder what is printed around them, so a listing could show one name as another.
+                throw new InvalidParameterException("name", $"A secret name cannot contain bidirectional formatting characters (U+{(int)c:X4} at position {i + 1}).");
             }
 
             if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
@@ -76,8 +84,11 @@ public static partial class Names
         }
 
         var shown = value.Length > 80 ? value[..80] + "…" : value;
-        return string.Concat(shown.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return string.Concat(shown.Select(c => char.IsControl(c) || char.IsSurrogate(c) || IsBidiControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
     }
+
+    /// <summary>The explicit directional marks, embeddings, overrides and isolates (Trojan Source, CVE-2021-42574).</summary>
+    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     private static string ValidateIdentifier(string? name, string what)
     {

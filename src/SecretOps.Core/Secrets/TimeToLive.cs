@@ -49,6 +49,6 @@ public static partial class TimeToLive
         ? throw new InvalidParameterException("ttl", "A time to live must be positive.")
         : ttl > Max ? throw new InvalidParameterException("ttl", "A time to live is at most 100 years.") : ttl;
 
-    [GeneratedRegex(@"^(?<part>\d{1,10}[smhdw])+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<part>[0-9]{1,10}[smhdw])+$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -141,6 +141,13 @@ internal sealed class StoreDatabase
             try
             {
                 Execute(lease.Connection, null, commit ? "BEGIN IMMEDIATE" : "BEGIN");
+                if (commit && !File.Exists(Path))
+                {
+                    // Removed while in use: SQLite would write on into the deleted file, and the write would be lost.
+                    ReleaseConnections();
+                    throw new StoreUnavailableException($"'{Path}' was removed while in use; nothing was written.", Path);
+                }
+
                 var result = body(lease.Connection, new StoreTransaction(lease.Connection));
                 // A read has nothing to keep: ending it with ROLLBACK guarantees it changed nothing.
                 Execute(lease.Connection, null, commit ? "COMMIT" : "ROLLBACK");

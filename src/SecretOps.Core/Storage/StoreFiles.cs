@@ -22,7 +22,7 @@ public static class StoreFiles
 
     /// <summary>
     /// Creates <paramref name="path"/> empty and owner-only (0600; on Windows an ACL for the current user
-    /// alone), creating a missing parent directory owner-only (0700). An existing parent is left as it is.
+    /// alone), creating missing parent directories owner-only (0700). An existing parent is left as it is.
     /// </summary>
     public static void CreateOwnerOnlyFile(string path)
     {
@@ -35,7 +35,18 @@ public static class StoreFiles
             }
             else
             {
-                Directory.CreateDirectory(directory, OwnerAll);
+                // One at a time: Directory.CreateDirectory(path, mode) gives the mode to the last directory only, and
+                // a directory above it left to a permissive umask (0777) would let others rename the store's away.
+                var missing = new Stack<string>();
+                for (var parent = directory; parent is not null && !Directory.Exists(parent); parent = Path.GetDirectoryName(parent))
+                {
+                    missing.Push(parent);
+                }
+
+                while (missing.TryPop(out var parent))
+                {
+                    Directory.CreateDirectory(parent, OwnerAll);
+                }
             }
         }
 

@@ -9,7 +9,7 @@ namespace SecretOps.Module.Commands;
 public abstract class OneSecretCmdlet : SecretCmdlet
 {
     /// <summary>The secret's name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret (1-256 characters, no control characters; case is ignored when matching).")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "Name of the secret (1-256 characters, no control or bidirectional formatting characters; case is ignored when matching).")]
     [ArgumentCompleter(typeof(SecretNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";

@@ -38,6 +38,14 @@ public class ConfigFileTests
     [InlineData("profiles:\n  a:\n    store: x\n  a:\n    store: y\n", "line")]
     [InlineData("profiles: [1, 2", "line")]
     [InlineData("surprise: true\n", "surprise")]
+    [InlineData("profiles:\n  a:\n    idleTimeoutMinutes: soon\n", "line 3, column 25: a value has the wrong type")]
+    [InlineData("profiles:\n  a:\n    idleTimeoutMinutes: 99999999999\n", "a value has the wrong type")]
+    [InlineData("profiles: 7\n", "line 1")]
+    [InlineData("defaultProfile: [a, b]\n", "a value has the wrong shape")]
+    [InlineData("profiles:\n  a:\n    store: [x, y]\n", "a value has the wrong shape")]
+    [InlineData("profiles:\n  a:\n    store: !!binary aGVsbG8=\n", "line 3")]
+    [InlineData("profiles:\n  a:\n    Store: x\n", "unknown key 'Store'")]
+    [InlineData("--- {}\n--- {}\n", "line 2")]
     public void MalformedOrUnknown_IsRefusedWithWhereAndWhy(string yaml, string expected)
     {
         var error = Assert.Throws<InvalidParameterException>(() => ConfigFile.Parse(yaml, "config.yaml"));
@@ -59,6 +67,19 @@ public class ConfigFileTests
         {
             Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
         }
+    }
+
+    [Fact]
+    public void DirectoryOrNonUtf8File_IsRefused_NotIgnored()
+    {
+        using var directory = new SecretOps.Core.Tests.Store.TempDirectory("secretops-config-");
+        var asDirectory = directory.File("config.yaml");
+        Directory.CreateDirectory(asDirectory);
+        Assert.Contains("is a directory", Assert.Throws<InvalidParameterException>(() => ConfigFile.Load(asDirectory)).Message, StringComparison.Ordinal);
+
+        var binary = directory.File("binary.yaml");
+        File.WriteAllBytes(binary, [0x70, 0x72, 0xFF, 0xFE, 0x00, 0x3A]);
+        Assert.Contains("is not UTF-8 text", Assert.Throws<InvalidParameterException>(() => ConfigFile.Load(binary)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

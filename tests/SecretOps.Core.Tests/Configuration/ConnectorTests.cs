@@ -67,6 +67,29 @@ public sealed class ConnectorTests : IDisposable
         Assert.Equal(ClientKind.Generated, fromEnvironment!.Kind);
     }
 
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("0", false)]
+    [InlineData("False", false)]
+    public void SharedFlag_FromTheEnvironment_IsRead(string value, bool expected)
+    {
+        Environment.SetEnvironmentVariable("SECRETOPS_SHARED", value);
+        Assert.Equal(expected, Connector.Resolve(new ConnectionRequest()).Shared);
+    }
+
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("yes please")]
+    [InlineData("2")]
+    public void SharedFlag_Unrecognised_IsRefused_NotReadAsNo(string value)
+    {
+        // Read as "no", a share would get WAL mode, which is unsafe there (docs/SECURITY.md).
+        Environment.SetEnvironmentVariable("SECRETOPS_SHARED", value);
+        var error = Assert.Throws<InvalidParameterException>(() => Connector.Resolve(new ConnectionRequest()));
+        Assert.Contains($"SECRETOPS_SHARED is '{value}'; use 1, 0, true or false", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MissingSecretFile_SaysWhich()
     {

@@ -6,6 +6,8 @@ namespace SecretOps.Core.Tests.Store;
 /// <summary>
 /// Every bad input gets a specific error and leaves the store as it was: the sorted contents of every table
 /// except the audit log are compared before and after (failures may be audited; nothing else changes).
+/// Cases: 24 names (each through set, get, remove, history and restore), 7 namespace lookups, 6 times to
+/// live, 10 metadata, 4 oversized values, 7 versions, 7 namespace settings.
 /// </summary>
 public class BadInputTests
 {
@@ -49,6 +51,17 @@ public class BadInputTests
         ["reversed surrogate pair"] = ("x\udd11\ud83dy", "unpaired surrogate"),
         ["leading space"] = (" leading", "white space"),
         ["trailing space"] = ("trailing ", "white space"),
+        ["only spaces"] = ("   ", "white space"),
+        ["leading no-break space"] = ("\u00A0nbsp", "white space"),
+        ["trailing ideographic space"] = ("wide\u3000", "white space"),
+        ["NUL"] = ("a\u0000b", "control characters (U+0000"),
+        ["ANSI escape sequence"] = ("\u001b[31mred", "control characters (U+001B"),
+        ["carriage return"] = ("line\rover", "control characters (U+000D"),
+        ["4096 characters"] = (new string('n', 4096), "this one has 4096"),
+        ["right-to-left override U+202E"] = ("invoice\u202Efdp.exe", "bidirectional formatting characters (U+202E"),
+        ["left-to-right embedding U+202A"] = ("a\u202Ab", "bidirectional formatting characters (U+202A"),
+        ["right-to-left isolate U+2067"] = ("a\u2067b\u2069", "bidirectional formatting characters (U+2067"),
+        ["right-to-left mark U+200F"] = ("\u200Fmark", "bidirectional formatting characters (U+200F"),
     };
 
     public static TheoryData<string> BadNames() => new(BadNameCases.Keys);

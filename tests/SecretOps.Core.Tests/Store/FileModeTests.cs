@@ -37,8 +37,7 @@ public class FileModeTests
         var path = Path.Combine(parent, "store.db");
         Create(path);
         Assert.Equal("0700", UnixFiles.Mode(parent));
-        // Directories above the store's own that did not exist get the process umask's default mode; they hold
-        // only the 0700 directory, whose files no one else can open (docs/SECURITY.md).
+        Assert.Equal("0700", UnixFiles.Mode(Path.GetDirectoryName(parent)!));
         Assert.Equal("0600", UnixFiles.Mode(path));
 
         using var session = Connect(path);

@@ -9,7 +9,8 @@ namespace SecretOps.Core.Tests.Store;
 /// <summary>
 /// Canary values, passphrases and client secrets go through every operation, including failing ones; then
 /// the database file, its -wal and -shm, a backup, every audit row and every exception message are
-/// searched for them (as UTF-8 and UTF-16LE), and for the raw key material the session held.
+/// searched for them (as UTF-8 and UTF-16LE), and for the raw key material the session held; so is the
+/// policy export, serialised as it is written to a file.
 /// </summary>
 public class LeakScanTests
 {
@@ -89,6 +90,7 @@ public class LeakScanTests
         Expect<InvalidParameterException>(() => ClientCredential.FromGeneratedSecret(clientSecret is null ? wrongSecret[..40] : clientSecret[..40]));
 
         byte[][] keyMaterial;
+        string policy;
         using (var credential = Credential())
         using (var session = store.Connect("system", credential))
         {
@@ -133,6 +135,8 @@ public class LeakScanTests
             Expect<InvalidParameterException>(() => session.SetSecret("prod", "meta", SecretValue.FromString("x"),
                 new SetSecretOptions { Metadata = new Dictionary<string, object> { ["note"] = CanaryValue + "\u0001" } }));
             session.FlushAudit();
+            policy = session.ExportPolicy().ToYaml();
+            Assert.Contains("name: prod", policy, StringComparison.Ordinal);
 
             keyMaterial = [.. SessionInternals.CachedKeyArrays(session).Select(k => k.ToArray())];
             var privateKey = SessionInternals.PrivateKey(session);
@@ -168,6 +172,8 @@ public class LeakScanTests
         {
             AssertAbsent(Encoding.UTF8.GetBytes(row), canaries, keyMaterial.Select(Convert.ToHexString).Select(Encoding.UTF8.GetBytes).ToArray(), "audit row " + row);
         }
+
+        AssertAbsent(Encoding.UTF8.GetBytes(policy), canaries, keyMaterial.Select(k => Encoding.UTF8.GetBytes(Convert.ToBase64String(k))).ToArray(), "the policy export");
 
         Assert.True(errors.Count >= 13, $"{errors.Count} errors collected");
         foreach (var error in errors)

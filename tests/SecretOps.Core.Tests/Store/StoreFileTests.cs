@@ -142,6 +142,172 @@ public class StoreFileTests
         RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreCorrupt", "no store header");
     }
 
+    [Fact]
+    public void StoreWithAnotherApplicationId_IsRefused_AndLeftAlone()
+    {
+        using var store = new TempStore();
+        RawDb.Execute(store.Path, "PRAGMA application_id = 12345");
+        RawDb.Checkpoint(store.Path);
+        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "is a SQLite database but not a SecretOps store");
+    }
+
+    [Fact]
+    public void SymlinkLoop_IsRefused_NotCreated()
+    {
+        UnixFiles.SkipUnlessUnix();
+        using var directory = new TempDirectory();
+        var (first, second) = (directory.File("loop-a.db"), directory.File("loop-b.db"));
+        File.CreateSymbolicLink(first, second);
+        File.CreateSymbolicLink(second, first);
+        var error = Assert.Throws<StoreUnavailableException>(() => SecretStore.Open(first));
+        Assert.Equal("SecretOps.StoreUnavailable", error.ErrorId);
+        Assert.Contains("cannot be opened", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["loop-a.db", "loop-b.db"], Directory.GetFileSystemEntries(directory.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void DirectoryThatIsNotWritable_IsRefusedCleanly_AndTheStoreIsUnchanged()
+    {
+        UnixFiles.SkipUnlessUnix();
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "db", SecretValue.FromString("v"));
+        }
+
+        RawDb.Checkpoint(store.Path);
+        var before = Hash(store.Path);
+        using (ReadOnlyFile.Make(store.Directory))
+        {
+            // WAL needs its -shm beside the store: without it nothing can be read, and SecretOps says so.
+            var error = Assert.Throws<StoreUnavailableException>(() =>
+            {
+                using var credential = ClientCredential.FromPassphrase(TempStore.Passphrase);
+                using var session = SecretStore.Open(store.Path).Connect(SecretStore.SystemClientName, credential);
+                session.SetSecret("default", "db", SecretValue.FromString("changed"));
+            });
+            Assert.Contains(store.Path, error.Message, StringComparison.Ordinal);
+            Assert.Contains("cannot be opened", error.Message, StringComparison.Ordinal);
+            Assert.Equal(["store.db"], Directory.GetFileSystemEntries(store.Directory).Select(Path.GetFileName));
+        }
+
+        SecretStore.ReleaseConnections();
+        Assert.Equal(before, Hash(store.Path));
+    }
+
+    [Fact]
+    public void DirectoryRemovedWhileConnected_WritesFailCleanly_NotIntoTheDeletedFile()
+    {
+        UnixFiles.SkipUnlessUnix();
+        using var directory = new TempDirectory();
+        var path = Path.Combine(directory.Path, "vanishing", "store.db");
+        SecretStore.Create(path, new StoreCreateOptions { Passphrase = TempStore.Passphrase.AsMemory(), Kdf = TempStore.WeakKdf, AllowWeakKdf = true });
+        using var credential = ClientCredential.FromPassphrase(TempStore.Passphrase);
+        using var session = SecretStore.Open(path).Connect(SecretStore.SystemClientName, credential);
+        session.SetSecret("default", "kept", SecretValue.FromString("v"));
+        session.FlushAudit();
+
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        var error = Assert.Throws<StoreUnavailableException>(() => session.SetSecret("default", "lost", SecretValue.FromString("w")));
+
+        // With its pooled connection still open the session finds the file gone; if another test cleared the pools
+        // first, the new connection cannot open it. Either way the write went nowhere.
+        Assert.True(error.Message.Contains($"'{path}' was removed while in use; nothing was written", StringComparison.Ordinal)
+                    || error.Message.Contains($"'{path}' cannot be opened", StringComparison.Ordinal), error.Message);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(path)), "nothing recreates the removed directory");
+    }
+
+    [Fact]
+    public void FullDisk_FailsWithAClearMessage_AndTheStoreIsIntactAfterwards()
+    {
+        UnixFiles.SkipUnlessUnix();
+        using var directory = new TempDirectory();
+        using var disk = TinyDisk.Mount(directory.File("disk"), sizeKiB: 1024);
+        var path = Path.Combine(disk.Path, "store.db");
+        SecretStore.Create(path, new StoreCreateOptions { Passphrase = TempStore.Passphrase.AsMemory(), Kdf = TempStore.WeakKdf, AllowWeakKdf = true });
+        using (var credential = ClientCredential.FromPassphrase(TempStore.Passphrase))
+        using (var session = SecretStore.Open(path).Connect(SecretStore.SystemClientName, credential))
+        {
+            session.SetSecret("default", "kept", SecretValue.FromString("v"));
+        }
+
+        RawDb.Checkpoint(path);
+        var before = RawDb.Fingerprint(path);
+        var filler = disk.Fill();
+
+        var error = Assert.Throws<StoreUnavailableException>(() =>
+        {
+            using var credential = ClientCredential.FromPassphrase(TempStore.Passphrase);
+            using var session = SecretStore.Open(path).Connect(SecretStore.SystemClientName, credential);
+            session.SetSecret("default", "big", SecretValue.FromBytes(new byte[256 * 1024]));
+        });
+        Assert.DoesNotContain("cannot rollback", error.Message, StringComparison.Ordinal);
+        Assert.Contains("full", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+
+        File.Delete(filler);
+        SecretStore.ReleaseConnections();
+        Assert.Equal(before, RawDb.Fingerprint(path));
+        using (var credential = ClientCredential.FromPassphrase(TempStore.Passphrase))
+        using (var session = SecretStore.Open(path).Connect(SecretStore.SystemClientName, credential))
+        {
+            Assert.True(session.Check().IsHealthy);
+            Assert.Equal(["kept"], session.ListSecrets("default").Select(e => e.Name));
+        }
+    }
+
+    /// <summary>A small tmpfs, mounted for one test (needs root; skipped otherwise) and unmounted after.</summary>
+    private sealed class TinyDisk : IDisposable
+    {
+        private TinyDisk(string path) => Path = path;
+
+        public string Path { get; }
+
+        public static TinyDisk Mount(string path, int sizeKiB)
+        {
+            Directory.CreateDirectory(path);
+            if (!ReadOnlyFile.Run("mount", "-t", "tmpfs", "-o", $"size={sizeKiB}k,mode=0700", "tmpfs", path))
+            {
+                Assert.Skip("Cannot mount a small tmpfs (needs root) to fill a disk.");
+            }
+
+            return new TinyDisk(path);
+        }
+
+        /// <summary>Writes zeros to a new file until the disk has no room left; returns the file.</summary>
+        public string Fill()
+        {
+            var file = System.IO.Path.Combine(Path, "filler");
+            using var stream = new FileStream(file, FileMode.CreateNew);
+            var block = new byte[4096];
+            try
+            {
+                while (true)
+                {
+                    stream.Write(block);
+                    stream.Flush();
+                }
+            }
+            catch (IOException)
+            {
+                // No space left on device: full, as wanted.
+            }
+
+            return file;
+        }
+
+        public void Dispose()
+        {
+            SecretStore.ReleaseConnections();
+            ReadOnlyFile.Run("umount", "--lazy", Path);
+        }
+    }
+
     /// <summary>Overwrites one table's root page with garbage, leaving the header and the schema readable.</summary>
     private static void DamageTable(string path, string table)
     {
@@ -245,8 +411,8 @@ public class StoreFileTests
     }
 
     /// <summary>
-    /// Makes a file read-only for this process: chmod 0400, and when that does not stop us (root ignores
-    /// modes) the immutable attribute too. Undone on dispose so the directory can be removed.
+    /// Makes a file (0400) or a directory (0500) read-only for this process, and when the mode does not stop
+    /// us (root ignores modes) sets the immutable attribute too. Undone on dispose so it can be removed.
     /// </summary>
     private sealed class ReadOnlyFile : IDisposable
     {
@@ -259,21 +425,25 @@ public class StoreFileTests
             this.immutable = immutable;
         }
 
+        private bool IsDirectory => Directory.Exists(path);
+
         [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
         public static ReadOnlyFile Make(string path)
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead);
-            if (!CanWrite(path))
+            var made = new ReadOnlyFile(path, immutable: false);
+            File.SetUnixFileMode(path, made.IsDirectory ? UnixFileMode.UserRead | UnixFileMode.UserExecute : UnixFileMode.UserRead);
+            if (!made.CanWrite())
             {
-                return new ReadOnlyFile(path, immutable: false);
+                return made;
             }
 
-            if (Run("chattr", "+i", path) && !CanWrite(path))
+            made = new ReadOnlyFile(path, immutable: true);
+            if (Run("chattr", "+i", path) && !made.CanWrite())
             {
-                return new ReadOnlyFile(path, immutable: true);
+                return made;
             }
 
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            made.Dispose();
             Assert.Skip("Running with privileges that ignore file modes, and 'chattr +i' is unavailable: cannot make a read-only file.");
             return null!;
         }
@@ -288,14 +458,22 @@ public class StoreFileTests
 
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | (IsDirectory ? UnixFileMode.UserExecute : UnixFileMode.None));
             }
         }
 
-        private static bool CanWrite(string path)
+        private bool CanWrite()
         {
             try
             {
+                if (IsDirectory)
+                {
+                    var probe = Path.Combine(path, ".write-probe");
+                    File.WriteAllBytes(probe, []);
+                    File.Delete(probe);
+                    return true;
+                }
+
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
                 return true;
             }
@@ -305,7 +483,7 @@ public class StoreFileTests
             }
         }
 
-        private static bool Run(string program, params string[] arguments)
+        public static bool Run(string program, params string[] arguments)
         {
             try
             {
