@@ -1,8 +1,10 @@
+using System.Globalization;
+
 namespace SecretOps.CrashWorker;
 
 /// <summary>
-/// What the crash worker and the tests that kill it agree on (this file is compiled into both): the modes, the
-/// lines the worker prints, the names it uses, and the value every version holds.
+/// What the crash worker and the tests that kill it (or the CLI) agree on; this file is compiled into all of them:
+/// the modes, the lines the worker prints, the names it uses, the value every version holds, and the run settings.
 /// </summary>
 /// <remarks>
 /// The worker prints <c>ready</c> once connected, then for every operation <c>begin OP ARGS</c> before it and
@@ -49,4 +51,23 @@ internal static class CrashProtocol
 
     /// <summary>The value of version <paramref name="version"/> of <paramref name="name"/>: a wrong or stale value shows.</summary>
     public static string ValueOf(string name, int version) => $"value of {name} version {version}";
+
+    /// <summary>
+    /// How many kills the Core worker tests make in all: SECRETOPS_CRASH_KILLS (e.g. 500 for a deep run), or 40, the
+    /// short run for CI. The CLI test makes a fifth as many.
+    /// </summary>
+    public static int TotalKills() =>
+        Environment.GetEnvironmentVariable("SECRETOPS_CRASH_KILLS") is { Length: > 0 } kills ? int.Parse(kills, CultureInfo.InvariantCulture) : 40;
+
+    /// <summary>The seed of a kill schedule: SECRETOPS_CRASH_SEED to replay a failure's delays and choices, or a fresh one.</summary>
+    public static int ScheduleSeed() =>
+        Environment.GetEnvironmentVariable("SECRETOPS_CRASH_SEED") is { Length: > 0 } seed ? int.Parse(seed, CultureInfo.InvariantCulture) : Random.Shared.Next();
+
+    /// <summary>Files beside the store other than the store itself and SQLite's -wal, -shm and -journal: what a kill must never leave.</summary>
+    public static List<string> StrayFiles(string storePath)
+    {
+        var store = Path.GetFileName(storePath);
+        string[] expected = [store, store + "-wal", store + "-shm", store + "-journal"];
+        return Directory.GetFiles(Path.GetDirectoryName(storePath)!).Select(f => Path.GetFileName(f)).Except(expected).ToList();
+    }
 }

@@ -23,7 +23,6 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
 {
     private const string RotatorPassphraseA = "rotator passphrase A";
     private const string RotatorPassphraseB = "rotator passphrase B";
-    private static readonly string[] StoreFiles = ["store.db", "store.db-wal", "store.db-shm", "store.db-journal"];
 
     [Theory]
     [InlineData(false, 0.25)]
@@ -212,8 +211,8 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
     /// </summary>
     private void KillRepeatedly(TempStore store, string mode, double share, int minimumWindowMs, IDictionary<string, string>? environment, Action<WorkerRun, string> verify)
     {
-        var kills = Math.Max(1, (int)Math.Round(TotalKills() * share));
-        var seed = Environment.GetEnvironmentVariable("SECRETOPS_CRASH_SEED") is { Length: > 0 } given ? int.Parse(given, CultureInfo.InvariantCulture) : Random.Shared.Next();
+        var kills = Math.Max(1, (int)Math.Round(CrashProtocol.TotalKills() * share));
+        var seed = CrashProtocol.ScheduleSeed();
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
         var (acknowledged, longest) = (0, 0);
@@ -224,7 +223,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
             var run = CrashWorkerProcess.RunAndKill(store, mode, random.Next(), TimeSpan.FromMilliseconds(delay), environment);
             var context = $"{mode}{(store.Shared ? " (shared)" : "")}, kill {kill} of {kills}, {delay} ms after connecting, " +
                           $"{(run.InFlight is { } op ? "inside '" + string.Join(' ', op) + "'" : "between operations")}, seed {seed}";
-            var stray = Directory.GetFiles(store.Directory).Select(Path.GetFileName).Except(StoreFiles).ToList();
+            var stray = CrashProtocol.StrayFiles(store.Path);
             Assert.True(stray.Count == 0, $"{context}: stray files beside the store: {string.Join(", ", stray)}");
             using (var system = store.ConnectSystem())
             {
@@ -243,9 +242,6 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
         output.WriteLine($"{mode}{(store.Shared ? " (shared)" : "")}: {kills} kills, landed inside: {string.Join(", ", inside.Select(p => $"{p.Key} {p.Value}"))}; " +
                          $"{acknowledged} operations acknowledged, longest {longest} ms, {clock.Elapsed.TotalSeconds:F1} s, seed {seed}");
     }
-
-    private static int TotalKills() =>
-        Environment.GetEnvironmentVariable("SECRETOPS_CRASH_KILLS") is { Length: > 0 } kills ? int.Parse(kills, CultureInfo.InvariantCulture) : 40;
 
     private static string Describe(StoreCheckResult check) =>
         $"integrity {check.IntegrityCheck}; {string.Join("; ", check.KeyProblems)}; audit {(check.Audit.IsValid ? "valid" : check.Audit.Problem)}";
