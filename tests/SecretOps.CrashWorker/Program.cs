@@ -50,7 +50,8 @@ void ChangeSecrets()
     while (true)
     {
         var roll = random.Next(100);
-        if (roll < 15 && versions.Count > 0)
+        // Removals outpace creations once the namespace is large, so long runs do not grow it without bound.
+        if (roll < (versions.Count > 100 ? 60 : 15) && versions.Count > 0)
         {
             var name = versions.Keys.ElementAt(random.Next(versions.Count));
             Step($"remove {name}", () =>
