@@ -50,7 +50,8 @@ public class CrashTests(ITestOutputHelper output)
 
         var versions = new Dictionary<string, int> { ["pinned"] = 1 };
         var (generation, leaverHolds, rotator) = (1, true, "A");
-        var figures = Operations.ToDictionary(o => o, _ => (Killed: 0, Finished: 0));
+        // Per operation: finished before the kill; killed before its change committed; killed after (between commit and exit).
+        var figures = Operations.ToDictionary(o => o, _ => new int[3]);
         clock.Restart();
         for (var kill = 1; kill <= kills; kill++)
         {
@@ -67,10 +68,10 @@ public class CrashTests(ITestOutputHelper output)
             {
                 var result = store.RunAndKill(arguments, stdin, delay, environment);
                 Assert.True(result.Killed || result.ExitCode == 0, $"{context}: secretops {string.Join(' ', arguments)} failed by itself: {result}");
-                var (killedCount, finishedCount) = figures[operation];
-                figures[operation] = result.Killed ? (killedCount + 1, finishedCount) : (killedCount, finishedCount + 1);
                 return result;
             }
+
+            void Tally(CliResult result, bool committed) => figures[operation][!result.Killed ? 0 : committed ? 2 : 1]++;
 
             switch (operation)
             {
@@ -80,6 +81,7 @@ public class CrashTests(ITestOutputHelper output)
                     var version = versions.GetValueOrDefault(name) + 1;
                     var result = Killed(["secret", "set", name, "--value", CrashProtocol.ValueOf(name, version)]);
                     versions = ExpectOneChange(store, versions, name, result.Killed ? [version - 1, version] : [version], context);
+                    Tally(result, versions.GetValueOrDefault(name) == version);
                     break;
                 }
 
@@ -90,6 +92,7 @@ public class CrashTests(ITestOutputHelper output)
                     var result = Killed(["secret", "rm", name, "--yes"]);
                     versions[name] = 1;
                     versions = ExpectOneChange(store, versions, name, result.Killed ? [0, 1] : [0], context);
+                    Tally(result, !versions.ContainsKey(name));
                     break;
                 }
 
@@ -105,6 +108,7 @@ public class CrashTests(ITestOutputHelper output)
                     // Revoked and rotated together, or neither; a revoke that exited 0 did both.
                     var allowed = result.Killed ? new[] { (true, generation), (false, generation + 1) } : [(false, generation + 1)];
                     Assert.True(allowed.Contains(now), $"{context}: leaver {(now.Holds ? "holds read" : "revoked")} at key generation {now.Generation}, from generation {generation}.");
+                    Tally(result, now.Generation > generation);
                     (leaverHolds, generation) = now;
                     ReadsBulk(store, keeper, context);
                     break;
@@ -115,6 +119,7 @@ public class CrashTests(ITestOutputHelper output)
                     var result = Killed(["ns", "rotate", "bulk"]);
                     var now = Generation(store);
                     Assert.True(now == generation + 1 || (result.Killed && now == generation), $"{context}: key generation {now}, from generation {generation}.");
+                    Tally(result, now > generation);
                     generation = now;
                     ReadsBulk(store, keeper, context);
                     break;
@@ -126,6 +131,7 @@ public class CrashTests(ITestOutputHelper output)
                     var result = Killed(["client", "rotate", "--new-passphrase-stdin"], RotatorPassphrases[next] + "\n", CliStore.As("rotator", passphrase: RotatorPassphrases[rotator]));
                     var working = RotatorPassphrases.Where(p => ReadsBack(store, "pinned", versions["pinned"], CliStore.As("rotator", passphrase: p.Value), context)).Select(p => p.Key).ToList();
                     Assert.True(working.Count == 1 && (working[0] == next || result.Killed), $"{context}: the rotator's passphrases that work: {string.Join(", ", working)}; it was re-keyed from {rotator} to {next}.");
+                    Tally(result, working[0] == next);
                     rotator = working[0];
                     break;
                 }
@@ -137,7 +143,7 @@ public class CrashTests(ITestOutputHelper output)
             Assert.True(check.ExitCode == 0, $"{context}: store check fails: {check}");
         }
 
-        output.WriteLine($"CLI: {kills} kills ({string.Join(", ", figures.Select(f => $"{f.Key}: {f.Value.Killed} killed, {f.Value.Finished} finished first"))}), " +
+        output.WriteLine($"CLI: {kills} runs killed ({string.Join("; ", figures.Select(f => $"{f.Key}: {f.Value[0]} finished first, {f.Value[1]} killed before commit, {f.Value[2]} after"))}), " +
                          $"kill window {window} ms, {clock.Elapsed.TotalSeconds:F1} s, seed {seed}");
     }
 

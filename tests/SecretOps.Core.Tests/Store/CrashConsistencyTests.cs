@@ -25,7 +25,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
     private const string RotatorPassphraseB = "rotator passphrase B";
 
     [Theory]
-    [InlineData(false, 0.25)]
+    [InlineData(false, 0.35)]
     [InlineData(true, 0.10)]
     public void SetAndRemove_LoseNothingAcknowledged(bool shared, double share)
     {
@@ -72,7 +72,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
     }
 
     [Theory]
-    [InlineData(false, 0.20)]
+    [InlineData(false, 0.15)]
     [InlineData(true, 0.05)]
     public void RevokeWithRotation_IsAllOrNothing(bool shared, double share)
     {
@@ -135,7 +135,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
         var versions = BulkStore.Versions();
         var generation = 1;
 
-        KillRepeatedly(store, CrashProtocol.RotateNamespaceMode, 0.15, minimumWindowMs: 500, environment: null, verify: (run, context) =>
+        KillRepeatedly(store, CrashProtocol.RotateNamespaceMode, 0.10, minimumWindowMs: 500, environment: null, verify: (run, context) =>
         {
             foreach (var ack in run.Acknowledged)
             {
@@ -206,8 +206,9 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
     /// <summary>
     /// Runs the worker in <paramref name="mode"/> and kills it, again and again, each time a random delay after it
     /// connected; after each kill checks the files, runs Check() and then <paramref name="verify"/>. The delay is
-    /// drawn up to one and a half times the longest operation seen so far (at least <paramref name="minimumWindowMs"/>),
-    /// so kills keep landing inside operations however slow the machine is.
+    /// drawn from a window that starts at <paramref name="minimumWindowMs"/>, covers one and a half times the longest
+    /// operation seen, and widens whenever a run acknowledged nothing: kills land inside operations and between
+    /// them however slow the machine is.
     /// </summary>
     private void KillRepeatedly(TempStore store, string mode, double share, int minimumWindowMs, IDictionary<string, string>? environment, Action<WorkerRun, string> verify)
     {
@@ -215,11 +216,11 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
         var seed = CrashProtocol.ScheduleSeed();
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
-        var (acknowledged, longest) = (0, 0);
+        var (acknowledged, longest, window) = (0, 0, minimumWindowMs);
         var inside = new SortedDictionary<string, int>(StringComparer.Ordinal);
         for (var kill = 1; kill <= kills; kill++)
         {
-            var delay = random.Next(Math.Max(minimumWindowMs, longest * 3 / 2));
+            var delay = random.Next(window);
             var run = CrashWorkerProcess.RunAndKill(store, mode, random.Next(), TimeSpan.FromMilliseconds(delay), environment);
             var context = $"{mode}{(store.Shared ? " (shared)" : "")}, kill {kill} of {kills}, {delay} ms after connecting, " +
                           $"{(run.InFlight is { } op ? "inside '" + string.Join(' ', op) + "'" : "between operations")}, seed {seed}";
@@ -236,6 +237,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
             inside[landed] = inside.GetValueOrDefault(landed) + 1;
             acknowledged += run.Acknowledged.Count();
             longest = Math.Max(longest, run.LongestMilliseconds);
+            window = run.Acknowledged.Any() ? Math.Max(window, longest * 3 / 2) : window * 3 / 2;
         }
 
         // "Inside" an operation: the worker printed its begin and not its ack.
