@@ -63,8 +63,8 @@ public class CrashTests(ITestOutputHelper output)
 
             var operation = Operations[(kill - 1) % Operations.Length];
             var delay = TimeSpan.FromMilliseconds(random.Next(window));
-            var context = $"kill {kill} of {kills}{(shared ? " (shared)" : "")}, {operation} killed after {delay.TotalMilliseconds} ms, seed {seed}";
-            CliResult Killed(string[] arguments, string? stdin = null, IDictionary<string, string?>? environment = null)
+            var context = $"kill {kill} of {kills}{(shared ? " (shared)" : "")}, {operation} with a kill {delay.TotalMilliseconds} ms after start, seed {seed}";
+            CliResult RunUntilKilled(string[] arguments, string? stdin = null, IDictionary<string, string?>? environment = null)
             {
                 var result = store.RunAndKill(arguments, stdin, delay, environment);
                 Assert.True(result.Killed || result.ExitCode == 0, $"{context}: secretops {string.Join(' ', arguments)} failed by itself: {result}");
@@ -79,7 +79,7 @@ public class CrashTests(ITestOutputHelper output)
                 {
                     var name = kill % 2 == 0 ? "pinned" : $"c{kill}";
                     var version = versions.GetValueOrDefault(name) + 1;
-                    var result = Killed(["secret", "set", name, "--value", CrashProtocol.ValueOf(name, version)]);
+                    var result = RunUntilKilled(["secret", "set", name, "--value", CrashProtocol.ValueOf(name, version)]);
                     versions = ExpectOneChange(store, versions, name, result.Killed ? [version - 1, version] : [version], context);
                     Tally(result, versions.GetValueOrDefault(name) == version);
                     break;
@@ -89,7 +89,7 @@ public class CrashTests(ITestOutputHelper output)
                 {
                     var name = $"doomed{kill}";
                     store.Set(name, CrashProtocol.ValueOf(name, 1));
-                    var result = Killed(["secret", "rm", name, "--yes"]);
+                    var result = RunUntilKilled(["secret", "rm", name, "--yes"]);
                     versions[name] = 1;
                     versions = ExpectOneChange(store, versions, name, result.Killed ? [0, 1] : [0], context);
                     Tally(result, !versions.ContainsKey(name));
@@ -103,7 +103,7 @@ public class CrashTests(ITestOutputHelper output)
                         store.Ok("grant", "leaver", "--namespace", "bulk", "--permissions", "read");
                     }
 
-                    var result = Killed(["revoke", "leaver", "--namespace", "bulk", "--yes"]);
+                    var result = RunUntilKilled(["revoke", "leaver", "--namespace", "bulk", "--yes"]);
                     var now = (Holds: LeaverReadsAllOrNothing(store, leaver, context), Generation: Generation(store));
                     // Revoked and rotated together, or neither; a revoke that exited 0 did both.
                     var allowed = result.Killed ? new[] { (true, generation), (false, generation + 1) } : [(false, generation + 1)];
@@ -116,7 +116,7 @@ public class CrashTests(ITestOutputHelper output)
 
                 case "ns rotate":
                 {
-                    var result = Killed(["ns", "rotate", "bulk"]);
+                    var result = RunUntilKilled(["ns", "rotate", "bulk"]);
                     var now = Generation(store);
                     Assert.True(now == generation + 1 || (result.Killed && now == generation), $"{context}: key generation {now}, from generation {generation}.");
                     Tally(result, now > generation);
@@ -128,7 +128,7 @@ public class CrashTests(ITestOutputHelper output)
                 default:
                 {
                     var next = rotator == "A" ? "B" : "A";
-                    var result = Killed(["client", "rotate", "--new-passphrase-stdin"], RotatorPassphrases[next] + "\n", CliStore.As("rotator", passphrase: RotatorPassphrases[rotator]));
+                    var result = RunUntilKilled(["client", "rotate", "--new-passphrase-stdin"], RotatorPassphrases[next] + "\n", CliStore.As("rotator", passphrase: RotatorPassphrases[rotator]));
                     var working = RotatorPassphrases.Where(p => ReadsBack(store, "pinned", versions["pinned"], CliStore.As("rotator", passphrase: p.Value), context)).Select(p => p.Key).ToList();
                     Assert.True(working.Count == 1 && (working[0] == next || result.Killed), $"{context}: the rotator's passphrases that work: {string.Join(", ", working)}; it was re-keyed from {rotator} to {next}.");
                     Tally(result, working[0] == next);
