@@ -25,7 +25,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
     private const string RotatorPassphraseB = "rotator passphrase B";
 
     [Theory]
-    [InlineData(false, 0.35)]
+    [InlineData(false, 0.40)]
     [InlineData(true, 0.10)]
     public void SetAndRemove_LoseNothingAcknowledged(bool shared, double share)
     {
@@ -71,16 +71,16 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
         });
     }
 
-    [Theory]
-    [InlineData(false, 0.15)]
-    [InlineData(true, 0.05)]
-    public void RevokeWithRotation_IsAllOrNothing(bool shared, double share)
+    // In shared mode every read opens its own connection, which makes reading 2,000 secrets per kill slow:
+    // shared mode is covered here by set/remove and client rotation, and by the CLI test's revocations.
+    [Fact]
+    public void RevokeWithRotation_IsAllOrNothing()
     {
-        using var store = TempStore.CopyOf(bulk.Template, shared);
+        using var store = TempStore.CopyOf(bulk.Template);
         var (keeper, leaver, versions) = (bulk.Keeper, bulk.Leaver, BulkStore.Versions());
         var (holds, generation) = (true, 1);
 
-        KillRepeatedly(store, CrashProtocol.RevokeMode, share, minimumWindowMs: 500, environment: null, verify: (run, context) =>
+        KillRepeatedly(store, CrashProtocol.RevokeMode, 0.15, minimumWindowMs: 500, environment: null, verify: (run, context) =>
         {
             foreach (var ack in run.Acknowledged)
             {
