@@ -121,8 +121,8 @@ internal sealed record CliResult(int ExitCode, byte[] StdoutBytes, string Stderr
 {
     public string Stdout => Encoding.UTF8.GetString(StdoutBytes);
 
-    /// <summary>Killed with SIGKILL (exit 128 + 9) before it finished.</summary>
-    public bool Killed => ExitCode == 137;
+    /// <summary>Killed by <see cref="Cli.RunAndKill"/> before it finished.</summary>
+    public bool Killed => ExitCode == CrashWorker.CrashProtocol.KilledExitCode;
 
     public override string ToString() => $"exit {ExitCode}; stdout: {Stdout}; stderr: {Stderr}";
 }

@@ -52,6 +52,9 @@ internal static class CrashProtocol
     /// <summary>The value of version <paramref name="version"/> of <paramref name="name"/>: a wrong or stale value shows.</summary>
     public static string ValueOf(string name, int version) => $"value of {name} version {version}";
 
+    /// <summary>How a process killed by the tests exits: 128 + SIGKILL on Unix; Windows' TerminateProcess gives -1.</summary>
+    public static int KilledExitCode => OperatingSystem.IsWindows() ? -1 : 137;
+
     /// <summary>
     /// How many kills the Core worker tests make in all: SECRETOPS_CRASH_KILLS (e.g. 500 for a deep run), or 40, the
     /// short run for CI. The CLI test makes a fifth as many.
