@@ -19,12 +19,45 @@ internal static class Cli
 
     /// <summary>
     /// Runs <c>dotnet exec secretops.dll arguments</c> (after <paramref name="prefix"/>, e.g. setpriv, when given)
-    /// with standard input <paramref name="stdin"/> (closed when null). Inherited SECRETOPS_* variables are
-    /// removed so the user's own configuration never leaks in.
+    /// with standard input <paramref name="stdin"/> (closed when null), and waits for it to finish.
     /// </summary>
     public static CliResult Run(IEnumerable<string> arguments, byte[]? stdin, IDictionary<string, string?>? environment, IReadOnlyList<string>? prefix)
     {
         var argumentList = arguments.ToList();
+        using var process = Start(argumentList, environment, prefix);
+        var (stdout, stderr) = Communicate(process, stdin);
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"secretops {string.Join(' ', argumentList)} did not finish in 2 minutes.");
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>
+    /// Runs like <see cref="Run(IEnumerable{string}, byte[], IDictionary{string, string}, IReadOnlyList{string})"/>, but kills the
+    /// process with SIGKILL once <paramref name="killAfter"/> has passed; <see cref="CliResult.Killed"/> tells whether it finished first.
+    /// </summary>
+    public static CliResult RunAndKill(IEnumerable<string> arguments, byte[]? stdin, IDictionary<string, string?>? environment, TimeSpan killAfter)
+    {
+        using var process = Start(arguments.ToList(), environment, prefix: null);
+        var (stdout, stderr) = Communicate(process, stdin);
+        if (!process.WaitForExit(killAfter))
+        {
+            process.Kill();
+        }
+
+        process.WaitForExit();
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>
+    /// Starts <c>dotnet exec secretops.dll arguments</c> (after <paramref name="prefix"/>, e.g. setpriv, when given).
+    /// Inherited SECRETOPS_* variables are removed so the user's own configuration never leaks in.
+    /// </summary>
+    private static Process Start(List<string> argumentList, IDictionary<string, string?>? environment, IReadOnlyList<string>? prefix)
+    {
         var command = new List<string>(prefix ?? []) { "dotnet", "exec", AssemblyPath };
         command.AddRange(argumentList);
         var start = new ProcessStartInfo(command[0])
@@ -48,7 +81,12 @@ internal static class Cli
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Collects what the process prints, and gives it <paramref name="stdin"/> (closed when null).</summary>
+    private static (Task<byte[]> Stdout, Task<string> Stderr) Communicate(Process process, byte[]? stdin)
+    {
         var stdout = CopyAsync(process.StandardOutput.BaseStream);
         var stderr = process.StandardError.ReadToEndAsync();
         try
@@ -65,13 +103,7 @@ internal static class Cli
             // The CLI may exit without reading all of its input (an oversized value, an early error).
         }
 
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"secretops {string.Join(' ', argumentList)} did not finish in 2 minutes.");
-        }
-
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+        return (stdout, stderr);
     }
 
     private static async Task<byte[]> CopyAsync(Stream stream)
@@ -88,6 +120,9 @@ internal static class Cli
 internal sealed record CliResult(int ExitCode, byte[] StdoutBytes, string Stderr)
 {
     public string Stdout => Encoding.UTF8.GetString(StdoutBytes);
+
+    /// <summary>Killed by <see cref="Cli.RunAndKill"/> before it finished.</summary>
+    public bool Killed => ExitCode == CrashWorker.CrashProtocol.KilledExitCode;
 
     public override string ToString() => $"exit {ExitCode}; stdout: {Stdout}; stderr: {Stderr}";
 }

@@ -53,7 +53,17 @@ internal sealed class CliStore : IDisposable
     public CliResult Run(string[] arguments, string? stdin, IDictionary<string, string?>? environment = null) =>
         Run(arguments, stdin is null ? null : Encoding.UTF8.GetBytes(stdin), environment);
 
-    public CliResult Run(string[] arguments, byte[]? stdin, IDictionary<string, string?>? environment = null, IReadOnlyList<string>? prefix = null)
+    public CliResult Run(string[] arguments, byte[]? stdin, IDictionary<string, string?>? environment = null, IReadOnlyList<string>? prefix = null) =>
+        Cli.Run(WithStore(arguments), stdin, Merged(environment), prefix);
+
+    /// <summary>Runs like <see cref="Run(string[], string, IDictionary{string, string})"/>, killing the CLI with SIGKILL after <paramref name="killAfter"/> unless it finished.</summary>
+    public CliResult RunAndKill(string[] arguments, string? stdin, TimeSpan killAfter, IDictionary<string, string?>? environment = null) =>
+        Cli.RunAndKill(WithStore(arguments), stdin is null ? null : Encoding.UTF8.GetBytes(stdin), Merged(environment), killAfter);
+
+    // A test that names another store gets that one.
+    private string[] WithStore(string[] arguments) => arguments.Contains("--store") ? arguments : ["--store", StorePath, .. arguments];
+
+    private Dictionary<string, string?> Merged(IDictionary<string, string?>? environment)
     {
         var merged = new Dictionary<string, string?>(Environment);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
@@ -61,8 +71,7 @@ internal sealed class CliStore : IDisposable
             merged[name] = value;
         }
 
-        // A test that names another store gets that one.
-        return Cli.Run(arguments.Contains("--store") ? arguments : ["--store", StorePath, .. arguments], stdin, merged, prefix);
+        return merged;
     }
 
     /// <summary>Runs and asserts success and a quiet standard error.</summary>

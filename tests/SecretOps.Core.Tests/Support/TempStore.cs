@@ -11,8 +11,10 @@ public sealed class TempStore : IDisposable
     /// <summary>Cheap Argon2id for tests; refused for real stores unless created weak.</summary>
     public static readonly Argon2Parameters WeakKdf = new(Argon2Type.Argon2id, iterations: 1, memoryKiB: 64, parallelism: 1);
 
-    public TempStore(string? fileName = null, bool generateSecret = false)
+    /// <param name="shared">Network-share mode (journal_mode=DELETE, no pooling), kept by every connect.</param>
+    public TempStore(string? fileName = null, bool generateSecret = false, bool shared = false)
     {
+        Shared = shared;
         Directory = System.IO.Directory.CreateTempSubdirectory("secretops-store-").FullName;
         Path = System.IO.Path.Combine(Directory, fileName ?? "store.db");
         Created = SecretStore.Create(Path, new StoreCreateOptions
@@ -21,7 +23,17 @@ public sealed class TempStore : IDisposable
             GenerateSecret = generateSecret,
             Kdf = WeakKdf,
             AllowWeakKdf = true,
+            Shared = shared,
         });
+    }
+
+    private TempStore(TempStore source, bool shared)
+    {
+        Shared = shared;
+        Directory = System.IO.Directory.CreateTempSubdirectory("secretops-store-").FullName;
+        Path = System.IO.Path.Combine(Directory, System.IO.Path.GetFileName(source.Path));
+        SecretStore.Open(source.Path, new StoreOpenOptions { Shared = source.Shared }).Backup(Path);
+        Created = source.Created with { Path = Path };
     }
 
     public string Directory { get; }
@@ -30,11 +42,20 @@ public sealed class TempStore : IDisposable
 
     public StoreCreated Created { get; }
 
+    public bool Shared { get; }
+
+    /// <summary>A copy of <paramref name="source"/> (a backup of it) in a directory of its own: the same clients and credentials, for a store that is costly to fill.</summary>
+    public static TempStore CopyOf(TempStore source, bool shared = false) => new(source, shared);
+
     public Session ConnectSystem()
     {
         using var credential = Created.ClientSecret is { } secret ? ClientCredential.FromGeneratedSecret(secret) : ClientCredential.FromPassphrase(Passphrase);
-        return SecretStore.Open(Path).Connect(SecretStore.SystemClientName, credential);
+        return Connect(SecretStore.SystemClientName, credential);
     }
+
+    /// <summary>Opens the store in its own mode (shared or not) and connects as <paramref name="client"/>.</summary>
+    public Session Connect(string client, ClientCredential credential) =>
+        SecretStore.Open(Path, new StoreOpenOptions { Shared = Shared }).Connect(client, credential);
 
     public void Dispose()
     {
