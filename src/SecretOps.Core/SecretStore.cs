@@ -288,8 +288,10 @@ public sealed class SecretStore
         {
             StageVerifiedCopy(source, staging);
             new StoreDatabase(fullDestination, shared: false).ReleaseConnections();
-            File.Move(staging, fullDestination, overwrite: true);
+            // The old store's -wal and -journal go first: found beside the restored file, SQLite would replay
+            // them into it. Interrupted between the two steps, the old file is still whole (its last WAL commits lost).
             DeleteSidecars(fullDestination);
+            File.Move(staging, fullDestination, overwrite: true);
         }
         catch
         {
