@@ -11,8 +11,9 @@ public sealed class TempStore : IDisposable
     /// <summary>Cheap Argon2id for tests; refused for real stores unless created weak.</summary>
     public static readonly Argon2Parameters WeakKdf = new(Argon2Type.Argon2id, iterations: 1, memoryKiB: 64, parallelism: 1);
 
-    public TempStore(string? fileName = null, bool generateSecret = false)
+    public TempStore(string? fileName = null, bool generateSecret = false, bool? shared = null)
     {
+        Shared = shared;
         Directory = System.IO.Directory.CreateTempSubdirectory("secretops-store-").FullName;
         Path = System.IO.Path.Combine(Directory, fileName ?? "store.db");
         Created = SecretStore.Create(Path, new StoreCreateOptions
@@ -21,6 +22,7 @@ public sealed class TempStore : IDisposable
             GenerateSecret = generateSecret,
             Kdf = WeakKdf,
             AllowWeakKdf = true,
+            Shared = shared,
         });
     }
 
@@ -30,10 +32,16 @@ public sealed class TempStore : IDisposable
 
     public StoreCreated Created { get; }
 
+    /// <summary>Network-share mode (journal_mode=DELETE, no pooling) as created; null: detected from the path.</summary>
+    public bool? Shared { get; }
+
+    /// <summary>Opens the store in the mode it was created with (opening it otherwise would switch its journal mode).</summary>
+    public SecretStore Open() => SecretStore.Open(Path, new StoreOpenOptions { Shared = Shared });
+
     public Session ConnectSystem()
     {
         using var credential = Created.ClientSecret is { } secret ? ClientCredential.FromGeneratedSecret(secret) : ClientCredential.FromPassphrase(Passphrase);
-        return SecretStore.Open(Path).Connect(SecretStore.SystemClientName, credential);
+        return Open().Connect(SecretStore.SystemClientName, credential);
     }
 
     public void Dispose()
