@@ -51,7 +51,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
             Assert.Equal(versions, store.Json("secret", "history", name).EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
         }
 
-        // Before the checks below read anything: the log holds exactly the runs' writes, conflicts and reads.
+        // Before the checks below add reads of their own: the log holds exactly the run's writes, conflicts and reads.
         var sets = store.Json("audit", "list", "--action", "secret.set").EnumerateArray().ToList();
         Assert.Equal(ledger.Acknowledged.Keys.Order(),
                      sets.Where(e => e.GetProperty("outcome").GetString() == "ok").Select(e => (e.GetProperty("target").GetString()!, e.GetProperty("version").GetInt32())).Order());
