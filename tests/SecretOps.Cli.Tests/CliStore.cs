@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 
 namespace SecretOps.Cli.Tests;
 
@@ -36,10 +37,18 @@ internal sealed class CliStore : IDisposable
     /// <summary>The environment every run gets (tests may change it).</summary>
     public Dictionary<string, string?> Environment { get; }
 
-    /// <summary>A new directory with a passphrase store created through the CLI (<c>store init --passphrase-stdin</c>).</summary>
-    public static CliStore Create()
+    /// <summary>
+    /// A new directory with a passphrase store created through the CLI (<c>store init --passphrase-stdin</c>). When
+    /// <paramref name="shared"/>, every run gets SECRETOPS_SHARED=1 (network-share mode: journal_mode=DELETE, no pooling).
+    /// </summary>
+    public static CliStore Create(bool shared = false)
     {
         var store = Empty();
+        if (shared)
+        {
+            store.Environment["SECRETOPS_SHARED"] = "1";
+        }
+
         store.Ok(["store", "init", "--passphrase-stdin", .. WeakKdf], stdin: Passphrase + "\n");
         return store;
     }
@@ -141,6 +150,16 @@ internal sealed class CliStore : IDisposable
 
     /// <summary>Entries in the audit log, from <c>store info</c> (which needs no session and adds none).</summary>
     public long AuditEntries() => Json("store", "info").GetProperty("auditEntries").GetInt64();
+
+    /// <summary>The journal mode recorded in the store file, read with SQLite beside the CLI.</summary>
+    public string JournalMode()
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = StorePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        return (string)command.ExecuteScalar()!;
+    }
 
     /// <summary>The newest audit entry.</summary>
     public JsonElement LastAuditEntry() => Json("audit", "list", "--last", "1")[0];

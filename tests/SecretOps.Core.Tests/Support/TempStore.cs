@@ -11,7 +11,7 @@ public sealed class TempStore : IDisposable
     /// <summary>Cheap Argon2id for tests; refused for real stores unless created weak.</summary>
     public static readonly Argon2Parameters WeakKdf = new(Argon2Type.Argon2id, iterations: 1, memoryKiB: 64, parallelism: 1);
 
-    /// <param name="shared">Network-share mode (journal_mode=DELETE, no pooling), kept by every connect.</param>
+    /// <param name="shared">Network-share mode (journal_mode=DELETE, a connection per operation), kept by every open.</param>
     public TempStore(string? fileName = null, bool generateSecret = false, bool shared = false)
     {
         Shared = shared;
@@ -42,10 +42,14 @@ public sealed class TempStore : IDisposable
 
     public StoreCreated Created { get; }
 
+    /// <summary>Network-share mode (journal_mode=DELETE, a connection per operation) as created.</summary>
     public bool Shared { get; }
 
     /// <summary>A copy of <paramref name="source"/> (a backup of it) in a directory of its own: the same clients and credentials, for a store that is costly to fill.</summary>
     public static TempStore CopyOf(TempStore source, bool shared = false) => new(source, shared);
+
+    /// <summary>Opens the store in the mode it was created with (opening it otherwise would switch its journal mode).</summary>
+    public SecretStore Open() => SecretStore.Open(Path, new StoreOpenOptions { Shared = Shared });
 
     public Session ConnectSystem()
     {
@@ -54,8 +58,7 @@ public sealed class TempStore : IDisposable
     }
 
     /// <summary>Opens the store in its own mode (shared or not) and connects as <paramref name="client"/>.</summary>
-    public Session Connect(string client, ClientCredential credential) =>
-        SecretStore.Open(Path, new StoreOpenOptions { Shared = Shared }).Connect(client, credential);
+    public Session Connect(string client, ClientCredential credential) => Open().Connect(client, credential);
 
     public void Dispose()
     {
