@@ -103,7 +103,9 @@ public sealed class SecretStore
     public static SecretStore Open(string path, StoreOpenOptions? options = null)
     {
         var fullPath = ValidateExistingPath(path);
-        var database = new StoreDatabase(fullPath, options?.Shared ?? StoreFiles.IsOnNetworkShare(fullPath));
+        // The journal mode belongs to the store: a file a client opened as shared (journal_mode=DELETE) stays shared
+        // for openers that do not say otherwise, rather than being switched back to WAL under that client.
+        var database = new StoreDatabase(fullPath, options?.Shared ?? (StoreFiles.IsOnNetworkShare(fullPath) || StoreFiles.HasRollbackJournal(fullPath)));
         // Connections kept from before may reach a file since replaced (a restore, a new store at this path).
         database.ReleaseConnections();
         try
@@ -283,6 +285,8 @@ public sealed class SecretStore
             throw new InvalidParameterException("store", $"'{fullDestination}' is a directory, not a store file.");
         }
 
+        // The restored store keeps the mode the one it replaces had (the backup itself is in rollback-journal mode).
+        var shared = StoreFiles.IsOnNetworkShare(fullDestination) || StoreFiles.HasRollbackJournal(fullDestination);
         var staging = fullDestination + ".restoring-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
@@ -299,7 +303,7 @@ public sealed class SecretStore
             throw;
         }
 
-        Open(fullDestination).TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.restore", null, System.IO.Path.GetFullPath(source), null, AuditRecord.Ok, null));
+        Open(fullDestination, new StoreOpenOptions { Shared = shared }).TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.restore", null, System.IO.Path.GetFullPath(source), null, AuditRecord.Ok, null));
     }
 
     /// <summary>Copies a backup to <paramref name="staging"/> (owner-only), upgrades the copy if needed, and checks it.</summary>

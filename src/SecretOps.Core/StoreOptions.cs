@@ -58,7 +58,10 @@ public sealed class StoreCreateOptions
 /// <summary>How to open a store.</summary>
 public sealed class StoreOpenOptions
 {
-    /// <summary>Network-share mode; detected when null.</summary>
+    /// <summary>
+    /// Network-share mode (journal_mode=DELETE, a connection per operation); false switches the file to WAL. When
+    /// null: shared on a detected network share, or when the file is already in shared mode (another client's choice).
+    /// </summary>
     public bool? Shared { get; init; }
 }
 

@@ -68,6 +68,25 @@ public static class StoreFiles
     }
 
     /// <summary>
+    /// True when the SQLite file at <paramref name="path"/> is in a rollback-journal mode (header byte 18 is 1), as
+    /// a store used in shared mode is; false for WAL (2), or when the file is not a readable SQLite file.
+    /// </summary>
+    public static bool HasRollbackJournal(string path)
+    {
+        Span<byte> header = stackalloc byte[20];
+        try
+        {
+            using var file = File.OpenRead(path);
+            return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length
+                   && header[..16].SequenceEqual("SQLite format 3\0"u8) && header[18] == 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// True when the path is on a network file system (SMB/CIFS/NFS), where SQLite's WAL mode is unsafe.
     /// Windows: UNC paths and network drives; elsewhere: the mount holding the path, as .NET reports it.
     /// </summary>
