@@ -49,6 +49,30 @@ internal static class Harness
     }
 
     /// <summary>
+    /// Runs every candidate <paramref name="rounds"/> times, in two passes with a pause after each, so tiered
+    /// compilation has replaced first-tier code before anything is measured: call counting starts only after
+    /// 100 ms without new JIT work, and the optimised code is compiled in the background. A warm benchmark then
+    /// measures what a long-lived process (a PowerShell session, a runbook host) runs, not the JIT's first draft.
+    /// </summary>
+    public static void SettleJit(IReadOnlyList<Candidate> candidates, int rounds, TextWriter progress)
+    {
+        progress.WriteLine($"    letting the JIT settle ({rounds} untimed runs of each, twice)");
+        foreach (var pause in new[] { 200, 500 })
+        {
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var candidate in candidates)
+                {
+                    candidate.Prepare?.Invoke();
+                    candidate.Run();
+                }
+            }
+
+            Thread.Sleep(pause);
+        }
+    }
+
+    /// <summary>
     /// Warms up each candidate <paramref name="warmups"/> times, then for each of <paramref name="runs"/> runs
     /// measures every candidate once, starting run r with candidate r mod k, with a full GC before each
     /// measurement. Returns each candidate's samples, in run order.

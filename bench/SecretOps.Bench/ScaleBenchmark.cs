@@ -67,9 +67,9 @@ internal sealed class ScaleBenchmark : IBenchmark
                 }
             });
 
-            var samples = Harness.MeasureAlternating(
-                [ListCandidate(Small, smallSession), ListCandidate(Large, largeSession), GetCandidate(Small, smallSession), GetCandidate(Large, largeSession), SetCandidate(Small, smallSession), SetCandidate(Large, largeSession)],
-                options.Runs, options.Warmups, progress);
+            Candidate[] candidates = [ListCandidate(Small, smallSession), ListCandidate(Large, largeSession), GetCandidate(Small, smallSession), GetCandidate(Large, largeSession), SetCandidate(Small, smallSession), SetCandidate(Large, largeSession)];
+            Harness.SettleJit(candidates, rounds: 2, progress);
+            var samples = Harness.MeasureAlternating(candidates, options.Runs, options.Warmups, progress);
             double Median(string name) => samples[name].MedianMilliseconds;
             double PerOperation(string name) => Median(name) / OperationsPerRun * 1000;
             var listLarge = Median($"list {Large:N0}");

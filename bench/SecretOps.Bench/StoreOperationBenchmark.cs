@@ -85,6 +85,7 @@ internal sealed class StoreOperationBenchmark(bool write) : IBenchmark
                     }
                 }),
             };
+            Harness.SettleJit(candidates, rounds: 10, progress);
             var samples = Harness.MeasureAlternating(candidates, options.Runs, options.Warmups, progress);
             var ours = samples[Ours].MedianMilliseconds / OperationsPerRun * 1000;
             var bare = samples[Baseline].MedianMilliseconds / OperationsPerRun * 1000;

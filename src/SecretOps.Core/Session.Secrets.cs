@@ -12,6 +12,15 @@ internal sealed record SecretRecord(
     Guid Id, Guid NamespaceId, string Name, SecretValueType Type, int CurrentVersion, int KeyGeneration, string? Metadata,
     DateTimeOffset? ExpiresAt, DateTimeOffset Created, string CreatedBy, DateTimeOffset Updated, string UpdatedBy);
 
+/// <summary>A row of the versions table: the version, what opens it and the sealed value.</summary>
+internal sealed record VersionRow(int Number, int KeyGeneration, SecretValueType Type, SealedData Value);
+
+/// <summary>
+/// What a secret lookup found: the connected client's status, the namespace, the secret (null when it does not
+/// exist), the flags the client holds on either, and the wanted version's row (null when there is none).
+/// </summary>
+internal sealed record SecretLookup(ClientStatus? Status, NamespaceRecord Namespace, SecretRecord? Secret, Permissions Held, VersionRow? Version);
+
 /// <summary>A value read from the store, with the entry it belongs to. Dispose it to wipe the value.</summary>
 public sealed record SecretReadResult(SecretEntry Entry, int Version, SecretValue Value) : IDisposable
 {
@@ -118,7 +127,26 @@ public sealed partial class Session
             var wanted = version ?? record.CurrentVersion;
             var value = ReadVersion(connection, transaction, namespaceRecord, record, wanted);
             return (new SecretReadResult(ToEntry(namespaceRecord, record), wanted, value), (int?)wanted, AuditRecord.Ok);
-        });
+        }, warm: connection => TryWarmRead(connection, ns, name, version));
+    }
+
+    /// <summary>
+    /// A read this session can answer from one statement (its own snapshot, so no transaction): the client active,
+    /// the secret readable and not expired, its version's key already unwrapped. Null for anything else, which
+    /// the full read then handles, with its errors.
+    /// </summary>
+    private (SecretReadResult Result, int? Version)? TryWarmRead(SqliteConnection connection, string ns, string name, int? version)
+    {
+        var found = TryLookUpSecret(connection, null, ns, name, version);
+        if (found is not { Status: ClientStatus.Active, Secret: { } record, Version: { } row }
+            || (found.Held & Permissions.Read) == 0 || (version is null && IsExpired(record))
+            || CachedKeyOrNull(ScopeKind.Secret, record.Id, row.KeyGeneration) is not { } key)
+        {
+            return null;
+        }
+
+        var value = OpenVersion(key, found.Namespace, record, row);
+        return (new SecretReadResult(ToEntry(found.Namespace, record), row.Number, value), row.Number);
     }
 
     /// <summary>Removes one version (not the current one), or the whole secret with every version.</summary>
@@ -313,7 +341,7 @@ public sealed partial class Session
     private SecretValue ReadVersion(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord record, int version)
     {
         using var command = StoreDatabase.Command(connection, transaction,
-            "SELECT key_generation, value_type, nonce, ciphertext FROM versions WHERE secret_id = $id AND version = $version",
+            "SELECT version, key_generation, value_type, nonce, ciphertext FROM versions WHERE secret_id = $id AND version = $version",
             ("$id", record.Id.ToBlob()), ("$version", version));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
@@ -321,18 +349,25 @@ public sealed partial class Session
             throw new NotFoundException($"Secret '{record.Name}' has no version {version}.", record.Name);
         }
 
-        var generation = reader.GetInt32(0);
-        var type = (SecretValueType)reader.GetInt32(1);
-        var what = $"Secret '{record.Name}' version {version}";
-        if (!Enum.IsDefined(type))
+        var row = ReadVersionRow(reader, 0);
+        return OpenVersion(SecretKey(connection, transaction, ns.Id, record.Id, row.KeyGeneration, $"secret '{record.Name}'"), ns, record, row);
+    }
+
+    /// <summary>Decrypts a version row with its secret key, checking everything its associated data binds.</summary>
+    private SecretValue OpenVersion(SymmetricKey key, NamespaceRecord ns, SecretRecord record, VersionRow row)
+    {
+        var what = $"Secret '{record.Name}' version {row.Number}";
+        if (!Enum.IsDefined(row.Type))
         {
             throw new TamperedException(what);
         }
 
-        var key = SecretKey(connection, transaction, ns.Id, record.Id, generation, $"secret '{record.Name}'");
-        var plaintext = Aead.Open(key, new SealedData(reader.GetBlob(2), reader.GetBlob(3)), Contexts.Value(StoreId, ns.Id, ns.Name, record.Id, record.Name, version, generation, type), what);
-        return SecretValue.Deserialize(plaintext, type);
+        var plaintext = Aead.Open(key, row.Value, Contexts.Value(StoreId, ns.Id, ns.Name, record.Id, record.Name, row.Number, row.KeyGeneration, row.Type), what);
+        return SecretValue.Deserialize(plaintext, row.Type);
     }
+
+    private static VersionRow ReadVersionRow(SqliteDataReader reader, int first) => new(
+        reader.GetInt32(first), reader.GetInt32(first + 1), (SecretValueType)reader.GetInt32(first + 2), new SealedData(reader.GetBlob(first + 3), reader.GetBlob(first + 4)));
 
     private static void ApplyRetention(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord record)
     {
@@ -361,24 +396,39 @@ public sealed partial class Session
     /// </summary>
     private (NamespaceRecord Namespace, SecretRecord? Secret, Permissions Held) LookUpSecret(SqliteConnection connection, StoreTransaction transaction, string ns, string name)
     {
+        var found = TryLookUpSecret(connection, transaction, ns, name, version: null) ?? throw new NotFoundException($"Namespace '{ns}' does not exist.", ns);
+        return (found.Namespace, found.Secret, found.Held);
+    }
+
+    /// <summary>
+    /// One statement: the connected client's status, the namespace (null result when it does not exist), the
+    /// secret, the flags held on either, and the row of <paramref name="version"/> (the current one when null).
+    /// </summary>
+    private SecretLookup? TryLookUpSecret(SqliteConnection connection, StoreTransaction? transaction, string ns, string name, int? version)
+    {
         using var command = StoreDatabase.Command(connection, transaction,
             $"""
             SELECT n.*, {SecretColumns},
                    (SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = 1 AND scope_id = n.id),
-                   (SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = 2 AND scope_id = s.id)
+                   (SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = 2 AND scope_id = s.id),
+                   (SELECT status FROM clients WHERE id = $client),
+                   v.version, v.key_generation, v.value_type, v.nonce, v.ciphertext
             FROM namespaces n LEFT JOIN secrets s ON s.namespace_id = n.id AND s.name_key = $key
+                 LEFT JOIN versions v ON v.secret_id = s.id AND v.version = coalesce($version, s.current_version)
             WHERE n.name = $ns
             """,
-            ("$client", ClientId.ToBlob()), ("$key", NameKey(name)), ("$ns", ns));
+            ("$client", ClientId.ToBlob()), ("$key", NameKey(name)), ("$ns", ns), ("$version", version));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
-            throw new NotFoundException($"Namespace '{ns}' does not exist.", ns);
+            return null;
         }
 
-        const int SecretFirst = 7;
-        var held = (Permissions)((reader.GetNullableInt32(SecretFirst + 14) ?? 0) | (reader.GetNullableInt32(SecretFirst + 15) ?? 0));
-        return (ReadNamespace(reader), reader.IsDBNull(SecretFirst) ? null : ReadSecret(reader, SecretFirst), held);
+        const int SecretFirst = 7, FlagsFirst = SecretFirst + 14, StatusColumn = FlagsFirst + 2, VersionFirst = StatusColumn + 1;
+        var held = (Permissions)((reader.GetNullableInt32(FlagsFirst) ?? 0) | (reader.GetNullableInt32(FlagsFirst + 1) ?? 0));
+        return new SecretLookup(
+            (ClientStatus?)reader.GetNullableInt32(StatusColumn), ReadNamespace(reader), reader.IsDBNull(SecretFirst) ? null : ReadSecret(reader, SecretFirst), held,
+            reader.IsDBNull(VersionFirst) ? null : ReadVersionRow(reader, VersionFirst));
     }
 
     private static SecretRecord? FindSecret(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, string name)

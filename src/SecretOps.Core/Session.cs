@@ -232,12 +232,24 @@ public sealed partial class Session : IDisposable
         }
     }
 
-    /// <summary>Runs a read in one snapshot; its audit entry (success or failure) waits for <see cref="FlushAudit"/>.</summary>
-    private T Query<T>(string action, string? ns, string? target, Func<SqliteConnection, StoreTransaction, (T Result, int? Version, string Outcome)> body)
+    /// <summary>
+    /// Runs a read in one snapshot; its audit entry (success or failure) waits for <see cref="FlushAudit"/>. When
+    /// given, <paramref name="warm"/> is tried first outside a transaction: a single statement is its own
+    /// snapshot, so a warm read that one statement answers skips BEGIN and COMMIT; it returns null to leave the
+    /// read (and any error) to <paramref name="body"/>.
+    /// </summary>
+    private T Query<T>(string action, string? ns, string? target, Func<SqliteConnection, StoreTransaction, (T Result, int? Version, string Outcome)> body,
+                       Func<SqliteConnection, (T Result, int? Version)?>? warm = null)
     {
         Touch();
         try
         {
+            if (warm is not null && Store.Database.Use(warm) is { } answered)
+            {
+                RecordRead(Audit(action, ns, target, answered.Version));
+                return answered.Result;
+            }
+
             var (result, version, outcome) = Store.Database.Read((connection, transaction) =>
             {
                 EnsureStillActive(connection, transaction);
@@ -340,14 +352,20 @@ public sealed partial class Session : IDisposable
                                 Contexts.WrappedSecretKey(StoreId, namespaceId, secretId, generation, namespaceGeneration), $"The key of {what}");
         });
 
-    private SymmetricKey CachedKey(ScopeKind kind, Guid id, int generation, Func<SymmetricKey> unwrap)
+    /// <summary>A key generation this session has already unwrapped, or null.</summary>
+    private SymmetricKey? CachedKeyOrNull(ScopeKind kind, Guid id, int generation)
     {
         lock (gate)
         {
-            if (keys.TryGetValue((kind, id, generation), out var cached))
-            {
-                return cached;
-            }
+            return keys.GetValueOrDefault((kind, id, generation));
+        }
+    }
+
+    private SymmetricKey CachedKey(ScopeKind kind, Guid id, int generation, Func<SymmetricKey> unwrap)
+    {
+        if (CachedKeyOrNull(kind, id, generation) is { } cached)
+        {
+            return cached;
         }
 
         var key = unwrap();

@@ -3,6 +3,7 @@ using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Storage;
 using SecretOps.Core.Secrets;
+using SecretOps.Core.Tests.Store;
 using SecretOps.Core.Tests.Support;
 
 namespace SecretOps.Core.Tests.Sharing;
@@ -287,6 +288,42 @@ public sealed class SharingScenarioTests : IDisposable
             admin.RetireClient("system");
             Assert.Contains("last active administrator", Assert.Throws<ConflictException>(() => admin.RetireClient("admin")).Message);
         }
+    }
+
+    [Fact]
+    public void RevokingWithoutRotation_StopsAnOpenSessionThatHoldsTheKey_AtItsNextRead()
+    {
+        using (var admin = Connect("admin"))
+        {
+            admin.Grant("ci", "prod", null, Permissions.Read);
+        }
+
+        // The session reads once, so it holds the (unrotated) key: only the permission check can stop it.
+        using var ci = Connect("ci");
+        using (var first = ci.GetSecret("prod", "db-password"))
+        {
+            Assert.Equal("v1", first.Value.GetString());
+        }
+
+        using (var admin = Connect("admin"))
+        {
+            Assert.Null(admin.Revoke("ci", "prod", null, rotate: false));
+        }
+
+        Assert.Throws<AccessDeniedException>(() => ci.GetSecret("prod", "db-password"));
+    }
+
+    [Fact]
+    public void AlteredCiphertext_IsTampered_EvenForASessionThatHoldsTheKey()
+    {
+        using var admin = Connect("admin");
+        using (var first = admin.GetSecret("prod", "db-password"))
+        {
+            Assert.Equal("v1", first.Value.GetString());
+        }
+
+        RawDb.Execute(store.Path, "UPDATE versions SET ciphertext = zeroblob(length(ciphertext))");
+        Assert.Throws<TamperedException>(() => admin.GetSecret("prod", "db-password"));
     }
 
     [Fact]
