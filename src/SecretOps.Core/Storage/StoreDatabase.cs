@@ -19,6 +19,7 @@ internal sealed class StoreDatabase
 {
     private const int BusyTimeoutMilliseconds = 5000;
     private const int MaxWriteAttempts = 8;
+    private const int KeptConnectionCacheKiB = 16 * 1024;
     private static readonly ConcurrentDictionary<string, IdleConnections> Idle = new(StringComparer.Ordinal);
     private static readonly ConditionalWeakTable<SqliteConnection, StatementCache> Statements = new();
     private readonly string connectionString;
@@ -223,6 +224,9 @@ internal sealed class StoreDatabase
             Execute(connection, null, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = FULL;");
             if (cacheStatements)
             {
+                // A kept connection keeps its page cache: let a large store's working set stay in it (SQLite's
+                // default is 2 MiB; pages are allocated only as they are read).
+                Execute(connection, null, $"PRAGMA cache_size = -{KeptConnectionCacheKiB};");
                 Statements.Add(connection, new StatementCache());
             }
 
