@@ -17,8 +17,6 @@ namespace SecretOps.Cli.Tests;
 public class ConcurrencyTests(ITestOutputHelper output)
 {
     private const string HotSecret = "hot";
-    private const int Writers = 4;
-    private const int Readers = 2;
     private const int RoundsPerWriter = 6;
     private const int SecretsPerWriter = 2;
     private const int MinGrantCycles = 2;
@@ -35,7 +33,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
         using var store = CliStore.Create(shared);
         var run = new Workload(store, seed);
         var elapsed = Stopwatch.StartNew();
-        run.Execute();
+        run.Execute(e => e.Message, TimeSpan.FromMinutes(10));
         elapsed.Stop();
         var ledger = run.Ledger;
         var processes = run.Invocations;
@@ -67,7 +65,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
         }
 
         var wrong = new ConcurrentQueue<string>();
-        Parallel.ForEach(ledger.Acknowledged, new ParallelOptions { MaxDegreeOfParallelism = Writers }, acknowledged =>
+        Parallel.ForEach(ledger.Acknowledged, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentWorkload.Writers }, acknowledged =>
         {
             var ((name, version), value) = acknowledged;
             var read = store.Run("secret", "get", name, "--version", version.ToString(CultureInfo.InvariantCulture));
@@ -80,7 +78,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
 
         store.Ok("store", "check");
         Assert.True(store.Json("audit", "verify").GetProperty("isValid").GetBoolean());
-        output.WriteLine($"CLI concurrency, journal_mode={journalMode}{(shared ? " (SECRETOPS_SHARED=1)" : "")}: {Writers} writer + {Readers} reader + 1 grantee + 1 granter loops, "
+        output.WriteLine($"CLI concurrency, journal_mode={journalMode}{(shared ? " (SECRETOPS_SHARED=1)" : "")}: {ConcurrentWorkload.Writers} writer + {ConcurrentWorkload.Readers} reader + 1 grantee + 1 granter loops, "
                          + $"{processes} secretops processes side by side ({writerProcesses} of them wrote); {ledger.Acknowledged.Count} acknowledged writes "
                          + $"({run.Conflicts} CAS conflicts retried) to {ledger.Names.Count} secrets, {run.Reads} reads, "
                          + $"grantee reads {run.GranteeAllowed} allowed / {run.GranteeDenied} denied over {run.Grants.Cycles} revoke+grant cycles; "
@@ -88,7 +86,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
     }
 
     /// <summary>The loops of one run, each running CLI processes one after another, and what they saw.</summary>
-    private sealed class Workload
+    private sealed class Workload : ConcurrentWorkload
     {
         private readonly CliStore store;
         private readonly int seed;
@@ -102,7 +100,6 @@ public class ConcurrencyTests(ITestOutputHelper output)
         {
             this.store = store;
             this.seed = seed;
-            Grants = new GrantCycle(Ledger);
             writer = CliStore.As("writer", secret: store.AddGenerated("writer"));
             reader = CliStore.As("reader", secret: store.AddGenerated("reader"));
             grantee = CliStore.As("grantee", secret: store.AddGenerated("grantee"));
@@ -111,41 +108,12 @@ public class ConcurrencyTests(ITestOutputHelper output)
             store.Ok("grant", "grantee", "--namespace", "default", "--permissions", "read");
         }
 
-        public WriteLedger Ledger { get; } = new();
-
-        public GrantCycle Grants { get; }
-
         /// <summary>Every value read mid-run, by readers and the grantee.</summary>
         public ConcurrentBag<(string Name, string Value)> ReadValues { get; } = [];
 
         public int Invocations => invocations;
 
-        public int Conflicts;
-        public int Reads;
-        public int GranteeAllowed;
-        public int GranteeDenied;
-
-        public void Execute()
-        {
-            var bodies = new List<(string Name, Action Body)>();
-            for (var i = 0; i < Writers; i++)
-            {
-                var index = i;
-                bodies.Add(($"writer {index}", () => Writer(index)));
-            }
-
-            for (var i = 0; i < Readers; i++)
-            {
-                var index = i;
-                bodies.Add(($"reader {index}", () => Reader(index)));
-            }
-
-            bodies.Add(("grantee", GranteeReader));
-            bodies.Add(("granter", Granter));
-            Ledger.RunTogether(bodies, e => e.Message, TimeSpan.FromMinutes(10));
-        }
-
-        private void Writer(int index)
+        protected override void Writer(int index)
         {
             try
             {
@@ -203,7 +171,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
             return true;
         }
 
-        private void Reader(int index)
+        protected override void Reader(int index)
         {
             var random = new Random(seed + 100 + index);
             while (Volatile.Read(ref writersLeft) > 0)
@@ -217,7 +185,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
         }
 
         /// <summary>Reads as the grantee while the granter revokes and grants: exit 0 with a right value, or exit 5; nothing else.</summary>
-        private void GranteeReader()
+        protected override void GranteeReader()
         {
             try
             {
@@ -254,7 +222,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
         }
 
         /// <summary>As the System client: revokes the grantee's namespace grant (rotating the key) and grants it again, while writers run.</summary>
-        private void Granter()
+        protected override void Granter()
         {
             var system = new Dictionary<string, string?>();
             Grants.Run(

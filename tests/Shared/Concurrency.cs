@@ -168,3 +168,53 @@ internal sealed class GrantCycle(WriteLedger ledger)
         }
     }
 }
+
+/// <summary>
+/// The roles of a concurrency run, started together: writers, readers, and a grantee reading while a granter
+/// revokes and re-grants it. Core's test plays them with sessions on threads, the CLI's with processes.
+/// </summary>
+internal abstract class ConcurrentWorkload
+{
+    public const int Writers = 4;
+    public const int Readers = 2;
+
+    public int Conflicts;
+    public int Reads;
+    public int GranteeAllowed;
+    public int GranteeDenied;
+
+    protected ConcurrentWorkload() => Grants = new GrantCycle(Ledger);
+
+    public WriteLedger Ledger { get; } = new();
+
+    public GrantCycle Grants { get; }
+
+    /// <summary>Runs every role at once until all are done; <paramref name="describe"/> words an unexpected exception.</summary>
+    public void Execute(Func<Exception, string> describe, TimeSpan limit)
+    {
+        var bodies = new List<(string Name, Action Body)>();
+        for (var i = 0; i < Writers; i++)
+        {
+            var index = i;
+            bodies.Add(($"writer {index}", () => Writer(index)));
+        }
+
+        for (var i = 0; i < Readers; i++)
+        {
+            var index = i;
+            bodies.Add(($"reader {index}", () => Reader(index)));
+        }
+
+        bodies.Add(("grantee", GranteeReader));
+        bodies.Add(("granter", Granter));
+        Ledger.RunTogether(bodies, describe, limit);
+    }
+
+    protected abstract void Writer(int index);
+
+    protected abstract void Reader(int index);
+
+    protected abstract void GranteeReader();
+
+    protected abstract void Granter();
+}

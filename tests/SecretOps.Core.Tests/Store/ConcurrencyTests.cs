@@ -21,8 +21,6 @@ public class ConcurrencyTests(ITestOutputHelper output)
     private const string Ns = SecretStore.DefaultNamespace;
     private const string HotSecret = "hot";
     private const string Grantee = "grantee";
-    private const int Writers = 4;
-    private const int Readers = 2;
     private const int RoundsPerWriter = 40;
     private const int SecretsPerWriter = 3;
     private const int MinGrantCycles = 3;
@@ -46,7 +44,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
 
         var run = new Workload(store, granteeSecret, seed);
         var elapsed = Stopwatch.StartNew();
-        run.Execute();
+        run.Execute(Workload.Describe, TimeSpan.FromMinutes(5));
         elapsed.Stop();
         var ledger = run.Ledger;
         Assert.True(ledger.Failures.IsEmpty, $"{context}: {ledger.Failures.Count} failure(s) reached callers:\n{string.Join("\n", ledger.Failures)}");
@@ -86,14 +84,14 @@ public class ConcurrencyTests(ITestOutputHelper output)
         Assert.Equal(journalMode, verifier.Store.GetInfo().JournalMode);
         Assert.Equal(journalMode, RawDb.Scalar(store.Path, "PRAGMA journal_mode"));
 
-        output.WriteLine($"Core concurrency, journal_mode={journalMode}{(shared ? ", pooling off" : "")}: {Writers} writer + {Readers} reader + 1 grantee + 1 granter threads; "
+        output.WriteLine($"Core concurrency, journal_mode={journalMode}{(shared ? ", pooling off" : "")}: {ConcurrentWorkload.Writers} writer + {ConcurrentWorkload.Readers} reader + 1 grantee + 1 granter threads; "
                          + $"{ledger.Acknowledged.Count} acknowledged writes ({run.Conflicts} CAS conflicts retried) to {ledger.Names.Count} secrets, {run.Reads} reads, "
                          + $"grantee reads {run.GranteeAllowed} allowed / {run.GranteeDenied} denied over {run.Grants.Cycles} revoke+grant cycles; "
                          + $"{audit.Count} audit entries; {elapsed.Elapsed.TotalSeconds:F1} s; seed {seed}");
     }
 
     /// <summary>The threads of one run, each with a session of its own, and what they saw.</summary>
-    private sealed class Workload
+    private sealed class Workload : ConcurrentWorkload
     {
         private readonly TempStore store;
         private readonly string granteeSecret;
@@ -105,42 +103,12 @@ public class ConcurrencyTests(ITestOutputHelper output)
             this.store = store;
             this.granteeSecret = granteeSecret;
             this.seed = seed;
-            Grants = new GrantCycle(Ledger);
         }
-
-        public WriteLedger Ledger { get; } = new();
-
-        public GrantCycle Grants { get; }
 
         /// <summary>Every value read mid-run, with the version it came as.</summary>
         public ConcurrentBag<(string Name, int Version, string Value)> Observed { get; } = [];
 
-        public int Conflicts;
-        public int Reads;
-        public int GranteeAllowed;
-        public int GranteeDenied;
-
-        public void Execute()
-        {
-            var bodies = new List<(string Name, Action Body)>();
-            for (var i = 0; i < Writers; i++)
-            {
-                var index = i;
-                bodies.Add(($"writer {index}", () => Writer(index)));
-            }
-
-            for (var i = 0; i < Readers; i++)
-            {
-                var index = i;
-                bodies.Add(($"reader {index}", () => Reader(index)));
-            }
-
-            bodies.Add(("grantee", GranteeReader));
-            bodies.Add(("granter", Granter));
-            Ledger.RunTogether(bodies, Describe, TimeSpan.FromMinutes(5));
-        }
-
-        private void Writer(int index)
+        protected override void Writer(int index)
         {
             try
             {
@@ -198,7 +166,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
             Ledger.Acknowledge(name, entry.Version, value);
         }
 
-        private void Reader(int index)
+        protected override void Reader(int index)
         {
             var random = new Random(seed + 100 + index);
             using var session = store.ConnectSystem();
@@ -220,7 +188,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
         }
 
         /// <summary>Reads as the grantee while the granter revokes and grants: allowed with a right value, or denied; nothing else.</summary>
-        private void GranteeReader()
+        protected override void GranteeReader()
         {
             try
             {
@@ -263,7 +231,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
         }
 
         /// <summary>Revokes the grantee's namespace grant (rotating the namespace key) and grants it again, for as long as writers run.</summary>
-        private void Granter()
+        protected override void Granter()
         {
             using var session = store.ConnectSystem();
             Grants.Run(
@@ -280,7 +248,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
             Observed.Add((name, read.Version, value));
         }
 
-        private static string Describe(Exception e) =>
+        public static string Describe(Exception e) =>
             $"{e.GetType().Name}{(e is SecretOpsException s ? $" [{s.ErrorId}]" : "")}: {e.Message}{(e.InnerException is { } inner ? $" <- {Describe(inner)}" : "")}";
     }
 }
