@@ -293,18 +293,8 @@ public sealed class SharingScenarioTests : IDisposable
     [Fact]
     public void RevokingWithoutRotation_StopsAnOpenSessionThatHoldsTheKey_AtItsNextRead()
     {
-        using (var admin = Connect("admin"))
-        {
-            admin.Grant("ci", "prod", null, Permissions.Read);
-        }
-
-        // The session reads once, so it holds the (unrotated) key: only the permission check can stop it.
-        using var ci = Connect("ci");
-        using (var first = ci.GetSecret("prod", "db-password"))
-        {
-            Assert.Equal("v1", first.Value.GetString());
-        }
-
+        // The key is not rotated, and the session holds it: only the permission check can stop the read.
+        using var ci = ConnectReadingCi();
         using (var admin = Connect("admin"))
         {
             Assert.Null(admin.Revoke("ci", "prod", null, rotate: false));
@@ -316,36 +306,35 @@ public sealed class SharingScenarioTests : IDisposable
     [Fact]
     public void AlteredCiphertext_IsTampered_EvenForASessionThatHoldsTheKey()
     {
-        using var admin = Connect("admin");
-        using (var first = admin.GetSecret("prod", "db-password"))
-        {
-            Assert.Equal("v1", first.Value.GetString());
-        }
-
+        using var ci = ConnectReadingCi();
         RawDb.Execute(store.Path, "UPDATE versions SET ciphertext = zeroblob(length(ciphertext))");
-        Assert.Throws<TamperedException>(() => admin.GetSecret("prod", "db-password"));
+        Assert.Throws<TamperedException>(() => ci.GetSecret("prod", "db-password"));
     }
 
     [Fact]
     public void DisablingAClient_StopsItsOpenSessions_AtTheirNextOperation()
     {
-        using (var admin = Connect("admin"))
-        {
-            admin.Grant("ci", "prod", null, Permissions.Read);
-        }
-
-        using var ci = Connect("ci");
-        using (var first = ci.GetSecret("prod", "db-password"))
-        {
-            Assert.Equal("v1", first.Value.GetString());
-        }
-
+        using var ci = ConnectReadingCi();
         using (var admin = Connect("admin"))
         {
             admin.DisableClient("ci");
         }
 
         Assert.Contains("disabled", Assert.Throws<AuthenticationFailedException>(() => ci.GetSecret("prod", "db-password")).Message);
+    }
+
+    /// <summary>ci, granted Read on prod, connected and having read once: its session now holds the keys.</summary>
+    private Session ConnectReadingCi()
+    {
+        using (var admin = Connect("admin"))
+        {
+            admin.Grant("ci", "prod", null, Permissions.Read);
+        }
+
+        var ci = Connect("ci");
+        using var first = ci.GetSecret("prod", "db-password");
+        Assert.Equal("v1", first.Value.GetString());
+        return ci;
     }
 
     public void Dispose() => store.Dispose();
