@@ -49,15 +49,16 @@ internal static class Harness
     }
 
     /// <summary>
-    /// Runs every candidate <paramref name="rounds"/> times, in two passes with a pause after each, so tiered
+    /// Runs every candidate <paramref name="rounds"/> times, in three passes with a pause after each, so tiered
     /// compilation has replaced first-tier code before anything is measured: call counting starts only after
-    /// 100 ms without new JIT work, and the optimised code is compiled in the background. A warm benchmark then
+    /// 100 ms without new JIT work, instrumented code (dynamic PGO) comes before the optimised code, and that is
+    /// compiled in the background. With two passes, results still varied by half from one process to the next. A warm benchmark then
     /// measures what a long-lived process (a PowerShell session, a runbook host) runs, not the JIT's first draft.
     /// </summary>
     public static void SettleJit(IReadOnlyList<Candidate> candidates, int rounds, TextWriter progress)
     {
-        progress.WriteLine($"    letting the JIT settle ({rounds} untimed runs of each, twice)");
-        foreach (var pause in new[] { 200, 500 })
+        progress.WriteLine($"    letting the JIT settle ({rounds} untimed runs of each, three times)");
+        foreach (var pause in new[] { 200, 500, 500 })
         {
             for (var round = 0; round < rounds; round++)
             {

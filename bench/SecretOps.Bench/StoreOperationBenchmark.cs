@@ -139,7 +139,9 @@ internal sealed class StoreOperationBenchmark(bool write) : IBenchmark
 
         public void Read(int id)
         {
-            using var connection = Open();
+            // A read needs no durability setting: the pooled connection as it comes.
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT nonce, ciphertext FROM v WHERE id = $id";
             command.Parameters.AddWithValue("$id", id);
@@ -181,6 +183,7 @@ internal sealed class StoreOperationBenchmark(bool write) : IBenchmark
             command.ExecuteNonQuery();
         }
 
+        /// <summary>A pooled connection with the store's durability for writes (synchronous=FULL).</summary>
         private SqliteConnection Open()
         {
             var connection = new SqliteConnection(connectionString);

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
-using SecretOps.Core;
 
 namespace SecretOps.Core.Storage;
 
