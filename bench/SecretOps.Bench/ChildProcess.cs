@@ -1,39 +1,17 @@
 using System.Diagnostics;
+using SecretOps.Tests.Processes;
 
 namespace SecretOps.Bench;
 
 /// <summary>What a finished child process printed, and how it ended.</summary>
 internal sealed record ProcessOutput(int ExitCode, string Stdout, string Stderr);
 
-/// <summary>Starts child processes with a controlled environment: inherited SECRETOPS_* variables never leak in.</summary>
+/// <summary>Starts child processes with a controlled environment (<see cref="IsolatedProcess"/>): inherited SECRETOPS_* variables never leak in.</summary>
 internal static class ChildProcess
 {
     /// <summary>A start description for <paramref name="command"/> (program first) with every stream redirected.</summary>
-    public static ProcessStartInfo StartInfo(IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("SECRETOPS_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        return start;
-    }
+    public static ProcessStartInfo StartInfo(IReadOnlyList<string> command, IReadOnlyDictionary<string, string?>? environment = null) =>
+        IsolatedProcess.StartInfo(command, environment);
 
     /// <summary>Runs the process to its end, writing <paramref name="stdin"/> (then closing it) and reading all output.</summary>
     public static ProcessOutput Run(ProcessStartInfo start, string? stdin = null)

@@ -60,7 +60,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
             var passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
             var store = Path.Combine(directory, "store.db");
             var generatedSecret = CreateStore(store, passphrase, value, progress);
-            var common = new Dictionary<string, string>(StringComparer.Ordinal)
+            var common = new Dictionary<string, string?>(StringComparer.Ordinal)
             {
                 ["SECRETOPS_STORE"] = store,
                 // No configuration file: what is measured is the command, not a profile.
@@ -69,9 +69,9 @@ internal sealed class ColdStartBenchmark : IBenchmark
             var candidates = new List<Candidate>
             {
                 ProcessCandidate(Generated, ChildProcess.StartInfo([cli, "secret", "get", SecretName],
-                    new Dictionary<string, string>(common) { ["SECRETOPS_CLIENT"] = "deploy", ["SECRETOPS_CLIENT_SECRET"] = generatedSecret }), null, value),
+                    new Dictionary<string, string?>(common) { ["SECRETOPS_CLIENT"] = "deploy", ["SECRETOPS_CLIENT_SECRET"] = generatedSecret }), null, value),
                 ProcessCandidate(Passphrase, ChildProcess.StartInfo([cli, "secret", "get", SecretName],
-                    new Dictionary<string, string>(common) { ["SECRETOPS_PASSPHRASE"] = passphrase }), null, value),
+                    new Dictionary<string, string?>(common) { ["SECRETOPS_PASSPHRASE"] = passphrase }), null, value),
                 ProcessCandidate(Version, ChildProcess.StartInfo([cli, "--version"], common), null, null),
             };
             var keepass = ChildProcess.FindOnPath("keepassxc-cli");

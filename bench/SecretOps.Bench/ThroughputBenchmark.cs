@@ -127,7 +127,7 @@ internal sealed class ThroughputBenchmark : IBenchmark
                 {
                     var start = ChildProcess.StartInfo(
                         [.. ChildProcess.Self(), WorkerCommand, path, shared ? "shared" : "wal", $"p{processes}w{k}", (SetsPerRun / processes).ToString(CultureInfo.InvariantCulture)],
-                        new Dictionary<string, string> { [SecretVariable] = clientSecret });
+                        new Dictionary<string, string?> { [SecretVariable] = clientSecret });
                     workers.Add(Process.Start(start) ?? throw new BenchmarkFailedException("Could not start a worker."));
                 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SecretOps.Tests.Processes;
 using System.Reflection;
 using System.Text;
 
@@ -60,27 +61,7 @@ internal static class Cli
     {
         var command = new List<string>(prefix ?? []) { "dotnet", "exec", AssemblyPath };
         command.AddRange(argumentList);
-        var start = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("SECRETOPS_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            start.Environment[name] = value;
-        }
-
+        var start = IsolatedProcess.StartInfo(command, environment);
         return Process.Start(start)!;
     }
 
