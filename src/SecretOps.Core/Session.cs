@@ -244,7 +244,7 @@ public sealed partial class Session : IDisposable
         Touch();
         try
         {
-            if (warm is not null && Store.Database.Use(warm) is { } answered)
+            if (warm is not null && TryWarm(warm) is { } answered)
             {
                 RecordRead(Audit(action, ns, target, answered.Version));
                 return answered.Result;
@@ -266,6 +266,20 @@ public sealed partial class Session : IDisposable
         catch (SqliteException e)
         {
             throw SecretStore.Unusable(Store.Path, e);
+        }
+    }
+
+    /// <summary>A warm attempt; a busy file leaves the read to the full path, which waits and retries.</summary>
+    private TResult? TryWarm<TResult>(Func<SqliteConnection, TResult?> warm)
+        where TResult : struct
+    {
+        try
+        {
+            return Store.Database.Use(warm);
+        }
+        catch (SqliteException e) when (StoreDatabase.IsBusy(e))
+        {
+            return null;
         }
     }
 

@@ -238,7 +238,8 @@ internal sealed class StoreDatabase
         }
     }
 
-    private static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
+    /// <summary>SQLITE_BUSY or SQLITE_LOCKED: another connection holds what this one needs.</summary>
+    public static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
 
     /// <summary>A connection lent out, with the generation of its file's idle set when it was opened.</summary>
     private readonly record struct Lease(SqliteConnection Connection, IdleConnections? Owner, int Generation);
