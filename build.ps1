@@ -5,9 +5,10 @@
 
 .DESCRIPTION
     Build   - dotnet build: the module folder out/SecretOps/ and the CLI in out/cli/.
-    Test    - Build, then the xunit suites (the same command CI runs), then the Pester suite in
-              tests/Pester/ against the built module in a fresh pwsh, when Pester 5 is installed.
-    Package - Build, then out/SecretOps-<version>.zip of the module folder.
+    Test    - Build, then the xunit suites and the Pester suite in tests/Pester/ against the built module in a
+              fresh pwsh (tests/Pester/Invoke-PesterSuite.ps1), as the README's test command does.
+    Package - Build, then out/SecretOps-<version>.zip: the module as SecretOps/<version>/, ready to expand
+              into a folder on PSModulePath and import by name (tools/New-ModulePackage.ps1).
 
 .EXAMPLE
     ./build.ps1 -Task Test
@@ -37,28 +38,12 @@ function Invoke-Build {
 
 function Invoke-Test {
     Invoke-Native dotnet @('test', (Join-Path $root 'SecretOps.sln'), '-c', $Configuration)
-
-    $pester = Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0' | Sort-Object Version -Descending | Select-Object -First 1
-    if (-not $pester) {
-        Write-Warning 'Pester 5 is not installed: the Pester suite in tests/Pester was NOT run (Install-Module Pester -MinimumVersion 5.0).'
-        return
-    }
-    if (-not (Get-ChildItem (Join-Path $root 'tests' 'Pester') -Filter '*.Tests.ps1' -ErrorAction SilentlyContinue)) {
-        Write-Host 'No Pester tests yet in tests/Pester.'
-        return
-    }
-
-    # A binary module cannot be unloaded, so Pester runs in a fresh pwsh against the built folder.
-    $script = "Import-Module Pester -MinimumVersion 5.0; `$env:SECRETOPS_MODULE = '$moduleFolder'; " +
-        "`$r = Invoke-Pester -Path '$(Join-Path $root 'tests' 'Pester')' -Output Detailed -PassThru; exit `$r.FailedCount"
-    Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-Command', $script)
+    # Pester in a fresh pwsh against the built module folder (the README's test command does the same).
+    Invoke-Native (Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')) @('-NoProfile', '-File', (Join-Path $root 'tests' 'Pester' 'Invoke-PesterSuite.ps1'))
 }
 
 function Invoke-Package {
-    $version = (Import-PowerShellDataFile (Join-Path $moduleFolder 'SecretOps.psd1')).ModuleVersion
-    $zip = Join-Path $root 'out' "SecretOps-$version.zip"
-    Compress-Archive -Path $moduleFolder -DestinationPath $zip -Force
-    Write-Host "Packaged $zip"
+    & (Join-Path $root 'tools' 'New-ModulePackage.ps1') -ModuleFolder $moduleFolder -Destination (Join-Path $root 'out')
 }
 
 switch ($Task) {
