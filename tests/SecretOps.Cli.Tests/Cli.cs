@@ -21,11 +21,12 @@ internal static class Cli
     /// <summary>
     /// Runs <c>dotnet exec secretops.dll arguments</c> (after <paramref name="prefix"/>, e.g. setpriv, when given)
     /// with standard input <paramref name="stdin"/> (closed when null), and waits for it to finish.
+    /// <paramref name="assemblyPath"/> names another copy of the CLI to run (default: the built one).
     /// </summary>
-    public static CliResult Run(IEnumerable<string> arguments, byte[]? stdin, IDictionary<string, string?>? environment, IReadOnlyList<string>? prefix)
+    public static CliResult Run(IEnumerable<string> arguments, byte[]? stdin, IDictionary<string, string?>? environment, IReadOnlyList<string>? prefix, string? assemblyPath = null)
     {
         var argumentList = arguments.ToList();
-        using var process = Start(argumentList, environment, prefix);
+        using var process = Start(argumentList, environment, prefix, assemblyPath);
         var (stdout, stderr) = Communicate(process, stdin);
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
@@ -42,7 +43,7 @@ internal static class Cli
     /// </summary>
     public static CliResult RunAndKill(IEnumerable<string> arguments, byte[]? stdin, IDictionary<string, string?>? environment, TimeSpan killAfter)
     {
-        using var process = Start(arguments.ToList(), environment, prefix: null);
+        using var process = Start(arguments.ToList(), environment, prefix: null, assemblyPath: null);
         var (stdout, stderr) = Communicate(process, stdin);
         if (!process.WaitForExit(killAfter))
         {
@@ -57,9 +58,9 @@ internal static class Cli
     /// Starts <c>dotnet exec secretops.dll arguments</c> (after <paramref name="prefix"/>, e.g. setpriv, when given).
     /// Inherited SECRETOPS_* variables are removed so the user's own configuration never leaks in.
     /// </summary>
-    private static Process Start(List<string> argumentList, IDictionary<string, string?>? environment, IReadOnlyList<string>? prefix)
+    private static Process Start(List<string> argumentList, IDictionary<string, string?>? environment, IReadOnlyList<string>? prefix, string? assemblyPath)
     {
-        var command = new List<string>(prefix ?? []) { "dotnet", "exec", AssemblyPath };
+        var command = new List<string>(prefix ?? []) { "dotnet", "exec", assemblyPath ?? AssemblyPath };
         command.AddRange(argumentList);
         var start = IsolatedProcess.StartInfo(command, environment);
         return Process.Start(start)!;

@@ -62,8 +62,8 @@ internal sealed class CliStore : IDisposable
     public CliResult Run(string[] arguments, string? stdin, IDictionary<string, string?>? environment = null) =>
         Run(arguments, stdin is null ? null : Encoding.UTF8.GetBytes(stdin), environment);
 
-    public CliResult Run(string[] arguments, byte[]? stdin, IDictionary<string, string?>? environment = null, IReadOnlyList<string>? prefix = null) =>
-        Cli.Run(WithStore(arguments), stdin, Merged(environment), prefix);
+    public CliResult Run(string[] arguments, byte[]? stdin, IDictionary<string, string?>? environment = null, IReadOnlyList<string>? prefix = null, string? cliAssembly = null) =>
+        Cli.Run(WithStore(arguments), stdin, Merged(environment), prefix, cliAssembly);
 
     /// <summary>Runs like <see cref="Run(string[], string, IDictionary{string, string})"/>, killing the CLI with SIGKILL after <paramref name="killAfter"/> unless it finished.</summary>
     public CliResult RunAndKill(string[] arguments, string? stdin, TimeSpan killAfter, IDictionary<string, string?>? environment = null) =>

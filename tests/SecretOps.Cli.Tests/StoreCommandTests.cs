@@ -221,6 +221,7 @@ public class StoreCommandTests
         using var store = CliStore.Create();
         store.Set("a", "v");
         IReadOnlyList<string>? asOtherUser = null;
+        string? cliAssembly = null;
         if (Environment.UserName == "root" || IsRoot())
         {
             // Root writes to 0400 files anyway; run the CLI as 'nobody', who owns the read-only file.
@@ -233,25 +234,50 @@ public class StoreCommandTests
             asOtherUser = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={store.Directory}", $"DOTNET_CLI_HOME={store.Directory}"];
             File.SetUnixFileMode(store.Directory, (UnixFileMode)Convert.ToInt32("777", 8));
             Chown(store.StorePath, 65534);
+            // The checkout may sit where 'nobody' cannot reach (under /root, or a 0700 temporary folder).
+            var readableCli = CopyReadableByEveryone(Path.GetDirectoryName(Cli.AssemblyPath)!, Path.Combine(store.Directory, "cli"));
+            cliAssembly = Path.Combine(readableCli, Path.GetFileName(Cli.AssemblyPath));
         }
 
         File.SetUnixFileMode(store.StorePath, UnixFileMode.UserRead);
-        var get = store.Run(["secret", "get", "a"], stdin: null, prefix: asOtherUser);
+        var get = store.Run(["secret", "get", "a"], stdin: null, prefix: asOtherUser, cliAssembly: cliAssembly);
         Assert.True(get.ExitCode == 0, get.ToString());
         Assert.Equal("v", get.Stdout);
         Assert.Contains("read-only", get.Stderr);
         Assert.Contains("audit", get.Stderr);
 
-        var list = store.Run(["secret", "list", "-o", "json"], stdin: null, prefix: asOtherUser);
+        var list = store.Run(["secret", "list", "-o", "json"], stdin: null, prefix: asOtherUser, cliAssembly: cliAssembly);
         Assert.Equal(0, list.ExitCode);
         Assert.Single(JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray());
 
-        var set = store.Run(["secret", "set", "b", "--value", "w"], stdin: null, prefix: asOtherUser);
+        var set = store.Run(["secret", "set", "b", "--value", "w"], stdin: null, prefix: asOtherUser, cliAssembly: cliAssembly);
         CliStore.AssertFailure(set, 1, ["secret", "set"]);
         Assert.Contains("read-only", set.Stderr);
 
-        var info = store.Run(["store", "info", "-o", "json"], stdin: null, prefix: asOtherUser);
+        var info = store.Run(["store", "info", "-o", "json"], stdin: null, prefix: asOtherUser, cliAssembly: cliAssembly);
         Assert.True(JsonDocument.Parse(info.Stdout).RootElement.GetProperty("isReadOnly").GetBoolean());
+    }
+
+    /// <summary>Copies a folder tree to <paramref name="destination"/> with folders 0755 and files 0644; returns the destination.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string CopyReadableByEveryone(string source, string destination)
+    {
+        var folderMode = (UnixFileMode)Convert.ToInt32("755", 8);
+        Directory.CreateDirectory(destination, folderMode);
+        File.SetUnixFileMode(destination, folderMode);
+        foreach (var file in Directory.EnumerateFiles(source))
+        {
+            var copy = Path.Combine(destination, Path.GetFileName(file));
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, (UnixFileMode)Convert.ToInt32("644", 8));
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(source))
+        {
+            CopyReadableByEveryone(folder, Path.Combine(destination, Path.GetFileName(folder)));
+        }
+
+        return destination;
     }
 
     private static bool IsRoot() => File.Exists("/proc/self/status")
