@@ -1,10 +1,6 @@
 #Requires -Version 7.4
 # The vault extension functions, called as SecretManagement calls them (no SecretManagement needed). See Common.ps1 for the setup every file shares.
 
-BeforeDiscovery {
-    $script:SecretManagementMissing = -not (Get-Module -ListAvailable -Name Microsoft.PowerShell.SecretManagement)
-}
-
 BeforeAll { . $PSScriptRoot/Common.ps1 }
 AfterAll { Restore-TestEnvironment }
 
@@ -102,11 +98,31 @@ Describe 'SecretManagement vault extension (called as SecretManagement calls it)
     }
 }
 
-Describe 'Register-SecretOpsVault without SecretManagement' -Skip:(-not $script:SecretManagementMissing) {
-    It 'fails clearly' {
+Describe 'Register-SecretOpsVault without SecretManagement' {
+    It 'fails clearly, saying how to install it' {
+        # A fresh pwsh whose PSModulePath holds only PowerShell's own modules: SecretManagement cannot load there.
         $store = New-TestStore
-        $failure = Get-FirstError { Register-SecretOpsVault -Name "SecretOpsPester$([guid]::NewGuid().ToString('N'))" -Path $store -Prompt }
-        $failure.FullyQualifiedErrorId | Should -Match '^SecretOps.SecretManagementMissing'
-        $failure.Exception.Message | Should -Match 'Install-Module Microsoft.PowerShell.SecretManagement'
+        $script = {
+            param($Manifest, $Store)
+            Import-Module $Manifest -ErrorAction Stop
+            try {
+                Register-SecretOpsVault -Name 'SecretOpsPesterNoSM' -Path $Store -Prompt -ErrorAction Stop
+                'registered'
+            }
+            catch {
+                $_.FullyQualifiedErrorId
+                $_.Exception.Message
+            }
+        }
+        $command = "& { $script } -Manifest '$(Join-Path $script:ModuleFolder 'SecretOps.psd1')' -Store '$store'"
+        $env:PSModulePath, $saved = (Join-Path $PSHOME 'Modules'), $env:PSModulePath
+        try {
+            $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $command
+        }
+        finally {
+            $env:PSModulePath = $saved
+        }
+        $output[0] | Should -Match '^SecretOps.SecretManagementMissing'
+        $output[1] | Should -Match 'Install-PSResource Microsoft.PowerShell.SecretManagement'
     }
 }

@@ -154,7 +154,7 @@ public sealed class RegisterSecretOpsVaultCommand : SecretOpsCmdlet
         catch (CommandNotFoundException e)
         {
             ThrowTerminatingError(new ErrorRecord(
-                new InvalidOperationException($"{SecretManagement} is not installed or cannot be loaded: install it (Install-Module {SecretManagement}) to register SecretOps as a vault.", e),
+                new InvalidOperationException($"{SecretManagement} is not installed or cannot be loaded: install it (Install-PSResource {SecretManagement}) to register SecretOps as a vault.", e),
                 "SecretOps.SecretManagementMissing", ErrorCategory.NotInstalled, SecretManagement));
         }
         catch (RuntimeException e)
