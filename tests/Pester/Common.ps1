@@ -152,6 +152,21 @@ function script:Invoke-Runbook {
     Start-Runbook @PSBoundParameters | Wait-Runbook
 }
 
+# A runbook that ended by itself with exit code 0 and wrote nothing to standard error.
+function script:Assert-RunbookSucceeded([object] $Run) {
+    $Run.TimedOut | Should -BeFalse -Because $Run.Error
+    $Run.ExitCode | Should -Be 0 -Because $Run.Error
+    $Run.Error | Should -BeNullOrEmpty
+}
+
+# A runbook that failed by itself (not killed), without trying to prompt, and without printing $Secret anywhere.
+function script:Assert-RunbookFailed([object] $Run, [string] $Secret) {
+    $Run.TimedOut | Should -BeFalse -Because $Run.Error
+    $Run.ExitCode | Should -Not -Be 0
+    $Run.Error | Should -Not -Match 'NonInteractive mode' -Because 'nothing may try to prompt'
+    if ($Secret) { "$($Run.Output)$($Run.Error)" | Should -Not -Match ([regex]::Escape($Secret)) }
+}
+
 # --- The packaged module -------------------------------------------------------------------------------------
 
 # Packs the built module with tools/New-ModulePackage.ps1 into $TestDrive and expands the zip into a fresh folder,

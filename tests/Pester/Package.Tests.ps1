@@ -42,8 +42,7 @@ $null = Set-SecretValue -Name db-password -Value 'read back from the packaged mo
     Value           = Get-SecretValue -Name db-password -AsPlainText
 } | ConvertTo-Json -Compress
 '@
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $run
         $result = $run.Output | ConvertFrom-Json
         $result.ModuleBase | Should -Be $script:Installed
         $result.Version | Should -Be $script:Package.Version

@@ -26,7 +26,7 @@ $ErrorActionPreference = 'Stop'
 Import-Module SecretOps
 foreach ($vault in ConvertFrom-Json $Vaults -AsHashtable) { Register-SecretOpsVault @vault -WarningAction SilentlyContinue }
 '@
-        $run.ExitCode | Should -Be 0 -Because "registering the vaults failed: $($run.Error)"
+        Assert-RunbookSucceeded $run
     }
 
     # Credential files as an admin provisions them: readable by their owner only.
@@ -130,55 +130,38 @@ $credential.GetNetworkCredential().Password
     }
 
     It 'unlocks a Prompt vault with the password saved by Export-Clixml, then reads' {
-        $run = $script:Runs.Unlocked
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Lines | Should -Be @($script:DbPassword)
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $script:Runs.Unlocked
+        $script:Runs.Unlocked.Lines | Should -Be @($script:DbPassword)
     }
 
     It 'fails at once on a locked Prompt vault, naming Unlock-SecretVault, without prompting or printing the value' {
-        $run = $script:Runs.Locked
-        $run.TimedOut | Should -BeFalse
-        $run.ExitCode | Should -Not -Be 0
-        $run.Error | Should -Match 'Unlock-SecretVault'
-        $run.Error | Should -Not -Match 'NonInteractive'
-        "$($run.Output)$($run.Error)" | Should -Not -Match ([regex]::Escape($script:DbPassword))
+        Assert-RunbookFailed $script:Runs.Locked -Secret $script:DbPassword
+        $script:Runs.Locked.Error | Should -Match 'Unlock-SecretVault'
     }
 
     It 'reads through a vault whose client secret is in a file (SecretFile)' {
-        $run = $script:Runs.File
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Lines | Should -Be @($script:DbPassword)
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $script:Runs.File
+        $script:Runs.File.Lines | Should -Be @($script:DbPassword)
     }
 
     It 'reads through a vault whose client secret is in an environment variable (SecretEnvironmentVariable)' {
-        $run = $script:Runs.Env
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Lines | Should -Be @($script:DbPassword)
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $script:Runs.Env
+        $script:Runs.Env.Lines | Should -Be @($script:DbPassword)
     }
 
     It 'fails at once when that environment variable is not set, naming it' {
-        $run = $script:Runs.EnvMissing
-        $run.TimedOut | Should -BeFalse
-        $run.ExitCode | Should -Not -Be 0
-        $run.Error | Should -Match $script:EnvVariable
-        "$($run.Output)$($run.Error)" | Should -Not -Match ([regex]::Escape($script:DbPassword))
+        Assert-RunbookFailed $script:Runs.EnvMissing -Secret $script:DbPassword
+        $script:Runs.EnvMissing.Error | Should -Match $script:EnvVariable
     }
 
     It 'reads through a vault whose client holds a PEM key file (KeyFile)' -Skip:$script:OpenSslMissing {
-        $run = $script:Runs.Key
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Lines | Should -Be @($script:DbPassword)
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $script:Runs.Key
+        $script:Runs.Key.Lines | Should -Be @($script:DbPassword)
     }
 
     It 'reads a PSCredential with its user name and password' {
-        $run = $script:Runs.Credential
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Lines | Should -Be @('System.Management.Automation.PSCredential', 'CORP\svc-runbook', $script:ServicePassword)
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $script:Runs.Credential
+        $script:Runs.Credential.Lines | Should -Be @('System.Management.Automation.PSCredential', 'CORP\svc-runbook', $script:ServicePassword)
     }
 }
 
@@ -237,8 +220,7 @@ Import-Module SecretOps
     }
 
     It 'registers all three with the packaged module, the -DefaultVault one as default' {
-        $script:Run.ExitCode | Should -Be 0 -Because $script:Run.Error
-        $script:Run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $script:Run
         $script:Result.Vaults.Name | Should -Be (@($script:VaultA, $script:VaultB, $script:VaultTeam) | Sort-Object)
         ($script:Result.Vaults | Where-Object IsDefault).Name | Should -Be $script:VaultTeam
         foreach ($vault in $script:Result.Vaults) {
@@ -347,8 +329,7 @@ ConvertTo-Json -InputObject @($results) -Compress
 
     It 'Get-SecretInfo -Vault filters by wildcard, ignoring case, and matches names with [ ] literally' {
         $run = $script:Runs.Info
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $run
         $result = $run.Output | ConvertFrom-Json
         $result.All | Should -Be (@('api-key', 'api[1]', 'api1', 'db-password', 'db-user', 'other') | Sort-Object)
         $result.Prefix | Should -Be @('db-password', 'db-user')
@@ -364,8 +345,7 @@ ConvertTo-Json -InputObject @($results) -Compress
 
     It 'Set-SecretInfo replaces the metadata, as Get-SecretInfo and the store show' {
         $run = $script:Runs.SetInfo
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $run
         $result = $run.Output | ConvertFrom-Json
         $result.Keys | Should -Be @('days', 'owner', 'rotated')
         $result.Owner | Should -Be 'secops'
@@ -385,7 +365,7 @@ ConvertTo-Json -InputObject @($results) -Compress
 
     It 'Test-SecretVault is true for a working vault and false, saying why, for a missing store or secret file' {
         $run = $script:Runs.Test
-        $run.ExitCode | Should -Be 0 -Because $run.Error
+        Assert-RunbookSucceeded $run
         $results = @{}
         foreach ($result in $run.Output | ConvertFrom-Json) { $results[$result.Vault] = $result }
 
@@ -407,8 +387,7 @@ $ErrorActionPreference = 'Stop'
 Import-Module SecretOps
 Unregister-SecretVault -Name $Vault
 '@
-        $run.ExitCode | Should -Be 0 -Because $run.Error
-        $run.Error | Should -BeNullOrEmpty
+        Assert-RunbookSucceeded $run
         (Get-FileHash -LiteralPath $script:OpsStore).Hash | Should -Be $before -Because 'unregistering does not touch the store'
 
         $after = Invoke-Runbook -Environment $script:OpsMachine -Parameters @{ Twin = $script:OpsTwin; Vault = $script:Ops } -Script @'
@@ -418,7 +397,7 @@ Import-Module SecretOps
 @(Get-SecretVault | Where-Object Name -EQ $Twin).Count
 Get-Secret -Name db-password -Vault $Vault -AsPlainText
 '@
-        $after.ExitCode | Should -Be 0 -Because $after.Error
+        Assert-RunbookSucceeded $after
         $after.Lines | Should -Be @('0', 'value of db-password')
     }
 }
@@ -450,8 +429,7 @@ foreach ($name in $Names -split ',') { '{0}={1}' -f $name, (Get-Secret -Name $na
     It 'four runbooks started together each read every secret right' {
         $expected = @($script:BatchNames | ForEach-Object { "$_=value of $_" })
         foreach ($run in $script:BatchRuns) {
-            $run.ExitCode | Should -Be 0 -Because $run.Error
-            $run.Error | Should -BeNullOrEmpty
+            Assert-RunbookSucceeded $run
             $run.Lines | Should -Be $expected
         }
     }
