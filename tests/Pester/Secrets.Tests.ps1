@@ -136,6 +136,25 @@ Describe 'Secrets' {
         Get-SecretEntry -Name c -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'takes -TimeToLive typed unquoted: 90s (which PowerShell reads as a short) is seconds, 90d (a decimal) is days' {
+        $before = [DateTimeOffset]::UtcNow
+        $seconds = Set-SecretValue -Name s -Value 'v' -TimeToLive 90s -PassThru
+        ($seconds.ExpiresAt - $before).TotalSeconds | Should -BeGreaterOrEqual 89
+        ($seconds.ExpiresAt - $before).TotalSeconds | Should -BeLessThan 120
+        $days = Set-SecretValue -Name d -Value 'v' -TimeToLive 90d -PassThru
+        [math]::Round(($days.ExpiresAt - $before).TotalDays) | Should -Be 90
+    }
+
+    It 'refuses a bare -TimeToLive number with a message whose suggestion works as written' {
+        $thrown = $null
+        try { Set-SecretValue -Name c -Value 'v' -TimeToLive 90 -ErrorAction Stop } catch { $thrown = $_ }
+        $thrown | Should -Not -BeNullOrEmpty
+        $thrown.Exception.Message | Should -Match "'90s'"
+        $thrown.Exception.Message | Should -Match 'New-TimeSpan'
+        # The suggestion, pasted as shown, binds.
+        (Set-SecretValue -Name c -Value 'v' -TimeToLive '90s' -PassThru).ExpiresAt | Should -Not -BeNullOrEmpty
+    }
+
     It 'stores metadata in clear and refuses malformed metadata' {
         $rotated = [datetime]::UtcNow
         Set-SecretValue -Name meta -Value 'v' -Metadata @{ owner = 'ops'; rotated = $rotated; tries = 3 }

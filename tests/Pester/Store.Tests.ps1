@@ -145,6 +145,13 @@ Describe 'Store lifecycle' {
         Get-SecretValue -Name where -AsPlainText | Should -Be 'second'
     }
 
+    It 'takes -IdleTimeout typed unquoted: 90s is 90 seconds, 1d one day, a plain number minutes' {
+        $path = New-TestStore
+        (Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout 90s -PassThru).IdleTimeout | Should -Be ([TimeSpan]::FromSeconds(90))
+        (Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout 1d -PassThru).IdleTimeout | Should -Be ([TimeSpan]::FromDays(1))
+        (Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout 20 -PassThru).IdleTimeout | Should -Be ([TimeSpan]::FromMinutes(20))
+    }
+
     It 'locks an idle session after -IdleTimeout' {
         $path = New-TestStore
         $null = Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout '1s'

@@ -20,7 +20,7 @@ public sealed class SetSecretValueCommand : OneSecretCmdlet
     public object Value { get; set; } = null!;
 
     /// <summary>Time to live from now.</summary>
-    [Parameter(HelpMessage = "Time to live from now: a TimeSpan or text such as 90s, 30m, 12h, 7d, 2w. The secret then reads as expired.")]
+    [Parameter(HelpMessage = "Time to live from now: a TimeSpan, or a number with its unit such as 90s, 30m, 12h, 7d, 2w or 1h30m (a bare number is refused). The secret then reads as expired.")]
     [DurationTransformation]
     public TimeSpan? TimeToLive { get; set; }
 
