@@ -466,7 +466,7 @@ public sealed class SecretStore
 
         if (!File.Exists(fullPath))
         {
-            throw new NotFoundException($"There is no store at '{fullPath}'; create one with 'secretops store init'.", fullPath);
+            throw new NotFoundException($"There is no store at '{fullPath}'.", fullPath) { Hint = SecretOpsHint.CreateStore };
         }
 
         if (new FileInfo(fullPath).Length == 0)

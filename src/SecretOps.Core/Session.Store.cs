@@ -12,7 +12,7 @@ public sealed partial class Session
         ArgumentNullException.ThrowIfNull(query);
         if (query.Last is < 1)
         {
-            throw new InvalidParameterException("last", "--last must be at least 1.");
+            throw new InvalidParameterException("last", "The number of newest entries to list must be at least 1.");
         }
 
         return Query("audit.list", null, null, (connection, transaction) =>

@@ -152,6 +152,17 @@ Describe 'Store lifecycle' {
         (Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout 20 -PassThru).IdleTimeout | Should -Be ([TimeSpan]::FromMinutes(20))
     }
 
+    It 'tells a PowerShell user to create a missing store with New-SecretOpsStore, not the CLI' {
+        $missing = Join-Path $TestDrive 'no-such-store.db'
+        foreach ($command in { Connect-SecretOpsStore -Path $missing -Passphrase $script:Passphrase }, { Get-SecretOpsStore -Store $missing }) {
+            $err = Get-FirstError $command
+            $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+            "$err" | Should -Match 'New-SecretOpsStore'
+            "$err" | Should -Not -Match 'secretops store'
+            $err.ErrorDetails.RecommendedAction | Should -Match 'New-SecretOpsStore'
+        }
+    }
+
     It 'locks an idle session after -IdleTimeout' {
         $path = New-TestStore
         $null = Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout '1s'

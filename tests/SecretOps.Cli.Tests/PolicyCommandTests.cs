@@ -186,7 +186,7 @@ public class PolicyCommandTests
 
         // Every problem of a semantically wrong file is reported at once, on one line.
         var semantic = store.Fails(2, "policy", "apply", Path.Combine(store.Directory, "semantic.yaml"), "--dry-run").Stderr;
-        foreach (var expected in new[] { "bad name!", "needs a passphrase", "not one of the known values", "no such client", "read, write, delete, permit" })
+        foreach (var expected in new[] { "bad name!", "needs a passphrase", "not one of the known values", "no such client", "read, write, delete, permit", "'secretops client add'" })
         {
             Assert.Contains(expected, semantic);
         }

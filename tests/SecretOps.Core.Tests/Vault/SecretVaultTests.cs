@@ -212,7 +212,9 @@ public sealed class SecretVaultTests : IDisposable
         var (store, vault) = PromptVault();
         var locked = Assert.Throws<VaultLockedException>(() => SecretVault.GetSecret("Team", vault, "db"));
         Assert.Equal("SecretOps.VaultLocked", locked.ErrorId);
-        Assert.Contains("Unlock-SecretVault -Name 'Team'", locked.Message);
+        Assert.Equal(SecretOpsHint.UnlockVault, locked.Hint);
+        Assert.Equal(("Team", store.Path), (locked.VaultName, locked.Store));
+        Assert.DoesNotContain("Unlock-SecretVault", locked.Message);
         Assert.Throws<VaultLockedException>(() => SecretVault.GetSecretInfo("Team", vault, "*"));
 
         var test = SecretVault.Test("Team", vault.ToVaultParameters().Select(p => new KeyValuePair<string, object?>(p.Key, p.Value)));
