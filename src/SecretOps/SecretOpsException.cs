@@ -85,6 +85,22 @@ public sealed class InvalidParameterException : SecretOpsException
     }
 }
 
+/// <summary>
+/// A credential file (client secret or private key) can be read or written by other users, as OpenSSH refuses
+/// an unprotected private key (<c>SecretOps.UnprotectedFile</c>). The message names the file and the fix, never its contents.
+/// </summary>
+public sealed class UnprotectedFileException : SecretOpsException
+{
+    /// <summary>Creates the error for <paramref name="path"/>, whose Unix permissions are <paramref name="mode"/> (octal, e.g. 0644).</summary>
+    public UnprotectedFileException(string what, string path, string mode)
+        : base("SecretOps.UnprotectedFile", SecretOpsErrorCategory.InvalidArgument,
+               $"The {what} '{path}' has permissions {mode}, too open: other users can read or change it, so it is not used. " +
+               $"Make it readable by its owner only: chmod 600 '{path}'.",
+               path, null)
+    {
+    }
+}
+
 /// <summary>A key (PEM, public key, key size or curve) cannot be used (<c>SecretOps.InvalidKey</c>).</summary>
 public sealed class InvalidKeyException : SecretOpsException
 {

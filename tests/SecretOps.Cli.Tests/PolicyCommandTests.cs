@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
@@ -205,7 +206,7 @@ public class PolicyCommandTests
         var publicKey = Path.Combine(directory, "deploy.pub");
         var privateKey = Path.Combine(directory, "deploy.pem");
         File.WriteAllText(publicKey, key.ExportSubjectPublicKeyInfoPem());
-        File.WriteAllText(privateKey, key.ExportPkcs8PrivateKeyPem());
+        CredentialFile.Write(privateKey, key.ExportPkcs8PrivateKeyPem());
         return (publicKey, privateKey);
     }
 
