@@ -192,6 +192,24 @@ Describe 'Secrets' {
         Get-SecretEntry -Namespace '*' | Should -BeNullOrEmpty
     }
 
+    It 'takes secret names from the pipeline: Get-SecretValue, Get-SecretVersion, Restore-SecretVersion, Remove-SecretValue' {
+        Set-SecretValue -Name piped -Value 'one'
+        Set-SecretValue -Name piped -Value 'two'
+        'piped' | Get-SecretValue -AsPlainText | Should -Be 'two'
+        ('piped' | Get-SecretVersion).Version | Should -Be @(1, 2)
+        ('piped' | Restore-SecretVersion -Version 1 -PassThru).Version | Should -Be 3
+        'piped' | Get-SecretValue -AsPlainText | Should -Be 'one'
+        'piped' | Remove-SecretValue -Confirm:$false
+        Get-SecretEntry -Name 'pip*' | Should -BeNullOrEmpty
+    }
+
+    It 'never reads a piped value as a name in Set-SecretValue' {
+        { 'not-a-name' | Set-SecretValue -ErrorAction Stop } | Should -Throw
+        Get-SecretEntry -Name 'not-*' | Should -BeNullOrEmpty
+        'value' | Set-SecretValue -Name named
+        Get-SecretValue named -AsPlainText | Should -Be 'value'
+    }
+
     It 'uses the namespace given at connect time by default' {
         New-SecretNamespace -Name team | Out-Null
         Disconnect-SecretOpsStore

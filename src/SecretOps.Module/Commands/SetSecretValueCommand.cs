@@ -8,12 +8,18 @@ namespace SecretOps.Module.Commands;
 /// Set-SecretValue: stores a value as the secret's next version (creating the secret as version 1).
 /// -ExpectedVersion makes it a compare-and-swap (0: the secret must not exist yet). Name and Namespace
 /// bind by property name, so <c>Get-SecretEntry | Set-SecretValue -Value $v</c> works; the value binds
-/// from the pipeline (<c>$secure | Set-SecretValue -Name x</c>).
+/// from the pipeline (<c>$secure | Set-SecretValue -Name x</c>), so Name never binds by value.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "SecretValue", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SecretEntry))]
 public sealed class SetSecretValueCommand : OneSecretCmdlet
 {
+    /// <summary>The secret's name: by property name only, never by value, so a piped value is never taken for a name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = NameHelp)]
+    [ArgumentCompleter(typeof(SecretNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
     /// <summary>The value.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, HelpMessage = "The value: a string, SecureString, PSCredential, byte[] or Hashtable of those.")]
     [ValidateNotNull]
