@@ -30,6 +30,7 @@ public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
 
     /// <summary>The client to connect as.</summary>
     [Parameter(Position = 1, HelpMessage = "Name or id of the client to connect as. Default: SECRETOPS_CLIENT, the profile's client, or 'system'.")]
+    [ArgumentCompleter(typeof(ConnectClientCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Client { get; set; }
 
