@@ -7,8 +7,11 @@ namespace SecretOps.Tests.Files;
 /// </summary>
 internal static class CredentialFile
 {
-    /// <summary>Writes <paramref name="text"/> to a new or truncated owner-only file at <paramref name="path"/>.</summary>
-    public static void Write(string path, string text)
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to a new or truncated owner-only file at <paramref name="path"/>.</summary>
+    public static void Write(string path, string text) => Write(path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Writes <paramref name="content"/> to a new or truncated owner-only file at <paramref name="path"/>.</summary>
+    public static void Write(string path, byte[] content)
     {
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -17,9 +20,8 @@ internal static class CredentialFile
         }
 
         using (var stream = new FileStream(path, options))
-        using (var writer = new StreamWriter(stream))
         {
-            writer.Write(text);
+            stream.Write(content);
         }
 
         if (!OperatingSystem.IsWindows())
