@@ -39,7 +39,7 @@ public sealed partial class Session
 
         var id = Guid.NewGuid();
         var (publicKey, protection, secret) = NewKeyMaterial(id, credential);
-        var record = Change("client.add", null, name, (connection, transaction) =>
+        var record = Change(AuditActions.ClientAdd, null, name, (connection, transaction) =>
         {
             RequireAdmin("create clients");
             if (ClientRecord.Load(connection, transaction, name) is not null)
@@ -54,7 +54,7 @@ public sealed partial class Session
     }
 
     /// <summary>Every client of the store (names and roles are not secret; credentials never leave the store).</summary>
-    public IReadOnlyList<ClientInfo> ListClients() => Query("client.list", null, null, (connection, transaction) =>
+    public IReadOnlyList<ClientInfo> ListClients() => Query(AuditActions.ClientList, null, null, (connection, transaction) =>
     {
         using var command = StoreDatabase.Command(connection, transaction, "SELECT id FROM clients ORDER BY name");
         using var reader = command.ExecuteReader();
@@ -68,7 +68,7 @@ public sealed partial class Session
     });
 
     /// <summary>One client by name or id.</summary>
-    public ClientInfo GetClient(string client) => Query("client.show", null, client, (connection, transaction) =>
+    public ClientInfo GetClient(string client) => Query(AuditActions.ClientShow, null, client, (connection, transaction) =>
         (ToInfo(RequireClient(connection, transaction, client)), (int?)null, AuditRecord.Ok));
 
     /// <summary>Renames a client, changes its description or role (System and Admin clients only).</summary>
@@ -85,7 +85,7 @@ public sealed partial class Session
             throw new InvalidParameterException("role", "A client can be made an admin or a member, not System.");
         }
 
-        return Change("client.update", null, client, (connection, transaction) =>
+        return Change(AuditActions.ClientUpdate, null, client, (connection, transaction) =>
         {
             RequireAdmin("change clients");
             var record = RequireClient(connection, transaction, client);
@@ -106,10 +106,10 @@ public sealed partial class Session
     }
 
     /// <summary>Refuses the client at connect until enabled again (module-enforced; its keys stay).</summary>
-    public ClientInfo DisableClient(string client) => SetStatus(client, ClientStatus.Disabled, "client.disable");
+    public ClientInfo DisableClient(string client) => SetStatus(client, ClientStatus.Disabled, AuditActions.ClientDisable);
 
     /// <summary>Lets a disabled client connect again.</summary>
-    public ClientInfo EnableClient(string client) => SetStatus(client, ClientStatus.Active, "client.enable");
+    public ClientInfo EnableClient(string client) => SetStatus(client, ClientStatus.Active, AuditActions.ClientEnable);
 
     /// <summary>
     /// Gives a client a new key pair and credential, re-wrapping every key it holds. A client re-keys itself;
@@ -123,7 +123,7 @@ public sealed partial class Session
         var target = client ?? ClientId.ToString();
         var newId = self ? ClientId : Guid.Empty;
         ClientRecord? record = null;
-        var created = Change("client.rotate", null, target, (connection, transaction) =>
+        var created = Change(AuditActions.ClientRotate, null, target, (connection, transaction) =>
         {
             record = RequireClient(connection, transaction, target);
             if (!self)

@@ -26,7 +26,7 @@ public sealed partial class Session
             Names.ValidateSecretName(secret);
         }
 
-        return Change("permission.grant", ns, Describe(client, secret, permissions), (connection, transaction) =>
+        return Change(AuditActions.PermissionGrant, ns, Describe(client, secret, permissions), (connection, transaction) =>
         {
             var grantee = RequireClient(connection, transaction, client);
             if (grantee.Status == ClientStatus.Retired)
@@ -67,7 +67,7 @@ public sealed partial class Session
             Names.ValidateSecretName(secret);
         }
 
-        return Change("permission.revoke", ns, Describe(client, secret, revoked), (connection, transaction) =>
+        return Change(AuditActions.PermissionRevoke, ns, Describe(client, secret, revoked), (connection, transaction) =>
         {
             var grantee = RequireClient(connection, transaction, client);
             var (namespaceRecord, secretRecord) = ResolveScope(connection, transaction, ns, secret);
@@ -128,7 +128,7 @@ public sealed partial class Session
     public RotationResult RotateNamespaceKey(string ns, IProgress<RotationProgress>? progress = null)
     {
         Names.ValidateNamespaceName(ns);
-        return Change("namespace.rotate", ns, null, (connection, transaction) =>
+        return Change(AuditActions.NamespaceRotate, ns, null, (connection, transaction) =>
         {
             var namespaceRecord = RequireNamespace(connection, transaction, ns);
             if (Role != ClientRole.System)
@@ -146,7 +146,7 @@ public sealed partial class Session
     /// when a namespace would be left with no other holder, unless <paramref name="force"/>. The System client
     /// can be retired once an active admin exists.
     /// </summary>
-    public ClientInfo RetireClient(string client, bool force = false, IProgress<RotationProgress>? progress = null) => Change("client.retire", null, client, (connection, transaction) =>
+    public ClientInfo RetireClient(string client, bool force = false, IProgress<RotationProgress>? progress = null) => Change(AuditActions.ClientRetire, null, client, (connection, transaction) =>
     {
         RequireAdmin("retire clients");
         var record = RequireClient(connection, transaction, client);
@@ -209,7 +209,7 @@ public sealed partial class Session
             throw new InvalidParameterException("namespace", "Name the namespace of the secret.");
         }
 
-        return Query("permission.list", ns, secret ?? client, (connection, transaction) =>
+        return Query(AuditActions.PermissionList, ns, secret ?? client, (connection, transaction) =>
         {
             Guid? clientId = client is null ? null : RequireClient(connection, transaction, client).Id;
             var (namespaceRecord, secretRecord) = ns is null ? (null, null) : ResolveScope(connection, transaction, ns, secret);

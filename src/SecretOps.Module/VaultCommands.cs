@@ -251,7 +251,7 @@ public static class VaultCommands
         }
         catch (VaultLockedException e) when (!lockedIsError)
         {
-            result.PasswordRequired = e.Message;
+            result.PasswordRequired = ErrorMapping.Describe(e);
         }
         catch (Exception e)
         {

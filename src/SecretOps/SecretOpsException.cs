@@ -29,6 +29,25 @@ public enum SecretOpsErrorCategory
 }
 
 /// <summary>
+/// A next step an error points to. Core's messages name no command of any surface: each surface (the cmdlets,
+/// the CLI, the vault) words the hint with its own command.
+/// </summary>
+public enum SecretOpsHint
+{
+    /// <summary>No hint.</summary>
+    None,
+
+    /// <summary>There is no store there yet: create one.</summary>
+    CreateStore,
+
+    /// <summary>A client the request needs must be created first, outside a policy (it needs a passphrase).</summary>
+    CreateClient,
+
+    /// <summary>The vault needs its credential (the vault error names the vault, store and client).</summary>
+    UnlockVault,
+}
+
+/// <summary>
 /// Base of every error SecretOps reports on purpose. <see cref="ErrorId"/> is stable across releases
 /// and safe to match on; the message is for people. Neither ever contains a secret value, key or passphrase.
 /// </summary>
@@ -51,6 +70,9 @@ public abstract class SecretOpsException : Exception
 
     /// <summary>What the error is about (a name, a parameter), never a secret.</summary>
     public object? Target { get; }
+
+    /// <summary>The next step the surface should name in its own words, after the message.</summary>
+    public SecretOpsHint Hint { get; init; }
 }
 
 /// <summary>A parameter is outside what SecretOps accepts (<c>SecretOps.InvalidParameter</c>).</summary>
@@ -59,6 +81,22 @@ public sealed class InvalidParameterException : SecretOpsException
     /// <summary>Creates the error for parameter <paramref name="parameterName"/>.</summary>
     public InvalidParameterException(string parameterName, string message)
         : base("SecretOps.InvalidParameter", SecretOpsErrorCategory.InvalidArgument, message, parameterName, null)
+    {
+    }
+}
+
+/// <summary>
+/// A credential file (client secret or private key) can be read or written by other users, as OpenSSH refuses
+/// an unprotected private key (<c>SecretOps.UnprotectedFile</c>). The message names the file and the fix, never its contents.
+/// </summary>
+public sealed class UnprotectedFileException : SecretOpsException
+{
+    /// <summary>Creates the error for <paramref name="path"/>, whose Unix permissions are <paramref name="mode"/> (octal, e.g. 0644).</summary>
+    public UnprotectedFileException(string what, string path, string mode)
+        : base("SecretOps.UnprotectedFile", SecretOpsErrorCategory.InvalidArgument,
+               $"The {what} '{path}' has permissions {mode}, too open: other users can read or change it, so it is not used. " +
+               $"Make it readable by its owner only: chmod 600 '{path}'.",
+               path, null)
     {
     }
 }

@@ -26,6 +26,13 @@ Describe 'Audit' {
         Get-SecretAuditLog -Since (Get-Date).AddHours(1) | Should -BeNullOrEmpty
     }
 
+    It 'refuses -Last 0 without naming the CLI''s --last' {
+        $err = Get-FirstError { Get-SecretAuditLog -Last 0 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        "$err" | Should -Match 'at least 1'
+        "$err" | Should -Not -Match '--last'
+    }
+
     It 'records a read when the command ends, and failed reads with their error id' {
         Set-SecretValue -Name a -Value 'v'
         $null = Get-SecretValue a

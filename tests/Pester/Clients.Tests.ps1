@@ -56,7 +56,7 @@ Describe 'Clients and permissions' {
         $privateKey = Join-Path $TestDrive 'laptop.pem'
         try {
             Set-Content -Path $publicKey -Value $ec.ExportSubjectPublicKeyInfoPem()
-            Set-Content -Path $privateKey -Value $ec.ExportPkcs8PrivateKeyPem()
+            Set-OwnerOnlyContent -Path $privateKey -Value $ec.ExportPkcs8PrivateKeyPem()
         }
         finally { $ec.Dispose() }
         $laptop = New-SecretClient -Name laptop -PublicKeyPath $publicKey -AsClient ada
@@ -68,6 +68,22 @@ Describe 'Clients and permissions' {
         (Get-SecretClient -Name 'a*' -AsClient ada).Name | Should -Be @('ada', 'alice')
         (Get-SecretClient -Name bob -AsClient ada).Description | Should -Be 'Bob from ops'
         (Get-SecretClient -Name bob -AsClient ada).PSObject.TypeNames[0] | Should -Be 'SecretOps.ClientInfo'
+    }
+
+    It 'New-SecretClient help example 2, run as written, leaves an owner-only secret file that connects' {
+        New-SecretNamespace -Name prod -Client ada | Out-Null
+        $WarningPreference = 'SilentlyContinue'
+        $example = (Get-Help New-SecretClient -Examples).examples.example[1].code -join "`n"
+        $example | Should -Match 'ci-deploy.secret'
+        Push-Location $TestDrive
+        try {
+            $null = Connect-Client ada $script:AdaPassphrase
+            . ([scriptblock]::Create($example))
+            $file = Get-Item ./ci-deploy.secret
+            if (-not $IsWindows) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
+            (Connect-SecretOpsStore -Path $script:Store -Client ci-deploy -SecretFile $file.FullName -PassThru).Client | Should -Be 'ci-deploy'
+        }
+        finally { Pop-Location }
     }
 
     It 'refuses duplicates, bad names, unusable keys, the System role, and members creating clients' {

@@ -65,6 +65,13 @@ function script:Get-FirstError([scriptblock] $Command) {
     $records | Select-Object -First 1
 }
 
+# Writes a credential file only its owner can read or write: SecretOps refuses anything looser on Unix.
+function script:Set-OwnerOnlyContent([string] $Path, [string] $Value) {
+    $file = New-Item -ItemType File -Path $Path -Force
+    if (-not $IsWindows) { $file.UnixFileMode = 'UserRead, UserWrite' }
+    Set-Content -Path $Path -Value $Value -NoNewline
+}
+
 function script:Get-PlainText([securestring] $Secure) {
     [System.Net.NetworkCredential]::new('', $Secure).Password
 }

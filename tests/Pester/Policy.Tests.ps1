@@ -128,6 +128,8 @@ grants:
         $err = Get-FirstError { Import-SecretOpsPolicy -Path $impossible -Confirm:$false }
         $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
         $err.Exception.Message | Should -Match 'passphrase'
+        "$err" | Should -Match 'New-SecretClient'
+        "$err" | Should -Not -Match 'secretops client'
         (Get-FirstError { Get-SecretNamespace -Name fresh }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
 
         (Get-FirstError { Import-SecretOpsPolicy -Path (New-PolicyPath) -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'

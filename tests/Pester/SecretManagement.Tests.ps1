@@ -28,7 +28,7 @@ Describe 'SecretOps as SecretManagement vaults' -Skip:$script:SecretManagementMi
         $kdf = $script:WeakKdf
         $created = New-SecretOpsStore -Path $script:StoreB -GenerateSecret @kdf -ErrorAction Stop
         $script:SecretFileB = Join-Path $TestDrive "b-$suffix.secret"
-        Set-Content -Path $script:SecretFileB -Value $created.ClientSecret -NoNewline
+        Set-OwnerOnlyContent -Path $script:SecretFileB -Value $created.ClientSecret
         Connect-SecretOpsStore -Path $script:StoreB -SecretFile $script:SecretFileB -ErrorAction Stop
         New-SecretNamespace -Name team -Store $script:StoreB -ErrorAction Stop | Out-Null
         Disconnect-SecretOpsStore -All
@@ -146,6 +146,17 @@ Describe 'SecretOps as SecretManagement vaults' -Skip:$script:SecretManagementMi
 
         Set-Secret -Name refused -Secret 'x' -Vault $script:VaultA -Metadata @{ flag = $true } -ErrorVariable refused -ErrorAction SilentlyContinue
         ($refused | ForEach-Object { $_.Exception.Message }) -join ' ' | Should -Match 'refused'
+    }
+
+    It 'refuses a vault SecretFile others can read, and serves it again once it is 0600' -Skip:$IsWindows {
+        Disconnect-SecretOpsStore -All  # the vault reads its file again only without a session
+        try {
+            [IO.File]::SetUnixFileMode($script:SecretFileB, [Convert]::ToInt32('0644', 8))
+            Test-SecretVault -Name $script:VaultB -ErrorAction SilentlyContinue -ErrorVariable problems | Should -BeFalse
+            ($problems | Where-Object { "$_" -match 'chmod 600' }) | Should -Not -BeNullOrEmpty
+        }
+        finally { [IO.File]::SetUnixFileMode($script:SecretFileB, [Convert]::ToInt32('0600', 8)) }
+        Test-SecretVault -Name $script:VaultB | Should -BeTrue
     }
 
     It 'Test-SecretVault changes nothing' {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
@@ -22,7 +23,7 @@ public class ClientCommandTests
         Assert.Equal("v", store.Ok(["secret", "get", "k"], stdin: null, CliStore.As("ci", secret: secret)).Stdout);
         Assert.Equal("v", store.Ok(["secret", "get", "k"], stdin: null, CliStore.As(id.ToString(), secret: secret)).Stdout);
         var secretFile = Path.Combine(store.Directory, "ci.secret");
-        File.WriteAllText(secretFile, secret + "\n");
+        CredentialFile.Write(secretFile, secret + "\n");
         Assert.Equal("v", store.Ok(["secret", "get", "k", "--client", "ci", "--secret-file", secretFile], stdin: null, CliStore.As("system")).Stdout);
         store.Fails(4, ["secret", "get", "k"], stdin: null, CliStore.As("ci", secret: store.AddGenerated("other")));
 

@@ -1,6 +1,7 @@
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Tests.Support;
 using SecretOps.Core.Vault;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Core.Tests.Vault;
 
@@ -33,7 +34,7 @@ public sealed class SecretVaultTests : IDisposable
         var store = new TempStore(generateSecret: true);
         stores.Add(store);
         var secretFile = Path.Combine(store.Directory, "system.secret");
-        File.WriteAllText(secretFile, store.Created.ClientSecret);
+        CredentialFile.Write(secretFile, store.Created.ClientSecret!);
         var settings = Parse(("Path", store.Path), ("Client", "system"), ("Namespace", ns), ("SecretFile", secretFile));
         vaults.Add(settings);
         return (store, settings);
@@ -212,7 +213,9 @@ public sealed class SecretVaultTests : IDisposable
         var (store, vault) = PromptVault();
         var locked = Assert.Throws<VaultLockedException>(() => SecretVault.GetSecret("Team", vault, "db"));
         Assert.Equal("SecretOps.VaultLocked", locked.ErrorId);
-        Assert.Contains("Unlock-SecretVault -Name 'Team'", locked.Message);
+        Assert.Equal(SecretOpsHint.UnlockVault, locked.Hint);
+        Assert.Equal(("Team", store.Path), (locked.VaultName, locked.Store));
+        Assert.DoesNotContain("Unlock-SecretVault", locked.Message);
         Assert.Throws<VaultLockedException>(() => SecretVault.GetSecretInfo("Team", vault, "*"));
 
         var test = SecretVault.Test("Team", vault.ToVaultParameters().Select(p => new KeyValuePair<string, object?>(p.Key, p.Value)));
