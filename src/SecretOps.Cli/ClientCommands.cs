@@ -142,7 +142,9 @@ internal static class ClientCommands
         var yes = StoreCommands.YesOption("Retire without asking (required when standard input is not a terminal).");
         var command = new Command("retire",
             "Retire a client for good: every namespace and secret it can decrypt gets new keys without it, its grants go, and it can never connect again; "
-            + "its audit history stays. The System client can be retired once an active admin exists. System and Admin clients.")
+            + "its audit history stays. Refused, changing nothing, when it holds a secret's key in a namespace whose key you do not hold (that secret "
+            + "could not get a new key): retire it as a client that holds those namespaces. The System client can be retired once an active admin exists. "
+            + "System and Admin clients.")
         {
             client, force, yes,
         };
