@@ -55,6 +55,8 @@ public sealed class RevocationAttackTests : IDisposable
             Assert.Equal("SecretOps.Tampered", error.ErrorId);
             Assert.Contains("'eve'", error.Message);
             Assert.Contains("namespace 'prod'", error.Message);
+            Assert.Contains(admin.ListPermissions(client: "ci"), p => p.Namespace == "prod");
+            Assert.Equal(1L, RawDb.Scalar(store.Path, "SELECT key_generation FROM namespaces WHERE name = 'prod'"));
             admin.SetSecret("prod", "db-password", SecretValue.FromString(AfterValue));
         }
 
