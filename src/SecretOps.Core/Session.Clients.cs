@@ -18,6 +18,13 @@ public sealed class ClientCredentialSpec
 
     /// <summary>For <see cref="ClientKind.KeyFile"/>: the public half of the key the client keeps.</summary>
     public ClientPublicKey? PublicKey { get; init; }
+
+    /// <summary>
+    /// For <see cref="ClientKind.Passphrase"/>: seal the passphrase with the store's KDF defaults even below the floor
+    /// (m = 64 MiB, t = 3), on a store created weak. Only the command that seals may say so (tests); without it, defaults
+    /// below the floor are refused, whatever the store's header says.
+    /// </summary>
+    public bool AllowWeakKdf { get; init; }
 }
 
 public sealed partial class Session
@@ -197,12 +204,32 @@ public sealed partial class Session
                 using (var credentialValue = secret is null ? ClientCredential.FromPassphrase(credential.Passphrase.Span) : ClientCredential.FromGeneratedSecret(secret))
                 using (var key = ClientPrivateKey.Generate())
                 {
-                    return (key.PublicKey, ClientKeyProtection.Seal(key, credentialValue, Store.Kdf, StoreId, clientId), secret);
+                    var kdf = secret is null ? SealingKdf(credential.AllowWeakKdf) : Store.Kdf;
+                    return (key.PublicKey, ClientKeyProtection.Seal(key, credentialValue, kdf, StoreId, clientId), secret);
                 }
 
             default:
                 throw new InvalidParameterException("kind", $"Unknown client kind {(int)credential.Kind}.");
         }
+    }
+
+    /// <summary>
+    /// The Argon2id parameters a passphrase is sealed with: the store's defaults, which are a row anyone with the file
+    /// can write, so the floor applies to them every time; only the sealing command itself may lower it.
+    /// </summary>
+    private Argon2Parameters SealingKdf(bool allowWeak)
+    {
+        try
+        {
+            Store.Kdf.EnsureAcceptable(allowWeak && Store.AllowWeakKdf);
+        }
+        catch (InvalidParameterException e)
+        {
+            throw new InvalidParameterException("kdf", $"The store's KDF defaults are refused for a new passphrase: {e.Message} A passphrase is sealed below the floor only "
+                + "on a store created weak and when the command asks for it (--weak-kdf, -AllowWeakKdf). If this store was not created weak, its header was altered.");
+        }
+
+        return Store.Kdf;
     }
 
     private ClientInfo SetStatus(string client, ClientStatus status, string action) => Change(action, null, client, (connection, transaction) =>

@@ -253,7 +253,9 @@ public sealed partial class Session
             return;
         }
 
-        foreach (var permission in permissions)
+        // Secret-level revokes go first: a namespace revoke also takes the client's grants on the secrets in it, so a
+        // secret-level revoke planned after it would find nothing left to revoke.
+        foreach (var permission in permissions.OrderBy(p => p.Secret is null))
         {
             // A secret-level grant is also covered by what the policy grants the client on its namespace.
             var covered = wanted.GetValueOrDefault(Key(permission.Client, permission.Namespace, permission.Secret))

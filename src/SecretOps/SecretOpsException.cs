@@ -120,6 +120,15 @@ public sealed class TamperedException : SecretOpsException
                $"{what} failed authentication: it was modified, moved to another record, or is corrupt.", what, innerException)
     {
     }
+
+    /// <summary>
+    /// Creates the error for a finding that is not a failed decryption (a row the store should not hold), with a
+    /// message of its own that names <paramref name="what"/> and never its contents.
+    /// </summary>
+    public TamperedException(string what, string message, Exception? innerException = null)
+        : base("SecretOps.Tampered", SecretOpsErrorCategory.Tampered, message, what, innerException)
+    {
+    }
 }
 
 /// <summary>The named object does not exist (<c>SecretOps.NotFound</c>).</summary>
