@@ -15,12 +15,6 @@ public sealed partial class Session
             throw new InvalidParameterException("last", "--last must be at least 1.");
         }
 
-        // The list includes what this session did so far (its connect, its reads), not only what was flushed.
-        if (!Store.IsReadOnly)
-        {
-            FlushAudit();
-        }
-
         return Query("audit.list", null, null, (connection, transaction) =>
         {
             if (Role == ClientRole.Member)

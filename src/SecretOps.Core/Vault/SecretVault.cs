@@ -245,7 +245,7 @@ public static class SecretVault
         }
 
         var usesPassword = settings.Authentication is not (VaultAuthentication.SecretFile or VaultAuthentication.SecretEnvironmentVariable);
-        OpenSession(vaultName, settings, usesPassword ? passphrase : default);
+        OpenSession(vaultName, settings, usesPassword ? passphrase : default).FlushAudit();
         return new VaultUnlockResult(usesPassword, settings.Authentication, usesPassword ? null : settings.CredentialSource);
     }
 
