@@ -148,8 +148,9 @@ public sealed class SecretStore
     }
 
     /// <summary>
-    /// Connects as <paramref name="client"/> (name or id). A wrong credential, an unknown, disabled or
-    /// retired client all fail with <see cref="AuthenticationFailedException"/> and are audited.
+    /// Connects as <paramref name="client"/> (name or id). Every connect is audited (<c>client.connect</c>): a
+    /// success with the session's next audit write (its first change, or <see cref="Session.FlushAudit"/>), a failure at once. A
+    /// wrong credential, an unknown, disabled or retired client all fail with <see cref="AuthenticationFailedException"/>.
     /// </summary>
     public Session Connect(string client, ClientCredential credential, SessionOptions? options = null)
     {
@@ -187,6 +188,7 @@ public sealed class SecretStore
             try
             {
                 session.NoteUse();
+                session.RecordConnect();
             }
             catch
             {

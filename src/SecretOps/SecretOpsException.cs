@@ -109,6 +109,9 @@ public sealed class InvalidKeyException : SecretOpsException
         : base("SecretOps.InvalidKey", SecretOpsErrorCategory.InvalidArgument, message, null, innerException)
     {
     }
+
+    /// <summary>The key is encrypted and no passphrase was given: the key is fine, a passphrase would open it.</summary>
+    public bool PassphraseRequired { get; init; }
 }
 
 /// <summary>Encrypted data failed authentication (<c>SecretOps.Tampered</c>). Never returns a wrong value instead.</summary>

@@ -55,6 +55,21 @@ Describe 'Audit' {
         $after - $before | Should -Be 6 -Because 'one list and five reads are recorded'
     }
 
+    It 'records every connect, with the client and the surface' {
+        $connects = @(Get-SecretAuditLog -Action client.connect)
+        $connects.Count | Should -Be 1 -Because 'BeforeEach connected once'
+        $connects[0].ClientName | Should -Be 'system'
+        $connects[0].Surface | Should -Be 'cmdlet'
+        $connects[0].Outcome | Should -Be 'ok'
+
+        $null = Connect-TestStore $script:Store
+        @(Get-SecretAuditLog -Action client.connect).Count | Should -Be 2
+        $null = Connect-SecretOpsStore -Path $script:Store -Passphrase (ConvertTo-SecureString 'wrong' -AsPlainText -Force) -ErrorAction SilentlyContinue
+        $all = @(Get-SecretAuditLog -Action client.connect)
+        $all.Count | Should -Be 3
+        $all[-1].Outcome | Should -Be 'failed'
+    }
+
     It 'verifies the chain' {
         $result = Test-SecretAuditLog
         $result.PSObject.TypeNames[0] | Should -Be 'SecretOps.AuditVerification'

@@ -183,6 +183,31 @@ Describe 'Store lifecycle' {
         }
     }
 
+    It 'serves parallel runspaces from one connect: 4 runspaces x 25 reads with -Store all return the right values' {
+        # Sessions belong to the process, so every runspace (ForEach-Object -Parallel, Start-ThreadJob) can use them;
+        # this is the documented alternative to Get-SecretValue through SecretManagement, whose one runspace is not thread-safe.
+        $store = New-TestStore
+        $null = Connect-TestStore $store
+        1..25 | ForEach-Object { Set-SecretValue -Name "s$_" -Value "value-$_" -ErrorAction Stop }
+        $manifest = Join-Path $script:ModuleFolder 'SecretOps.psd1'
+        $results = 1..4 | ForEach-Object -ThrottleLimit 4 -Parallel {
+            Import-Module $using:manifest -ErrorAction Stop
+            $worker = $_
+            1..25 | ForEach-Object {
+                try {
+                    $value = Get-SecretValue -Name "s$_" -Store $using:store -AsPlainText -ErrorAction Stop
+                    [pscustomobject]@{ Worker = $worker; Name = "s$_"; Right = $value -eq "value-$_"; Error = $null }
+                }
+                catch {
+                    [pscustomobject]@{ Worker = $worker; Name = "s$_"; Right = $false; Error = "$_" }
+                }
+            }
+        }
+        @($results).Count | Should -Be 100
+        @($results | Where-Object { -not $_.Right } | ForEach-Object { "$($_.Worker)/$($_.Name): $($_.Error)" }) | Should -BeNullOrEmpty
+        @($results.Worker | Sort-Object -Unique) | Should -Be @(1, 2, 3, 4)
+    }
+
     It 'locks an idle session after -IdleTimeout' {
         $path = New-TestStore
         $null = Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout '1s'

@@ -126,7 +126,7 @@ public static class Connector
         }
         catch (InvalidKeyException e)
         {
-            throw new InvalidKeyException($"Key file '{ExpandHome(path)}': {e.Message}", e);
+            throw new InvalidKeyException($"Key file '{ExpandHome(path)}': {e.Message}", e) { PassphraseRequired = e.PassphraseRequired };
         }
     }
 

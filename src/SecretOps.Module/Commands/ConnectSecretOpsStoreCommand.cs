@@ -109,6 +109,9 @@ public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
             var session = Connector.Connect(resolved, credential, CmdletSurface);
             SessionRegistry.Add(session);
             ConnectionState.Remember(session, resolved.Namespace, resolved.IdleTimeout);
+
+            // A command's audit entries are written when it ends: here, the connect.
+            session.FlushAudit();
             WriteVerbose($"Connected to '{session.Store.Path}' as {session.Role} client '{session.ClientName}'; default namespace '{resolved.Namespace}'.");
             if (PassThru)
             {
