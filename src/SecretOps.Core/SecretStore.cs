@@ -69,9 +69,11 @@ public sealed class SecretStore
             database.Use(connection =>
             {
                 database.ApplyJournalMode(connection);
+                database.VerifySchema(connection, 0);
                 Schema.Migrate(connection, 0);
+                database.VerifySchema(connection, Schema.CurrentVersion);
                 return 0;
-            });
+            }, verifySchema: false);
 
             var store = new SecretStore(database, storeId, options.AllowWeakKdf, options.Kdf, isReadOnly: false);
             database.Write((connection, transaction) =>
@@ -114,6 +116,8 @@ public sealed class SecretStore
             {
                 var readOnly = StoreDatabase.IsReadOnly(connection);
                 var version = Schema.ReadVersion(connection, fullPath);
+                // Before anything runs in a transaction: a planted trigger would run inside it (migrations included).
+                database.VerifySchema(connection, version);
                 if (version < Schema.CurrentVersion)
                 {
                     if (readOnly)
@@ -122,6 +126,7 @@ public sealed class SecretStore
                     }
 
                     Schema.Migrate(connection, version);
+                    database.VerifySchema(connection, Schema.CurrentVersion);
                 }
 
                 if (!readOnly)
@@ -138,7 +143,7 @@ public sealed class SecretStore
 
                 var kdf = new Argon2Parameters(Argon2Type.Argon2id, reader.GetInt32(3), reader.GetInt32(2), reader.GetInt32(4));
                 return new SecretStore(database, reader.GetUuid(0), reader.GetInt64(1) != 0, kdf, readOnly);
-            });
+            }, verifySchema: false);
         }
         catch (SqliteException e)
         {
@@ -236,6 +241,8 @@ public sealed class SecretStore
                 target.Open();
                 source.BackupDatabase(target);
                 StoreDatabase.Execute(target, null, "PRAGMA journal_mode = DELETE;");
+                // The copy is what others will restore: it must hold nothing the format does not (a trigger planted mid-copy).
+                Schema.Verify(target, Schema.CurrentVersion, Path);
                 return 0;
             });
 

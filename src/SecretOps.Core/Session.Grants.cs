@@ -177,7 +177,8 @@ public sealed partial class Session
             throw new ConflictException($"Retiring '{record.Name}' would leave no client able to read namespace(s) {string.Join(", ", orphaned.Select(n => $"'{n}'"))}; grant another client first, or force it.", record.Name);
         }
 
-        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $id; DELETE FROM permissions WHERE client_id = $id; UPDATE clients SET status = $retired WHERE id = $id",
+        StoreDatabase.DeleteConfirmed(connection, transaction, "stanzas", "client_id = $id", "the retired client's keys", ("$id", record.Id.ToBlob()));
+        StoreDatabase.Execute(connection, transaction, "DELETE FROM permissions WHERE client_id = $id; UPDATE clients SET status = $retired WHERE id = $id",
             ("$id", record.Id.ToBlob()), ("$retired", (int)ClientStatus.Retired));
         foreach (var namespaceId in namespaces.Where(id => HasOtherHolder(connection, transaction, ScopeKind.Namespace, id, record.Id)))
         {
@@ -407,7 +408,7 @@ public sealed partial class Session
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())) is long flags ? (Permissions)flags : Permissions.None;
 
     private static void DeleteStanzas(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
-        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
+        StoreDatabase.DeleteConfirmed(connection, transaction, "stanzas", "client_id = $client AND scope_kind = $kind AND scope_id = $scope", "the revoked client's keys",
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
 
     /// <summary>Clients (not retired) holding a stanza for this scope and generation.</summary>
