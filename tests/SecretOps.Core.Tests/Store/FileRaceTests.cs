@@ -14,51 +14,24 @@ public sealed class FileRaceTests
     [Fact]
     public void Backup_SwappedForASymlinkAfterCreation_NeverWritesThroughIt()
     {
-        UnixFiles.SkipUnlessUnix();
         using var store = new TempStore();
         var opened = store.Open();
-        using var shared = new TempDirectory("secretops-writable-");
-        using var attacker = new TempDirectory("secretops-attacker-");
-        var destination = shared.File("backup.db");
-        using var swapper = new SymlinkSwapper(destination, attacker.File("collected.db"));
-
-        var leaks = Race(swapper, destination, () => opened.Backup(destination));
-
-        Assert.True(swapper.Swaps > 0, "the swapper never won a race; the test proved nothing");
-        Assert.True(leaks == 0, $"{leaks} of {swapper.Swaps} swapped backups were written through the link");
+        RaceAgainst("backup.db", destination => opened.Backup(destination));
     }
 
     [Fact]
     public void OwnerOnlyText_SwappedForASymlinkAfterCreation_NeverWritesThroughIt()
     {
-        UnixFiles.SkipUnlessUnix();
-        using var shared = new TempDirectory("secretops-writable-");
-        using var attacker = new TempDirectory("secretops-attacker-");
-        var destination = shared.File("policy.yaml");
-        using var swapper = new SymlinkSwapper(destination, attacker.File("collected.yaml"));
-
-        var leaks = Race(swapper, destination, () => StoreFiles.WriteOwnerOnlyText(destination, "clients: []\n"), attempts: 400);
-
-        Assert.True(swapper.Swaps > 0, "the swapper never won a race; the test proved nothing");
-        Assert.True(leaks == 0, $"{leaks} of {swapper.Swaps} swapped exports were written through the link");
+        RaceAgainst("policy.yaml", destination => StoreFiles.WriteOwnerOnlyText(destination, "clients: []\n"), attempts: 400);
     }
 
     [Fact]
     public void NewStore_SwappedForASymlinkAfterCreation_NeverWritesThroughIt()
     {
-        UnixFiles.SkipUnlessUnix();
-        using var shared = new TempDirectory("secretops-writable-");
-        using var attacker = new TempDirectory("secretops-attacker-");
-        var destination = shared.File("store.db");
-        using var swapper = new SymlinkSwapper(destination, attacker.File("collected.db"));
-
-        var leaks = Race(swapper, destination, () => SecretStore.Create(destination, new StoreCreateOptions
+        RaceAgainst("store.db", destination => SecretStore.Create(destination, new StoreCreateOptions
         {
             Passphrase = TempStore.Passphrase.AsMemory(), Kdf = TempStore.WeakKdf, AllowWeakKdf = true,
         }), attempts: 20);
-
-        Assert.True(swapper.Swaps > 0, "the swapper never won a race; the test proved nothing");
-        Assert.True(leaks == 0, $"{leaks} of {swapper.Swaps} swapped stores were written through the link");
     }
 
     [Fact]
@@ -76,6 +49,21 @@ public sealed class FileRaceTests
         Assert.Equal("SecretOps.Conflict", Assert.Throws<ConflictException>(() => store.Open().Backup(backup)).ErrorId);
         Assert.Equal("SecretOps.Conflict", Assert.Throws<ConflictException>(() => StoreFiles.WriteOwnerOnlyText(policy, "x")).ErrorId);
         Assert.False(File.Exists(target));
+    }
+
+    /// <summary>Races a swapper against <paramref name="operation"/> writing a file in a shared directory; asserts it won at least once and nothing leaked.</summary>
+    private static void RaceAgainst(string fileName, Action<string> operation, int attempts = 60)
+    {
+        UnixFiles.SkipUnlessUnix();
+        using var shared = new TempDirectory("secretops-writable-");
+        using var attacker = new TempDirectory("secretops-attacker-");
+        var destination = shared.File(fileName);
+        using var swapper = new SymlinkSwapper(destination, attacker.File("collected-" + fileName));
+
+        var leaks = Race(swapper, destination, () => operation(destination), attempts);
+
+        Assert.True(swapper.Swaps > 0, "the swapper never won a race; the test proved nothing");
+        Assert.True(leaks == 0, $"{leaks} of {swapper.Swaps} swapped {fileName} files were written through the link");
     }
 
     /// <summary>Runs <paramref name="operation"/> with the swapper armed, again and again; counts the runs whose data reached the link's target.</summary>

@@ -33,22 +33,8 @@ public sealed class SchemaTamperTests : IDisposable
     public void RevocationTrigger_IsRefused_AndTheRevokedMemberCannotReadWhatIsWrittenAfter()
     {
         // Mallory can write the file: she makes the deletion of her own stanzas a silent no-op.
-        var mallory = MalloryIdHex();
-        RawDb.Execute(store.Path, $"CREATE TRIGGER keep_mine BEFORE DELETE ON stanzas WHEN old.client_id = X'{mallory}' BEGIN SELECT RAISE(IGNORE); END");
-
-        var outcome = Record.Exception(() =>
-        {
-            using var system = store.ConnectSystem();
-            system.Revoke("mallory", "prod", null);
-            system.SetSecret("prod", "db-password", SecretValue.FromString(WrittenAfterRevocation));
-        });
-
-        // What Mallory cares about: reading, with her own credential and raw SQL, the value written after she was revoked.
-        Assert.NotEqual(WrittenAfterRevocation, AttackerRead("mallory", mallorySecret, "prod", "db-password"));
-        var refused = Assert.IsType<StoreUnavailableException>(outcome);
-        Assert.Equal("SecretOps.StoreCorrupt", refused.ErrorId);
-        Assert.Contains("trigger 'keep_mine' on table 'stanzas'", refused.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("before-revocation", refused.Message, StringComparison.Ordinal);
+        PlantKeepMine(store.Path);
+        AssertRevocationRefused();
     }
 
     [Fact]
@@ -60,17 +46,8 @@ public sealed class SchemaTamperTests : IDisposable
         }
 
         // Planted after the store was opened and checked: the long-lived session (a PowerShell session) must notice.
-        RawDb.Execute(store.Path, $"CREATE TRIGGER keep_mine BEFORE DELETE ON stanzas WHEN old.client_id = X'{MalloryIdHex()}' BEGIN SELECT RAISE(IGNORE); END");
-        var outcome = Record.Exception(() =>
-        {
-            system.Revoke("mallory", "prod", null);
-            system.SetSecret("prod", "db-password", SecretValue.FromString(WrittenAfterRevocation));
-        });
-
-        Assert.NotEqual(WrittenAfterRevocation, AttackerRead("mallory", mallorySecret, "prod", "db-password"));
-        var refused = Assert.IsType<StoreUnavailableException>(outcome);
-        Assert.Equal("SecretOps.StoreCorrupt", refused.ErrorId);
-        Assert.Contains("trigger 'keep_mine' on table 'stanzas'", refused.Message, StringComparison.Ordinal);
+        PlantKeepMine(store.Path);
+        AssertRevocationRefused(system);
     }
 
     [Fact]
@@ -127,7 +104,7 @@ public sealed class SchemaTamperTests : IDisposable
     {
         var backup = Path.Combine(store.Directory, "backup.db");
         store.Open().Backup(backup);
-        RawDb.Execute(backup, $"CREATE TRIGGER keep_mine BEFORE DELETE ON stanzas WHEN old.client_id = X'{MalloryIdHex()}' BEGIN SELECT RAISE(IGNORE); END");
+        PlantKeepMine(backup);
         var before = RawDb.Fingerprint(store.Path);
 
         var refused = Assert.Throws<StoreUnavailableException>(() => SecretStore.Restore(backup, store.Path));
@@ -182,6 +159,41 @@ public sealed class SchemaTamperTests : IDisposable
     }
 
     public void Dispose() => store.Dispose();
+
+    /// <summary>The attack of finding 1: a trigger that silently skips the deletion of Mallory's stanzas.</summary>
+    private void PlantKeepMine(string path) =>
+        RawDb.Execute(path, $"CREATE TRIGGER keep_mine BEFORE DELETE ON stanzas WHEN old.client_id = X'{MalloryIdHex()}' BEGIN SELECT RAISE(IGNORE); END");
+
+    /// <summary>
+    /// Revokes Mallory and writes a new value, in <paramref name="open"/> or a new System session; Mallory must not be
+    /// able to read it, and the store must be refused, naming the trigger.
+    /// </summary>
+    private void AssertRevocationRefused(Session? open = null)
+    {
+        var outcome = Record.Exception(() =>
+        {
+            var system = open ?? store.ConnectSystem();
+            try
+            {
+                system.Revoke("mallory", "prod", null);
+                system.SetSecret("prod", "db-password", SecretValue.FromString(WrittenAfterRevocation));
+            }
+            finally
+            {
+                if (open is null)
+                {
+                    system.Dispose();
+                }
+            }
+        });
+
+        // What Mallory cares about: reading, with her own credential and raw SQL, the value written after she was revoked.
+        Assert.NotEqual(WrittenAfterRevocation, AttackerRead("mallory", mallorySecret, "prod", "db-password"));
+        var refused = Assert.IsType<StoreUnavailableException>(outcome);
+        Assert.Equal("SecretOps.StoreCorrupt", refused.ErrorId);
+        Assert.Contains("trigger 'keep_mine' on table 'stanzas'", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("before-revocation", refused.Message, StringComparison.Ordinal);
+    }
 
     private string MalloryIdHex() => Convert.ToHexString((byte[])RawDb.Scalar(store.Path, "SELECT id FROM clients WHERE name = 'mallory'")!);
 
