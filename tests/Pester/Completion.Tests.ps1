@@ -48,7 +48,7 @@ Describe 'Argument completion' {
     }
 
     It 'completes -Client of Connect-SecretOpsStore with the clients of the store -Path names, or the default store' {
-        $null = New-SecretClient -Name completer-alice -Passphrase (ConvertTo-SecureString 'alice passphrase' -AsPlainText -Force)
+        $null = New-SecretClient -Name completer-alice -Passphrase (ConvertTo-SecureString 'alice passphrase' -AsPlainText -Force) -AllowWeakKdf
         $line = "Connect-SecretOpsStore -Path '$script:Store' -Client comp"
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('completer-alice')
         $line = "Connect-SecretOpsStore -Path '$script:Store' -Client sy"

@@ -158,7 +158,7 @@ Describe 'SecretOps as SecretManagement vaults' -Skip:$script:SecretManagementMi
     }
 
     It 'refuses a vault SecretFile others can read, and serves it again once it is 0600' -Skip:$IsWindows {
-        Disconnect-SecretOpsStore -All  # the vault reads its file again only without a session
+        Test-SecretVault -Name $script:VaultB | Should -BeTrue   # connected: the vault holds a session
         try {
             [IO.File]::SetUnixFileMode($script:SecretFileB, [Convert]::ToInt32('0644', 8))
             Test-SecretVault -Name $script:VaultB -ErrorAction SilentlyContinue -ErrorVariable problems | Should -BeFalse

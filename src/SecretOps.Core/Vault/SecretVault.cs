@@ -198,6 +198,7 @@ public static class SecretVault
                 return new VaultTestResult(false, problems);
             }
 
+            CheckCredentialSource(vaultName, settings, resolved);
             var (session, ns) = Open(vaultName, settings);
             try
             {
@@ -291,6 +292,27 @@ public static class SecretVault
     {
         var session = OpenSession(vaultName, settings);
         return (session, Resolve(settings).Namespace);
+    }
+
+    /// <summary>
+    /// Reads a file or environment credential as a fresh process would: a source that stopped working (deleted,
+    /// unset, or readable by others) is a problem even while this process still holds the vault's session.
+    /// </summary>
+    private static void CheckCredentialSource(string vaultName, VaultSettings settings, ResolvedConnection resolved)
+    {
+        if (settings.Authentication is not (VaultAuthentication.SecretFile or VaultAuthentication.KeyFile or VaultAuthentication.SecretEnvironmentVariable))
+        {
+            return;
+        }
+
+        try
+        {
+            using var credential = Credential(vaultName, settings, resolved, default);
+        }
+        catch (VaultLockedException)
+        {
+            // An encrypted key file waits for its passphrase: whether the vault is unlocked is the session's to say.
+        }
     }
 
     private static ClientCredential Credential(string vaultName, VaultSettings settings, ResolvedConnection resolved, ReadOnlySpan<char> passphrase)

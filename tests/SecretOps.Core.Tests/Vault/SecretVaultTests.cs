@@ -338,7 +338,7 @@ public sealed class SecretVaultTests : IDisposable
         stores.Add(store);
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var keyFile = Path.Combine(store.Directory, "laptop.pem");
-        File.WriteAllText(keyFile, ec.ExportEncryptedPkcs8PrivateKeyPem("key passphrase", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)));
+        CredentialFile.Write(keyFile, ec.ExportEncryptedPkcs8PrivateKeyPem("key passphrase", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)));
         using (var system = store.ConnectSystem())
         {
             system.AddClient("laptop", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = PemKeyReader.ReadPublicKey(ec.ExportSubjectPublicKeyInfoPem()) });
@@ -348,7 +348,7 @@ public sealed class SecretVaultTests : IDisposable
 
         var vault = Parse(("Path", store.Path), ("Client", "laptop"), ("KeyFile", keyFile));
         var locked = Assert.Throws<VaultLockedException>(() => SecretVault.GetSecret("Team", vault, "db"));
-        Assert.Contains("Unlock-SecretVault -Name 'Team'", locked.Message);
+        Assert.Equal(SecretOpsHint.UnlockVault, locked.Hint);
         Assert.Throws<InvalidKeyException>(() => SecretVault.Unlock("Team", vault, "wrong"));
         Assert.True(SecretVault.Unlock("Team", vault, "key passphrase").PasswordUsed);
         using var value = SecretVault.GetSecret("Team", vault, "db");
