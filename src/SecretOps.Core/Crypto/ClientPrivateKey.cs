@@ -78,7 +78,7 @@ public sealed class ClientPrivateKey : IDisposable
                     rsa.ImportEncryptedPkcs8PrivateKey(passphrase, der, out _);
                     plain = rsa.ExportPkcs8PrivateKey();
                 }
-                catch (CryptographicException)
+                catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
                 {
                 }
             }
@@ -91,7 +91,7 @@ public sealed class ClientPrivateKey : IDisposable
                     ecdh.ImportEncryptedPkcs8PrivateKey(passphrase, der, out _);
                     plain = ecdh.ExportPkcs8PrivateKey();
                 }
-                catch (CryptographicException e)
+                catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
                 {
                     throw new InvalidKeyException("The encrypted key could not be decrypted: the passphrase is wrong, or it is not an RSA or EC key.", e);
                 }
@@ -164,7 +164,7 @@ public sealed class ClientPrivateKey : IDisposable
 
             return key;
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             key.Dispose();
             throw new InvalidKeyException("The key data is damaged or truncated: it could not be read as a private key.", e);
