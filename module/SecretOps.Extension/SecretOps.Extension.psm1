@@ -43,6 +43,10 @@ function Write-VaultCallResult {
         Write-Verbose -Message $line
     }
 
+    foreach ($line in $Result.Warnings) {
+        Write-Warning -Message $line
+    }
+
     foreach ($record in $Result.Errors) {
         Write-Error -ErrorRecord $record
     }

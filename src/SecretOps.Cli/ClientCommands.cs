@@ -142,7 +142,9 @@ internal static class ClientCommands
         var yes = StoreCommands.YesOption("Retire without asking (required when standard input is not a terminal).");
         var command = new Command("retire",
             "Retire a client for good: every namespace and secret it can decrypt gets new keys without it, its grants go, and it can never connect again; "
-            + "its audit history stays. The System client can be retired once an active admin exists. System and Admin clients.")
+            + "its audit history stays. Refused, changing nothing, when it holds a secret's key in a namespace whose key you do not hold (that secret "
+            + "could not get a new key): retire it as a client that holds those namespaces. The System client can be retired once an active admin exists. "
+            + "System and Admin clients.")
         {
             client, force, yes,
         };
@@ -249,6 +251,7 @@ internal static class ClientCommands
         private readonly Option<bool> generate;
         private readonly Option<bool> passphraseStdin;
         private readonly Option<string?> publicKey;
+        private readonly Option<bool> weakKdf;
         private ClientPublicKey? key;
 
         public NewCredentialOptions(string whose, string passphrase)
@@ -268,6 +271,11 @@ internal static class ClientCommands
                               + "Its owner keeps the private key and connects with --key-file.",
                 HelpName = "FILE",
             };
+            weakKdf = new Option<bool>("--weak-kdf")
+            {
+                Description = $"Seal {passphrase} with the store's KDF defaults even when they are below the floor (64 MiB, 3 passes), "
+                              + "on a store created with --weak-kdf. For tests only; without it such defaults are refused.",
+            };
         }
 
         public void AddTo(Command command)
@@ -275,6 +283,7 @@ internal static class ClientCommands
             command.Options.Add(generate);
             command.Options.Add(passphraseStdin);
             command.Options.Add(publicKey);
+            command.Options.Add(weakKdf);
         }
 
         /// <summary>Refuses conflicting or missing sources and reads the public key, before anything connects.</summary>
@@ -331,7 +340,7 @@ internal static class ClientCommands
             var passphrase = run.Get(passphraseStdin)
                 ? Terminal.ReadLineFromStdin("new passphrase")
                 : Terminal.PromptNewPassphrase(prompt, "nothing was changed");
-            return new NewCredential(new ClientCredentialSpec { Kind = ClientKind.Passphrase, Passphrase = passphrase }, passphrase);
+            return new NewCredential(new ClientCredentialSpec { Kind = ClientKind.Passphrase, Passphrase = passphrase, AllowWeakKdf = run.Get(weakKdf) }, passphrase);
         }
     }
 

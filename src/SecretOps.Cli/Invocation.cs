@@ -162,7 +162,8 @@ internal sealed class Invocation
     {
         var message = exception switch
         {
-            SecretOpsException or CancelledException => exception.Message,
+            SecretOpsException e => WithHint(e),
+            CancelledException => exception.Message,
             IOException or UnauthorizedAccessException => exception.Message,
             _ => $"unexpected error ({exception.GetType().Name}): {exception.Message}",
         };
@@ -181,6 +182,14 @@ internal sealed class Invocation
             }
         }
     }
+
+    /// <summary>Core's message followed by the next step it points to, naming the CLI command that takes it.</summary>
+    private static string WithHint(SecretOpsException exception) => exception.Hint switch
+    {
+        SecretOpsHint.CreateStore => $"{exception.Message} Create one with 'secretops store init'.",
+        SecretOpsHint.CreateClient => $"{exception.Message} Create such clients with 'secretops client add' before applying the policy.",
+        _ => exception.Message,
+    };
 
     /// <summary>
     /// A message on one line. Core lists several problems on indented lines after a colon ("…: \n  a\n  b"):

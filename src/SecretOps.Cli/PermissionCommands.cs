@@ -52,8 +52,10 @@ internal static class PermissionCommands
         };
         var yes = StoreCommands.YesOption("Revoke without asking (required when standard input is not a terminal).");
         var command = new Command("revoke",
-            "Revoke a client's permissions on a namespace (--namespace NS) or one secret (--secret NAME). When it loses both read and write, "
-            + "its keys go and the scope gets new keys for the remaining holders (old versions stay readable to them).")
+            "Revoke a client's permissions on a namespace (--namespace NS) or one secret (--secret NAME). On a namespace it also takes them from the "
+            + "client's grants on secrets there, those it created included (and read and write on all of them once it has neither on the namespace). "
+            + "When it loses both read and write, its keys go and the scope gets new keys for the remaining holders, never for it (old versions stay "
+            + "readable to them). A key stanza for a client with no grant is refused as tampered (exit 7); revoking that client removes it.")
         {
             client, secret, permissions, noRotate, force, yes,
         };

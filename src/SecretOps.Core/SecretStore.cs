@@ -85,7 +85,7 @@ public sealed class SecretStore
                     credential.Kind, ClientRole.System, privateKey.PublicKey, protection, createdBy: null);
                 using var session = new Session(store, ClientRecord.Load(connection, transaction, clientId.ToString())!, privateKey.Clone(), new SessionOptions { Surface = options.Surface });
                 session.CreateNamespaceIn(connection, transaction, DefaultNamespace, "Created with the store.", null);
-                AuditLog.Append(connection, transaction, storeId, options.Surface, new AuditRecord(clientId, SystemClientName, "store.create", null, fullPath, null, AuditRecord.Ok, null));
+                AuditLog.Append(connection, transaction, storeId, options.Surface, new AuditRecord(clientId, SystemClientName, AuditActions.StoreCreate, null, fullPath, null, AuditRecord.Ok, null));
                 return 0;
             });
         }
@@ -148,8 +148,9 @@ public sealed class SecretStore
     }
 
     /// <summary>
-    /// Connects as <paramref name="client"/> (name or id). A wrong credential, an unknown, disabled or
-    /// retired client all fail with <see cref="AuthenticationFailedException"/> and are audited.
+    /// Connects as <paramref name="client"/> (name or id). Every connect is audited (<c>client.connect</c>): a
+    /// success with the session's next audit write (its first change, or <see cref="Session.FlushAudit"/>), a failure at once. A
+    /// wrong credential, an unknown, disabled or retired client all fail with <see cref="AuthenticationFailedException"/>.
     /// </summary>
     public Session Connect(string client, ClientCredential credential, SessionOptions? options = null)
     {
@@ -187,6 +188,7 @@ public sealed class SecretStore
             try
             {
                 session.NoteUse();
+                session.RecordConnect();
             }
             catch
             {
@@ -198,7 +200,7 @@ public sealed class SecretStore
         }
         catch (SecretOpsException e) when (e is AuthenticationFailedException)
         {
-            TryAudit(options.Surface, new AuditRecord(record?.Id, record?.Name ?? Secrets.Names.Printable(client), "client.connect", null, null, null, AuditRecord.Failed, e.ErrorId));
+            TryAudit(options.Surface, new AuditRecord(record?.Id, record?.Name ?? Secrets.Names.Printable(client), AuditActions.ClientConnect, null, null, null, AuditRecord.Failed, e.ErrorId));
             throw;
         }
         catch (SqliteException e)
@@ -239,7 +241,7 @@ public sealed class SecretStore
                 return 0;
             });
 
-            TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.backup", null, fullDestination, null, AuditRecord.Ok, null));
+            TryAudit(surface, new AuditRecord(null, Environment.UserName, AuditActions.StoreBackup, null, fullDestination, null, AuditRecord.Ok, null));
         }
         catch (SqliteException e)
         {
@@ -303,7 +305,7 @@ public sealed class SecretStore
             throw;
         }
 
-        Open(fullDestination, new StoreOpenOptions { Shared = shared }).TryAudit(surface, new AuditRecord(null, Environment.UserName, "store.restore", null, System.IO.Path.GetFullPath(source), null, AuditRecord.Ok, null));
+        Open(fullDestination, new StoreOpenOptions { Shared = shared }).TryAudit(surface, new AuditRecord(null, Environment.UserName, AuditActions.StoreRestore, null, System.IO.Path.GetFullPath(source), null, AuditRecord.Ok, null));
     }
 
     /// <summary>Copies a backup to <paramref name="staging"/> (owner-only), upgrades the copy if needed, and checks it.</summary>
@@ -466,7 +468,7 @@ public sealed class SecretStore
 
         if (!File.Exists(fullPath))
         {
-            throw new NotFoundException($"There is no store at '{fullPath}'; create one with 'secretops store init'.", fullPath);
+            throw new NotFoundException($"There is no store at '{fullPath}'.", fullPath) { Hint = SecretOpsHint.CreateStore };
         }
 
         if (new FileInfo(fullPath).Length == 0)

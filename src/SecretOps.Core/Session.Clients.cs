@@ -18,6 +18,13 @@ public sealed class ClientCredentialSpec
 
     /// <summary>For <see cref="ClientKind.KeyFile"/>: the public half of the key the client keeps.</summary>
     public ClientPublicKey? PublicKey { get; init; }
+
+    /// <summary>
+    /// For <see cref="ClientKind.Passphrase"/>: seal the passphrase with the store's KDF defaults even below the floor
+    /// (m = 64 MiB, t = 3), on a store created weak. Only the command that seals may say so (tests); without it, defaults
+    /// below the floor are refused, whatever the store's header says.
+    /// </summary>
+    public bool AllowWeakKdf { get; init; }
 }
 
 public sealed partial class Session
@@ -39,7 +46,7 @@ public sealed partial class Session
 
         var id = Guid.NewGuid();
         var (publicKey, protection, secret) = NewKeyMaterial(id, credential);
-        var record = Change("client.add", null, name, (connection, transaction) =>
+        var record = Change(AuditActions.ClientAdd, null, name, (connection, transaction) =>
         {
             RequireAdmin("create clients");
             if (ClientRecord.Load(connection, transaction, name) is not null)
@@ -54,7 +61,7 @@ public sealed partial class Session
     }
 
     /// <summary>Every client of the store (names and roles are not secret; credentials never leave the store).</summary>
-    public IReadOnlyList<ClientInfo> ListClients() => Query("client.list", null, null, (connection, transaction) =>
+    public IReadOnlyList<ClientInfo> ListClients() => Query(AuditActions.ClientList, null, null, (connection, transaction) =>
     {
         using var command = StoreDatabase.Command(connection, transaction, "SELECT id FROM clients ORDER BY name");
         using var reader = command.ExecuteReader();
@@ -68,7 +75,7 @@ public sealed partial class Session
     });
 
     /// <summary>One client by name or id.</summary>
-    public ClientInfo GetClient(string client) => Query("client.show", null, client, (connection, transaction) =>
+    public ClientInfo GetClient(string client) => Query(AuditActions.ClientShow, null, client, (connection, transaction) =>
         (ToInfo(RequireClient(connection, transaction, client)), (int?)null, AuditRecord.Ok));
 
     /// <summary>Renames a client, changes its description or role (System and Admin clients only).</summary>
@@ -85,7 +92,7 @@ public sealed partial class Session
             throw new InvalidParameterException("role", "A client can be made an admin or a member, not System.");
         }
 
-        return Change("client.update", null, client, (connection, transaction) =>
+        return Change(AuditActions.ClientUpdate, null, client, (connection, transaction) =>
         {
             RequireAdmin("change clients");
             var record = RequireClient(connection, transaction, client);
@@ -106,10 +113,10 @@ public sealed partial class Session
     }
 
     /// <summary>Refuses the client at connect until enabled again (module-enforced; its keys stay).</summary>
-    public ClientInfo DisableClient(string client) => SetStatus(client, ClientStatus.Disabled, "client.disable");
+    public ClientInfo DisableClient(string client) => SetStatus(client, ClientStatus.Disabled, AuditActions.ClientDisable);
 
     /// <summary>Lets a disabled client connect again.</summary>
-    public ClientInfo EnableClient(string client) => SetStatus(client, ClientStatus.Active, "client.enable");
+    public ClientInfo EnableClient(string client) => SetStatus(client, ClientStatus.Active, AuditActions.ClientEnable);
 
     /// <summary>
     /// Gives a client a new key pair and credential, re-wrapping every key it holds. A client re-keys itself;
@@ -123,7 +130,7 @@ public sealed partial class Session
         var target = client ?? ClientId.ToString();
         var newId = self ? ClientId : Guid.Empty;
         ClientRecord? record = null;
-        var created = Change("client.rotate", null, target, (connection, transaction) =>
+        var created = Change(AuditActions.ClientRotate, null, target, (connection, transaction) =>
         {
             record = RequireClient(connection, transaction, target);
             if (!self)
@@ -197,12 +204,32 @@ public sealed partial class Session
                 using (var credentialValue = secret is null ? ClientCredential.FromPassphrase(credential.Passphrase.Span) : ClientCredential.FromGeneratedSecret(secret))
                 using (var key = ClientPrivateKey.Generate())
                 {
-                    return (key.PublicKey, ClientKeyProtection.Seal(key, credentialValue, Store.Kdf, StoreId, clientId), secret);
+                    var kdf = secret is null ? SealingKdf(credential.AllowWeakKdf) : Store.Kdf;
+                    return (key.PublicKey, ClientKeyProtection.Seal(key, credentialValue, kdf, StoreId, clientId), secret);
                 }
 
             default:
                 throw new InvalidParameterException("kind", $"Unknown client kind {(int)credential.Kind}.");
         }
+    }
+
+    /// <summary>
+    /// The Argon2id parameters a passphrase is sealed with: the store's defaults, which are a row anyone with the file
+    /// can write, so the floor applies to them every time; only the sealing command itself may lower it.
+    /// </summary>
+    private Argon2Parameters SealingKdf(bool allowWeak)
+    {
+        try
+        {
+            Store.Kdf.EnsureAcceptable(allowWeak && Store.AllowWeakKdf);
+        }
+        catch (InvalidParameterException e)
+        {
+            throw new InvalidParameterException("kdf", $"The store's KDF defaults are refused for a new passphrase: {e.Message} A passphrase is sealed below the floor only "
+                + "on a store created weak and when the command asks for it (--weak-kdf, -AllowWeakKdf). If this store was not created weak, its header was altered.");
+        }
+
+        return Store.Kdf;
     }
 
     private ClientInfo SetStatus(string client, ClientStatus status, string action) => Change(action, null, client, (connection, transaction) =>

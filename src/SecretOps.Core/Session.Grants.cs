@@ -26,7 +26,7 @@ public sealed partial class Session
             Names.ValidateSecretName(secret);
         }
 
-        return Change("permission.grant", ns, Describe(client, secret, permissions), (connection, transaction) =>
+        return Change(AuditActions.PermissionGrant, ns, Describe(client, secret, permissions), (connection, transaction) =>
         {
             var grantee = RequireClient(connection, transaction, client);
             if (grantee.Status == ClientStatus.Retired)
@@ -50,11 +50,15 @@ public sealed partial class Session
     }
 
     /// <summary>
-    /// Revokes <paramref name="permissions"/> (all when null). When the grantee loses both Read and Write on the
-    /// scope its stanzas go, and unless <paramref name="rotate"/> is false the scope gets a new key generation
-    /// wrapped only for the remaining holders, so nothing written afterwards can be decrypted with what the
+    /// Revokes <paramref name="permissions"/> (all when null). On a namespace it also takes them from the grantee's
+    /// grants on secrets in it (those it created included), and once the grantee holds neither Read nor Write on the
+    /// namespace it loses them on every secret there too. When the grantee loses both Read and Write on the scope its
+    /// stanzas go, and unless <paramref name="rotate"/> is false the scope gets a new key generation wrapped only for
+    /// the remaining holders (never the grantee), so nothing written afterwards can be decrypted with what the
     /// grantee may have kept. Old versions stay readable by the remaining holders. All in one transaction.
-    /// Revoking the last client able to decrypt the scope is refused unless <paramref name="force"/>.
+    /// Revoking the last client able to decrypt the scope is refused unless <paramref name="force"/>. A client that
+    /// holds no grant on the scope but has a stanza for it (a row someone planted) can be revoked: the stanza goes and
+    /// the scope is rotated without it.
     /// </summary>
     public RotationResult? Revoke(string client, string ns, string? secret, Permissions? permissions = null, bool rotate = true,
                                   IProgress<RotationProgress>? progress = null, bool force = false)
@@ -67,7 +71,7 @@ public sealed partial class Session
             Names.ValidateSecretName(secret);
         }
 
-        return Change("permission.revoke", ns, Describe(client, secret, revoked), (connection, transaction) =>
+        return Change(AuditActions.PermissionRevoke, ns, Describe(client, secret, revoked), (connection, transaction) =>
         {
             var grantee = RequireClient(connection, transaction, client);
             var (namespaceRecord, secretRecord) = ResolveScope(connection, transaction, ns, secret);
@@ -75,23 +79,23 @@ public sealed partial class Session
             var kind = secretRecord is null ? ScopeKind.Namespace : ScopeKind.Secret;
             var scopeId = secretRecord?.Id ?? namespaceRecord.Id;
             var held = HeldDirectly(connection, transaction, grantee.Id, kind, scopeId);
-            if (held == Permissions.None)
+            var stray = held == Permissions.None && HasStanza(connection, transaction, grantee.Id, kind, scopeId);
+            if (held == Permissions.None && !stray)
             {
                 throw new NotFoundException($"Client '{grantee.Name}' holds no permission on {ScopeName(namespaceRecord, secretRecord)}.", grantee.Name);
             }
 
             var remaining = held & ~revoked;
-            if (remaining == Permissions.None)
+            SetPermission(connection, transaction, grantee.Id, kind, scopeId, remaining);
+            var keepsKeys = (remaining & KeyFlags) != 0;
+            var losesKeys = stray || ((held & KeyFlags) != 0 && !keepsKeys);
+            if (secretRecord is null && RevokeSecretGrantsIn(connection, transaction, grantee.Id, namespaceRecord, keepsKeys ? revoked : revoked | KeyFlags) && !keepsKeys)
             {
-                StoreDatabase.Execute(connection, transaction, "DELETE FROM permissions WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
-                    ("$client", grantee.Id.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
-            }
-            else
-            {
-                WritePermission(connection, transaction, grantee.Id, kind, scopeId, remaining);
+                // It held keys of secrets here directly: without the namespace's key it must not keep reaching them.
+                losesKeys = true;
             }
 
-            if ((held & KeyFlags) == 0 || (remaining & KeyFlags) != 0)
+            if (!losesKeys)
             {
                 return ((RotationResult?)null, (int?)null);
             }
@@ -104,11 +108,6 @@ public sealed partial class Session
                 throw new ConflictException($"'{grantee.Name}' is the last client able to decrypt {ScopeName(namespaceRecord, secretRecord)}; grant another client first, or force the revocation.", grantee.Name);
             }
 
-            if (secretRecord is null)
-            {
-                KeepSecretGrantsReachable(connection, transaction, grantee, namespaceRecord);
-            }
-
             DeleteStanzas(connection, transaction, grantee.Id, kind, scopeId);
             if (!rotate)
             {
@@ -116,8 +115,8 @@ public sealed partial class Session
             }
 
             return ((RotationResult?)(secretRecord is null
-                ? RotateNamespaceIn(connection, transaction, namespaceRecord, progress)
-                : RotateSecretIn(connection, transaction, namespaceRecord, secretRecord)), (int?)null);
+                ? RotateNamespaceIn(connection, transaction, namespaceRecord, progress, grantee.Id)
+                : RotateSecretIn(connection, transaction, namespaceRecord, secretRecord, grantee.Id)), (int?)null);
         });
     }
 
@@ -128,7 +127,7 @@ public sealed partial class Session
     public RotationResult RotateNamespaceKey(string ns, IProgress<RotationProgress>? progress = null)
     {
         Names.ValidateNamespaceName(ns);
-        return Change("namespace.rotate", ns, null, (connection, transaction) =>
+        return Change(AuditActions.NamespaceRotate, ns, null, (connection, transaction) =>
         {
             var namespaceRecord = RequireNamespace(connection, transaction, ns);
             if (Role != ClientRole.System)
@@ -136,17 +135,19 @@ public sealed partial class Session
                 Require(EffectivePermissions(connection, transaction, namespaceRecord.Id, null), Permissions.Permit, $"namespace '{namespaceRecord.Name}'");
             }
 
-            return (RotateNamespaceIn(connection, transaction, namespaceRecord, progress), (int?)null);
+            return (RotateNamespaceIn(connection, transaction, namespaceRecord, progress, excluded: null), (int?)null);
         });
     }
 
     /// <summary>
     /// Retires a client: every namespace and secret it can decrypt is rotated without it, its stanzas and
     /// permissions are removed, and it can never connect again; its audit history stays. Refused, with the list,
-    /// when a namespace would be left with no other holder, unless <paramref name="force"/>. The System client
-    /// can be retired once an active admin exists.
+    /// when a namespace would be left with no other holder, unless <paramref name="force"/> (the namespace is then
+    /// rotated to a key nobody holds). Refused, with the list, when it holds a secret's key in a namespace whose key
+    /// this client does not hold, since that secret's new key could not be wrapped: retire it as a client that holds
+    /// those namespaces. The System client can be retired once an active admin exists.
     /// </summary>
-    public ClientInfo RetireClient(string client, bool force = false, IProgress<RotationProgress>? progress = null) => Change("client.retire", null, client, (connection, transaction) =>
+    public ClientInfo RetireClient(string client, bool force = false, IProgress<RotationProgress>? progress = null) => Change(AuditActions.ClientRetire, null, client, (connection, transaction) =>
     {
         RequireAdmin("retire clients");
         var record = RequireClient(connection, transaction, client);
@@ -177,21 +178,30 @@ public sealed partial class Session
             throw new ConflictException($"Retiring '{record.Name}' would leave no client able to read namespace(s) {string.Join(", ", orphaned.Select(n => $"'{n}'"))}; grant another client first, or force it.", record.Name);
         }
 
-        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $id; DELETE FROM permissions WHERE client_id = $id; UPDATE clients SET status = $retired WHERE id = $id",
-            ("$id", record.Id.ToBlob()), ("$retired", (int)ClientStatus.Retired));
-        foreach (var namespaceId in namespaces.Where(id => HasOtherHolder(connection, transaction, ScopeKind.Namespace, id, record.Id)))
+        // A secret whose key it holds directly, in a namespace it does not hold, gets a new key wrapped under the
+        // namespace's current key: without that key, this client cannot rotate it, and must not retire and claim it did.
+        var rotatedNamespaces = namespaces.ToHashSet();
+        var secrets = stanzas.Where(s => s.Kind == ScopeKind.Secret).Select(s => LoadSecret(connection, transaction, s.ScopeId))
+            .Where(s => !rotatedNamespaces.Contains(s.NamespaceId)).DistinctBy(s => s.Id).ToList();
+        var unreachable = secrets.Select(s => (Secret: s, Namespace: LoadNamespace(connection, transaction, s.NamespaceId)))
+            .Where(s => !HoldsKey(connection, transaction, ScopeKind.Namespace, s.Namespace.Id, s.Namespace.KeyGeneration))
+            .Select(s => ScopeName(s.Namespace, s.Secret)).Order().ToList();
+        if (unreachable.Count > 0)
         {
-            RotateNamespaceIn(connection, transaction, LoadNamespace(connection, transaction, namespaceId), progress);
+            throw new AccessDeniedException($"Client '{ClientName}' cannot retire '{record.Name}': it holds no key for the namespace of {string.Join(", ", unreachable)}, "
+                + "so it cannot give them new keys. Nothing was changed; retire it as a client that holds those namespaces.", record.Name);
         }
 
-        var rotatedNamespaces = namespaces.ToHashSet();
-        foreach (var secretId in stanzas.Where(s => s.Kind == ScopeKind.Secret).Select(s => s.ScopeId).Distinct())
+        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $id; DELETE FROM permissions WHERE client_id = $id; UPDATE clients SET status = $retired WHERE id = $id",
+            ("$id", record.Id.ToBlob()), ("$retired", (int)ClientStatus.Retired));
+        foreach (var namespaceId in namespaces)
         {
-            var secretRecord = LoadSecret(connection, transaction, secretId);
-            if (!rotatedNamespaces.Contains(secretRecord.NamespaceId) && HoldsKey(connection, transaction, ScopeKind.Namespace, secretRecord.NamespaceId))
-            {
-                RotateSecretIn(connection, transaction, LoadNamespace(connection, transaction, secretRecord.NamespaceId), secretRecord);
-            }
+            RotateNamespaceIn(connection, transaction, LoadNamespace(connection, transaction, namespaceId), progress, record.Id);
+        }
+
+        foreach (var secretRecord in secrets)
+        {
+            RotateSecretIn(connection, transaction, LoadNamespace(connection, transaction, secretRecord.NamespaceId), secretRecord, record.Id);
         }
 
         return (ToInfo(record with { Status = ClientStatus.Retired }), (int?)null);
@@ -209,7 +219,7 @@ public sealed partial class Session
             throw new InvalidParameterException("namespace", "Name the namespace of the secret.");
         }
 
-        return Query("permission.list", ns, secret ?? client, (connection, transaction) =>
+        return Query(AuditActions.PermissionList, ns, secret ?? client, (connection, transaction) =>
         {
             Guid? clientId = client is null ? null : RequireClient(connection, transaction, client).Id;
             var (namespaceRecord, secretRecord) = ns is null ? (null, null) : ResolveScope(connection, transaction, ns, secret);
@@ -242,13 +252,19 @@ public sealed partial class Session
         });
     }
 
-    private RotationResult RotateNamespaceIn(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, IProgress<RotationProgress>? progress)
+    /// <summary>
+    /// Gives a namespace, and every secret in it, a new key generation for the current holders other than
+    /// <paramref name="excluded"/> (the client being revoked or retired). Recipients come only from grants whose
+    /// rows agree (see <see cref="Recipients"/>); a stanza without a grant refuses the whole rotation as tampered.
+    /// </summary>
+    private RotationResult RotateNamespaceIn(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, IProgress<RotationProgress>? progress, Guid? excluded)
     {
+        RefuseUngrantedStanzas(connection, transaction, ns, null);
         var generation = ns.KeyGeneration + 1;
         using var namespaceKey = SymmetricKey.Generate();
         AddNamespaceKeyGeneration(connection, transaction, ns.Id, generation, namespaceKey);
         var publicKeys = new Dictionary<Guid, ClientPublicKey>();
-        var holders = Holders(connection, transaction, ScopeKind.Namespace, ns.Id, ns.KeyGeneration);
+        var holders = Recipients(connection, transaction, ScopeKind.Namespace, ns.Id, ns.KeyGeneration, excluded);
         foreach (var holder in holders)
         {
             WriteStanza(connection, transaction, holder, PublicKeyOf(connection, transaction, holder, publicKeys), ScopeKind.Namespace, ns.Id, generation, namespaceKey,
@@ -256,7 +272,7 @@ public sealed partial class Session
         }
 
         var secrets = SecretsIn(connection, transaction, ns.Id);
-        var secretHolders = SecretHoldersIn(connection, transaction, ns.Id);
+        var secretHolders = SecretRecipientsIn(connection, transaction, ns.Id, excluded);
         for (var i = 0; i < secrets.Count; i++)
         {
             var (secretId, secretGeneration) = secrets[i];
@@ -291,15 +307,17 @@ public sealed partial class Session
         return wrapped;
     }
 
-    private RotationResult RotateSecretIn(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord secret)
+    /// <summary>Gives one secret a new key generation, wrapped under the namespace's current key, for its direct holders other than <paramref name="excluded"/>.</summary>
+    private RotationResult RotateSecretIn(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord secret, Guid? excluded)
     {
+        RefuseUngrantedStanzas(connection, transaction, ns, secret);
         // The new secret key must be wrapped under the namespace's current key, so the rotating client needs it.
         var namespaceKey = NamespaceKey(connection, transaction, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}' (needed to rotate secret '{secret.Name}')");
         var generation = secret.KeyGeneration + 1;
         using var secretKey = SymmetricKey.Generate();
         var wrapped = WrapSecretKey(connection, transaction, ns.Id, secret.Id, generation, secretKey, namespaceKey, ns.KeyGeneration);
         var publicKeys = new Dictionary<Guid, ClientPublicKey>();
-        var holders = Holders(connection, transaction, ScopeKind.Secret, secret.Id, secret.KeyGeneration);
+        var holders = Recipients(connection, transaction, ScopeKind.Secret, secret.Id, secret.KeyGeneration, excluded);
         foreach (var holder in holders)
         {
             WriteStanza(connection, transaction, holder, PublicKeyOf(connection, transaction, holder, publicKeys), ScopeKind.Secret, secret.Id, generation, secretKey,
@@ -334,25 +352,42 @@ public sealed partial class Session
     }
 
     /// <summary>
-    /// A client losing Read and Write on a namespace keeps what it holds on single secrets there (as their
-    /// creator, or by a grant): those secrets' keys are wrapped to it directly before its namespace stanzas go.
+    /// A namespace revoke covers the grantee's grants on the secrets in it, those it created included: each loses
+    /// <paramref name="revoked"/>, and the grantee's stanzas for a secret go with its last Read or Write there (all of
+    /// them when <paramref name="revoked"/> holds both). True when a stanza went.
     /// </summary>
-    private void KeepSecretGrantsReachable(SqliteConnection connection, StoreTransaction transaction, ClientRecord grantee, NamespaceRecord ns)
+    private bool RevokeSecretGrantsIn(SqliteConnection connection, StoreTransaction transaction, Guid grantee, NamespaceRecord ns, Permissions revoked)
     {
-        using var command = StoreDatabase.Command(connection, transaction,
-            "SELECT s.id FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns AND (p.flags & $keyFlags) != 0",
-            ("$client", grantee.Id.ToBlob()), ("$ns", ns.Id.ToBlob()), ("$keyFlags", (int)KeyFlags));
-        using var reader = command.ExecuteReader();
-        var secretIds = new List<Guid>();
-        while (reader.Read())
+        var grants = new List<(Guid Secret, Permissions Flags)>();
+        using (var command = StoreDatabase.Command(connection, transaction,
+                   "SELECT p.scope_id, p.flags FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns",
+                   ("$client", grantee.ToBlob()), ("$ns", ns.Id.ToBlob())))
+        using (var reader = command.ExecuteReader())
         {
-            secretIds.Add(reader.GetUuid(0));
+            while (reader.Read())
+            {
+                grants.Add((reader.GetUuid(0), (Permissions)reader.GetInt32(1)));
+            }
         }
 
-        foreach (var secretId in secretIds)
+        var removed = 0;
+        foreach (var (secretId, flags) in grants)
         {
-            WrapScopeKeys(connection, transaction, grantee, ns, LoadSecret(connection, transaction, secretId));
+            SetPermission(connection, transaction, grantee, ScopeKind.Secret, secretId, flags & ~revoked);
+            if ((flags & ~revoked & KeyFlags) == 0)
+            {
+                removed += DeleteStanzas(connection, transaction, grantee, ScopeKind.Secret, secretId);
+            }
         }
+
+        if ((revoked & KeyFlags) == KeyFlags)
+        {
+            removed += StoreDatabase.Execute(connection, transaction,
+                "DELETE FROM stanzas WHERE client_id = $client AND scope_kind = 2 AND scope_id IN (SELECT id FROM secrets WHERE namespace_id = $ns)",
+                ("$client", grantee.ToBlob()), ("$ns", ns.Id.ToBlob()));
+        }
+
+        return removed > 0;
     }
 
     /// <summary>Wraps every generation of the scope's key to the grantee (namespace keys, or one secret's keys).</summary>
@@ -406,47 +441,103 @@ public sealed partial class Session
         StoreDatabase.Scalar(connection, transaction, "SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())) is long flags ? (Permissions)flags : Permissions.None;
 
-    private static void DeleteStanzas(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
+    /// <summary>Writes a client's flags on a scope, or removes the row when none are left.</summary>
+    private void SetPermission(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId, Permissions flags)
+    {
+        if (flags != Permissions.None)
+        {
+            WritePermission(connection, transaction, clientId, kind, scopeId, flags);
+            return;
+        }
+
+        StoreDatabase.Execute(connection, transaction, "DELETE FROM permissions WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
+            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
+    }
+
+    private static bool HasStanza(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
+        StoreDatabase.Scalar(connection, transaction, "SELECT 1 FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope LIMIT 1",
+            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())) is not null;
+
+    private static int DeleteStanzas(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
         StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
 
-    /// <summary>Clients (not retired) holding a stanza for this scope and generation.</summary>
-    private static List<Guid> Holders(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation)
+    // Without signatures (store format 1) a rotating client cannot prove who was granted what; it can insist that
+    // the rows agree. A recipient of a new key generation is a client, not retired and not the one being revoked or
+    // retired, that has a Read or Write permission row on the scope AND a stanza for its current generation. A stanza
+    // with no such permission row is something no SecretOps command writes: the rotation is refused as tampered.
+    private static readonly string GrantedStanza =
+        $"JOIN clients c ON c.id = st.client_id JOIN permissions p ON p.client_id = st.client_id AND p.scope_kind = st.scope_kind AND p.scope_id = st.scope_id AND (p.flags & {(int)KeyFlags}) != 0 " +
+        $"WHERE c.status != {(int)ClientStatus.Retired} AND ($excluded IS NULL OR st.client_id != $excluded)";
+
+    /// <summary>The clients a new generation of this scope's key is wrapped to (see <see cref="GrantedStanza"/>).</summary>
+    private static List<Guid> Recipients(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation, Guid? excluded)
     {
         using var command = StoreDatabase.Command(connection, transaction,
-            "SELECT s.client_id FROM stanzas s JOIN clients c ON c.id = s.client_id WHERE s.scope_kind = $kind AND s.scope_id = $scope AND s.generation = $generation AND c.status != $retired",
-            ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$generation", generation), ("$retired", (int)ClientStatus.Retired));
+            $"SELECT st.client_id FROM stanzas st {GrantedStanza} AND st.scope_kind = $kind AND st.scope_id = $scope AND st.generation = $generation",
+            ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$generation", generation), ("$excluded", excluded?.ToBlob()));
         using var reader = command.ExecuteReader();
-        var holders = new List<Guid>();
+        var recipients = new List<Guid>();
         while (reader.Read())
         {
-            holders.Add(reader.GetUuid(0));
+            recipients.Add(reader.GetUuid(0));
         }
 
-        return holders;
+        return recipients;
     }
 
-    /// <summary>Per-secret stanza holders of every secret in a namespace, by (secret, generation), in one query.</summary>
-    private static Dictionary<(Guid Secret, int Generation), List<Guid>> SecretHoldersIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId)
+    /// <summary>The recipients of every secret's new key generation in a namespace, by (secret, current generation), in one query.</summary>
+    private static Dictionary<(Guid Secret, int Generation), List<Guid>> SecretRecipientsIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, Guid? excluded)
     {
         using var command = StoreDatabase.Command(connection, transaction,
-            "SELECT st.scope_id, st.generation, st.client_id FROM stanzas st JOIN secrets s ON st.scope_kind = 2 AND st.scope_id = s.id AND st.generation = s.key_generation " +
-            "JOIN clients c ON c.id = st.client_id WHERE s.namespace_id = $ns AND c.status != $retired",
-            ("$ns", namespaceId.ToBlob()), ("$retired", (int)ClientStatus.Retired));
+            $"SELECT st.scope_id, st.generation, st.client_id FROM stanzas st JOIN secrets s ON st.scope_kind = 2 AND st.scope_id = s.id AND st.generation = s.key_generation {GrantedStanza} AND s.namespace_id = $ns",
+            ("$ns", namespaceId.ToBlob()), ("$excluded", excluded?.ToBlob()));
         using var reader = command.ExecuteReader();
-        var holders = new Dictionary<(Guid, int), List<Guid>>();
+        var recipients = new Dictionary<(Guid, int), List<Guid>>();
         while (reader.Read())
         {
             var key = (reader.GetUuid(0), reader.GetInt32(1));
-            if (!holders.TryGetValue(key, out var list))
+            if (!recipients.TryGetValue(key, out var list))
             {
-                holders[key] = list = new List<Guid>();
+                recipients[key] = list = new List<Guid>();
             }
 
             list.Add(reader.GetUuid(2));
         }
 
-        return holders;
+        return recipients;
+    }
+
+    /// <summary>
+    /// Refuses to rotate a scope (a namespace with its secrets, or one secret) holding a stanza for a client with no
+    /// Read or Write permission row there, or a retired one: no command writes such a row, so someone altered the
+    /// file, and wrapping the new key to it would hand the key to whoever planted it. Names the first such client.
+    /// </summary>
+    private static void RefuseUngrantedStanzas(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord ns, SecretRecord? secret)
+    {
+        using var command = StoreDatabase.Command(connection, transaction,
+            """
+            SELECT c.name, st.scope_kind, s.name FROM stanzas st
+            JOIN clients c ON c.id = st.client_id
+            LEFT JOIN secrets s ON st.scope_kind = 2 AND s.id = st.scope_id
+            LEFT JOIN permissions p ON p.client_id = st.client_id AND p.scope_kind = st.scope_kind AND p.scope_id = st.scope_id AND (p.flags & $keyFlags) != 0
+            WHERE (p.client_id IS NULL OR c.status = $retired)
+              AND CASE WHEN $secret IS NULL THEN (st.scope_kind = 1 AND st.scope_id = $ns) OR s.namespace_id = $ns ELSE st.scope_kind = 2 AND st.scope_id = $secret END
+            ORDER BY c.name LIMIT 1
+            """,
+            ("$ns", ns.Id.ToBlob()), ("$secret", secret?.Id.ToBlob()), ("$keyFlags", (int)KeyFlags), ("$retired", (int)ClientStatus.Retired));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return;
+        }
+
+        var client = reader.GetString(0);
+        var scope = reader.GetInt32(1) == (int)ScopeKind.Namespace ? $"namespace '{ns.Name}'" : $"secret '{reader.GetString(2)}' in namespace '{ns.Name}'";
+        var revoke = reader.GetInt32(1) == (int)ScopeKind.Namespace ? $"--namespace {ns.Name}" : $"--secret {reader.GetString(2)} --namespace {ns.Name}";
+        throw new TamperedException(scope,
+            $"Client '{client}' has a key stanza for {scope} but no grant there: a row no SecretOps command writes, so the store was altered. "
+            + $"Nothing was rotated. Find out who wrote it (audit verify, store check), then remove it with 'secretops revoke {client} {revoke}' before rotating.");
     }
 
     private static List<(Guid Id, int KeyGeneration)> SecretsIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId)
@@ -478,9 +569,9 @@ public sealed partial class Session
             "SELECT 1 FROM stanzas s JOIN clients c ON c.id = s.client_id WHERE s.scope_kind = $kind AND s.scope_id = $scope AND s.client_id != $excluded AND c.status = $active LIMIT 1",
             ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$excluded", excluded.ToBlob()), ("$active", (int)ClientStatus.Active)) is not null;
 
-    private bool HoldsKey(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId) =>
-        StoreDatabase.Scalar(connection, transaction, "SELECT 1 FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope LIMIT 1",
-            ("$client", ClientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())) is not null;
+    private bool HoldsKey(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation) =>
+        StoreDatabase.Scalar(connection, transaction, "SELECT 1 FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope AND generation = $generation",
+            ("$client", ClientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$generation", generation)) is not null;
 
     private static string NamespaceName(SqliteConnection connection, StoreTransaction transaction, Guid id) =>
         (string)StoreDatabase.Scalar(connection, transaction, "SELECT name FROM namespaces WHERE id = $id", ("$id", id.ToBlob()))!;

@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Storage;
+using SecretOps.Core.Audit;
 
 namespace SecretOps.Core;
 
@@ -19,7 +20,7 @@ public sealed partial class Session
         Names.ValidateNamespaceName(name);
         ValidateRetention(maxVersions);
         ValidateDescription(description);
-        return Change("namespace.create", name, null, (connection, transaction) =>
+        return Change(AuditActions.NamespaceCreate, name, null, (connection, transaction) =>
         {
             if (Role == ClientRole.Member)
             {
@@ -32,7 +33,7 @@ public sealed partial class Session
     }
 
     /// <summary>The namespaces this client can reach (all of them for System and Admin clients).</summary>
-    public IReadOnlyList<NamespaceInfo> ListNamespaces() => Query("namespace.list", null, null, (connection, transaction) =>
+    public IReadOnlyList<NamespaceInfo> ListNamespaces() => Query(AuditActions.NamespaceList, null, null, (connection, transaction) =>
     {
         var visible = new List<NamespaceInfo>();
         foreach (var record in AllNamespaces(connection, transaction))
@@ -52,7 +53,7 @@ public sealed partial class Session
         Names.ValidateNamespaceName(name);
         ValidateRetention(maxVersions);
         ValidateDescription(description);
-        return Change("namespace.update", name, null, (connection, transaction) =>
+        return Change(AuditActions.NamespaceUpdate, name, null, (connection, transaction) =>
         {
             var ns = RequireNamespace(connection, transaction, name);
             Require(EffectivePermissions(connection, transaction, ns.Id, null), Permissions.Delete, $"namespace '{ns.Name}'");
@@ -79,7 +80,7 @@ public sealed partial class Session
             throw new InvalidParameterException("namespace", "The default namespace cannot be removed.");
         }
 
-        Change("namespace.remove", name, null, (connection, transaction) =>
+        Change(AuditActions.NamespaceRemove, name, null, (connection, transaction) =>
         {
             var ns = RequireNamespace(connection, transaction, name);
             Require(EffectivePermissions(connection, transaction, ns.Id, null), Permissions.Delete, $"namespace '{ns.Name}'");

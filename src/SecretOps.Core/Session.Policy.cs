@@ -61,6 +61,7 @@ public sealed partial class Session
         ArgumentNullException.ThrowIfNull(policy);
         RequireAdmin("apply a policy");
         var problems = new List<string>();
+        var needsClientCreated = false;
         var changes = new List<PolicyChange>();
         var namespaces = ListNamespaces().ToDictionary(n => n.Name, StringComparer.OrdinalIgnoreCase);
         var clients = ListClients().ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
@@ -105,7 +106,7 @@ public sealed partial class Session
                 // A client retired elsewhere has nothing to reproduce here; a disabled one is created, then disabled.
                 if (status != ClientStatus.Retired)
                 {
-                    PlanNewClient(client, kind, role, changes, problems);
+                    needsClientCreated |= PlanNewClient(client, kind, role, changes, problems);
                 }
 
                 if (status == ClientStatus.Disabled)
@@ -153,7 +154,10 @@ public sealed partial class Session
         PlanGrants(policy, prune, namespaces, clients, wantedClients, changes, problems);
         if (problems.Count > 0)
         {
-            throw new InvalidParameterException("policy", "The policy cannot be applied; nothing was changed:\n  " + string.Join("\n  ", problems));
+            throw new InvalidParameterException("policy", "The policy cannot be applied; nothing was changed:\n  " + string.Join("\n  ", problems) + ".")
+            {
+                Hint = needsClientCreated ? SecretOpsHint.CreateClient : SecretOpsHint.None,
+            };
         }
 
         changes.AddRange(retirements);
@@ -173,13 +177,14 @@ public sealed partial class Session
         return new Dictionary<string, string>(createdSecrets, StringComparer.OrdinalIgnoreCase);
     }
 
-    private static void PlanNewClient(PolicyClient client, ClientKind kind, ClientRole role, List<PolicyChange> changes, List<string> problems)
+    /// <summary>Plans creating a client the store lacks; true when it must be created outside the policy (it needs a passphrase).</summary>
+    private static bool PlanNewClient(PolicyClient client, ClientKind kind, ClientRole role, List<PolicyChange> changes, List<string> problems)
     {
         switch (kind)
         {
             case ClientKind.KeyFile when client.PublicKey is null:
                 problems.Add($"key-file client '{client.Name}' has no publicKey");
-                break;
+                return false;
             case ClientKind.KeyFile:
                 ClientPublicKey? publicKey = null;
                 if (Valid(() => publicKey = PemKeyReader.ReadPublicKey(client.PublicKey), problems))
@@ -188,14 +193,14 @@ public sealed partial class Session
                         (s, _) => s.AddClient(client.Name, new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = publicKey }, role, client.Description)));
                 }
 
-                break;
+                return false;
             case ClientKind.Generated:
                 changes.Add(new(PolicyChangeKind.CreateClient, $"create client '{client.Name}' with a generated secret",
                     (s, _) => s.createdSecrets[client.Name] = s.AddClient(client.Name, new ClientCredentialSpec { Kind = ClientKind.Generated }, role, client.Description).ClientSecret!));
-                break;
+                return false;
             default:
-                problems.Add($"client '{client.Name}' does not exist and needs a passphrase; create it with 'secretops client add'");
-                break;
+                problems.Add($"client '{client.Name}' does not exist and needs a passphrase, which a policy cannot hold: create it first");
+                return true;
         }
     }
 
@@ -248,7 +253,9 @@ public sealed partial class Session
             return;
         }
 
-        foreach (var permission in permissions)
+        // Secret-level revokes go first: a namespace revoke also takes the client's grants on the secrets in it, so a
+        // secret-level revoke planned after it would find nothing left to revoke.
+        foreach (var permission in permissions.OrderBy(p => p.Secret is null))
         {
             // A secret-level grant is also covered by what the policy grants the client on its namespace.
             var covered = wanted.GetValueOrDefault(Key(permission.Client, permission.Namespace, permission.Secret))

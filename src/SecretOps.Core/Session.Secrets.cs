@@ -54,7 +54,7 @@ public sealed partial class Session
         }
 
         var metadata = setOptions.Metadata is null ? null : SecretMetadata.Validate(setOptions.Metadata);
-        return Change("secret.set", ns, name, (connection, transaction) =>
+        return Change(AuditActions.SecretSet, ns, name, (connection, transaction) =>
         {
             var (namespaceRecord, existing, held) = LookUpSecret(connection, transaction, ns, name);
             var now = DateTimeOffset.UtcNow;
@@ -110,13 +110,13 @@ public sealed partial class Session
         if (options.EnvironmentOverrides && version is null && Environment.GetEnvironmentVariable(OverrideVariable(ns, name)) is { } overridden)
         {
             Touch();
-            RecordRead(Audit("secret.get", ns, name, null, AuditRecord.Override));
+            RecordRead(Audit(AuditActions.SecretGet, ns, name, null, AuditRecord.Override));
             var now = DateTimeOffset.UtcNow;
             var entry = new SecretEntry(ns, name, SecretValueType.String, 0, now, "environment", now, "environment", null, false, new Dictionary<string, object>(), true);
             return new SecretReadResult(entry, 0, SecretValue.FromString(overridden));
         }
 
-        return Query("secret.get", ns, name, (connection, transaction) =>
+        return Query(AuditActions.SecretGet, ns, name, (connection, transaction) =>
         {
             var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Read);
             if (version is null && IsExpired(record))
@@ -154,7 +154,7 @@ public sealed partial class Session
     {
         Names.ValidateNamespaceName(ns);
         Names.ValidateSecretName(name);
-        Change("secret.remove", ns, name, (connection, transaction) =>
+        Change(AuditActions.SecretRemove, ns, name, (connection, transaction) =>
         {
             var (_, record) = RequireSecret(connection, transaction, ns, name, Permissions.Delete);
             if (version is null)
@@ -193,7 +193,7 @@ public sealed partial class Session
     {
         Names.ValidateNamespaceName(ns);
         var match = new WildcardFilter(filter);
-        return Query("secret.list", ns, filter, (connection, transaction) =>
+        return Query(AuditActions.SecretList, ns, filter, (connection, transaction) =>
         {
             var namespaceRecord = RequireNamespace(connection, transaction, ns);
             var namespaceFlags = EffectivePermissions(connection, transaction, namespaceRecord.Id, null);
@@ -239,7 +239,7 @@ public sealed partial class Session
     {
         Names.ValidateNamespaceName(ns);
         Names.ValidateSecretName(name);
-        return Query("secret.entry", ns, name, (connection, transaction) =>
+        return Query(AuditActions.SecretEntry, ns, name, (connection, transaction) =>
         {
             var (namespaceRecord, record, held) = LookUpSecret(connection, transaction, ns, name);
             if (record is null || (!includeExpired && IsExpired(record)))
@@ -261,7 +261,7 @@ public sealed partial class Session
     {
         Names.ValidateNamespaceName(ns);
         Names.ValidateSecretName(name);
-        return Query("secret.history", ns, name, (connection, transaction) =>
+        return Query(AuditActions.SecretHistory, ns, name, (connection, transaction) =>
         {
             var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Read);
             using var command = StoreDatabase.Command(connection, transaction,
@@ -289,7 +289,7 @@ public sealed partial class Session
             throw new InvalidParameterException("version", "Versions start at 1.");
         }
 
-        return Change("secret.restore", ns, name, (connection, transaction) =>
+        return Change(AuditActions.SecretRestore, ns, name, (connection, transaction) =>
         {
             var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Read | Permissions.Write);
             using var old = ReadVersion(connection, transaction, namespaceRecord, record, version);

@@ -12,10 +12,10 @@ public sealed partial class Session
         ArgumentNullException.ThrowIfNull(query);
         if (query.Last is < 1)
         {
-            throw new InvalidParameterException("last", "--last must be at least 1.");
+            throw new InvalidParameterException("last", "The number of newest entries to list must be at least 1.");
         }
 
-        return Query("audit.list", null, null, (connection, transaction) =>
+        return Query(AuditActions.AuditList, null, null, (connection, transaction) =>
         {
             if (Role == ClientRole.Member)
             {
@@ -30,7 +30,7 @@ public sealed partial class Session
     /// SQLite's integrity check, then every namespace key generation this client holds decrypting its
     /// canary, then the audit chain. Problems are reported, not thrown.
     /// </summary>
-    public StoreCheckResult Check() => Query("store.check", null, null, (connection, transaction) =>
+    public StoreCheckResult Check() => Query(AuditActions.StoreCheck, null, null, (connection, transaction) =>
     {
         var integrity = string.Join("; ", ReadColumn<string>(connection, transaction, "PRAGMA integrity_check"));
         var problems = new List<string>();

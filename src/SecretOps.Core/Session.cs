@@ -16,8 +16,9 @@ internal enum ScopeKind
 
 /// <summary>
 /// A client connected to a store: its private key unlocked, the namespace and secret keys it has
-/// unwrapped cached, until <see cref="Dispose"/> or the idle timeout wipes them. Reads are audited once
-/// per command (<see cref="FlushAudit"/>, or on dispose); every change is audited in its own transaction.
+/// unwrapped cached, until <see cref="Dispose"/> or the idle timeout wipes them. The connect and the reads
+/// are audited once per command (<see cref="FlushAudit"/>, or on dispose), or with the next change: every
+/// change is audited in its own transaction, after the entries still waiting.
 /// </summary>
 public sealed partial class Session : IDisposable
 {
@@ -76,13 +77,7 @@ public sealed partial class Session : IDisposable
     /// <summary>Writes the audit entries of reads made so far (one transaction).</summary>
     public void FlushAudit()
     {
-        AuditRecord[] pending;
-        lock (gate)
-        {
-            pending = [.. pendingAudit];
-            pendingAudit.Clear();
-        }
-
+        var pending = TakePending();
         if (pending.Length == 0)
         {
             return;
@@ -193,6 +188,18 @@ public sealed partial class Session : IDisposable
         keys.Clear();
     }
 
+    /// <summary>
+    /// Records the connect (<c>client.connect</c>, ok) with the session's next audit write, so connecting costs no
+    /// transaction of its own. A read-only store records nothing, as for a failed connect.
+    /// </summary>
+    internal void RecordConnect()
+    {
+        if (!Store.IsReadOnly)
+        {
+            RecordRead(Audit("client.connect", null, null, null));
+        }
+    }
+
     private void RecordRead(AuditRecord record)
     {
         lock (gate)
@@ -201,25 +208,49 @@ public sealed partial class Session : IDisposable
         }
     }
 
+    /// <summary>Takes the entries waiting to be written; <see cref="ReturnPending"/> puts them back if the write fails.</summary>
+    private AuditRecord[] TakePending()
+    {
+        lock (gate)
+        {
+            AuditRecord[] pending = [.. pendingAudit];
+            pendingAudit.Clear();
+            return pending;
+        }
+    }
+
+    private void ReturnPending(AuditRecord[] pending)
+    {
+        lock (gate)
+        {
+            pendingAudit.InsertRange(0, pending);
+        }
+    }
+
     private AuditRecord Audit(string action, string? ns, string? target, int? version, string outcome = AuditRecord.Ok, string? errorId = null) =>
         new(ClientId, ClientName, action, ns, target, version, outcome, errorId);
 
     /// <summary>
-    /// Runs a change in one write transaction, its audit entry inside it. When it fails for a reason worth
-    /// recording (denied, conflict, missing, tampered), the failure is audited in a transaction of its own.
+    /// Runs a change in one write transaction, its audit entry inside it, after the entries still waiting (the
+    /// connect, reads not yet flushed). When it fails for a reason worth recording (denied, conflict, missing,
+    /// tampered), the failure is audited in a transaction of its own, and the waiting entries keep waiting.
     /// </summary>
     private T Change<T>(string action, string? ns, string? target, Func<SqliteConnection, StoreTransaction, (T Result, int? Version)> body)
     {
         Touch();
+        var pending = TakePending();
+        var written = false;
         try
         {
-            return Store.Database.Write((connection, transaction) =>
+            var changed = Store.Database.Write((connection, transaction) =>
             {
                 EnsureStillActive(connection, transaction);
                 var (result, version) = body(connection, transaction);
-                AuditLog.Append(connection, transaction, StoreId, options.Surface, Audit(action, ns, target, version));
+                AuditLog.Append(connection, transaction, StoreId, options.Surface, [.. pending, Audit(action, ns, target, version)]);
                 return result;
             });
+            written = true;
+            return changed;
         }
         catch (SecretOpsException e) when (e.Category != SecretOpsErrorCategory.InvalidArgument)
         {
@@ -229,6 +260,13 @@ public sealed partial class Session : IDisposable
         catch (SqliteException e)
         {
             throw SecretStore.Unusable(Store.Path, e);
+        }
+        finally
+        {
+            if (!written)
+            {
+                ReturnPending(pending);
+            }
         }
     }
 

@@ -86,7 +86,8 @@ public static class SessionRegistry
         }
     }
 
-    private static bool Matches(Session session, string path, string client) =>
+    /// <summary>Whether <paramref name="session"/> is <paramref name="client"/>'s (name or id) on the store at <paramref name="path"/>.</summary>
+    internal static bool Matches(Session session, string path, string client) =>
         PathEquals(session.Store.Path, path)
         && (string.Equals(session.ClientName, client, StringComparison.OrdinalIgnoreCase)
             || (Guid.TryParse(client, out var id) && id == session.ClientId));

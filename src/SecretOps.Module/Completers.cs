@@ -5,6 +5,8 @@ using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using SecretOps.Core;
+using SecretOps.Core.Audit;
+using SecretOps.Core.Configuration;
 
 namespace SecretOps.Module;
 
@@ -238,5 +240,55 @@ public sealed class ClientNameCompleter : SessionCompleter
             .Where(c => c.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .Where(c => includeRetired || c.Status != ClientStatus.Retired)
             .Select(c => CompletionSupport.Result(c.Name, $"{c.Name} ({c.Role}, {c.Kind}, {c.Status}){(string.IsNullOrEmpty(c.Description) ? "" : ": " + c.Description)}"));
+    }
+}
+
+/// <summary>Completes the audit action names (<see cref="AuditActions.All"/>) for an -Action filter.</summary>
+public sealed class AuditActionCompleter : SafeCompleter
+{
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound) =>
+        AuditActions.All
+            .Where(a => a.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Select(a => CompletionSupport.Result(a, a));
+}
+
+/// <summary>
+/// Completes the client to connect as, for the store -Path names (or the default store: SECRETOPS_STORE, the
+/// profile's, the platform's). Core lists a store's clients only to an authenticated client, so the names come
+/// from this process's sessions to that store: the clients connected to it, then its active clients as listed
+/// through the most recent of those sessions that may list them. A store with no session here offers nothing.
+/// </summary>
+public sealed class ConnectClientCompleter : SafeCompleter
+{
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound)
+    {
+        var store = CompletionSupport.Text(bound, "Path")
+                    ?? Connector.Resolve(new ConnectionRequest { Profile = CompletionSupport.Text(bound, "Profile") }).Store;
+        var sessions = SessionRegistry.All.Where(s => CompletionSupport.SameStore(s.Store.Path, store)).Reverse().ToList();
+        return sessions.Select(s => (Name: s.ClientName, Tip: $"{s.ClientName} ({s.Role}), connected"))
+            .Concat(ActiveClients(sessions))
+            .Where(c => c.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .DistinctBy(c => c.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(c => CompletionSupport.Result(c.Name, c.Tip));
+    }
+
+    private static IEnumerable<(string Name, string Tip)> ActiveClients(IEnumerable<Session> sessions)
+    {
+        foreach (var session in sessions.Where(s => s.Role != ClientRole.Member))
+        {
+            try
+            {
+                return session.ListClients()
+                    .Where(c => c.Status == ClientStatus.Active)
+                    .Select(c => (c.Name, $"{c.Name} ({c.Role}, {c.Kind}){(string.IsNullOrEmpty(c.Description) ? "" : ": " + c.Description)}"))
+                    .ToList();
+            }
+            catch (SecretOpsException)
+            {
+                // A session that has locked itself or lost its rights lists nothing; the next one may.
+            }
+        }
+
+        return [];
     }
 }

@@ -6,9 +6,12 @@ namespace SecretOps.Module;
 
 /// <summary>
 /// Lets a TimeSpan parameter take what people type: a TimeSpan, SecretOps' short form (<c>90s</c>,
-/// <c>30m</c>, <c>12h</c>, <c>7d</c>, <c>2w</c>, <c>1h30m</c>) or <c>hh:mm:ss</c>. Bare numbers are refused
-/// (PowerShell would read them as ticks) unless <see cref="IntegersAreMinutes"/>, where a negative number
-/// means "never" (<see cref="Timeout.InfiniteTimeSpan"/>), as in the configuration file.
+/// <c>30m</c>, <c>12h</c>, <c>7d</c>, <c>2w</c>, <c>1h30m</c>) or <c>hh:mm:ss</c>, quoted or not. PowerShell
+/// parses two of those forms as numbers before they get here: <c>90s</c> is the short 90 (the <c>s</c>
+/// suffix) and <c>7d</c> the decimal 7 (the <c>d</c> suffix), so a short counts as seconds and a decimal as
+/// days. Other bare numbers are refused (their text is gone, and PowerShell would read them as ticks) unless
+/// <see cref="IntegersAreMinutes"/>, where a negative number means "never" (<see cref="Timeout.InfiniteTimeSpan"/>),
+/// as in the configuration file.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 internal sealed class DurationTransformationAttribute : ArgumentTransformationAttribute
@@ -24,12 +27,16 @@ internal sealed class DurationTransformationAttribute : ArgumentTransformationAt
             case null:
             case TimeSpan:
                 return value;
-            case int or long or short or byte when IntegersAreMinutes:
+            case short seconds:
+                return TimeSpan.FromSeconds(seconds);
+            case decimal days:
+                return TimeSpan.FromDays((double)days);
+            case int or long or byte when IntegersAreMinutes:
                 var minutes = Convert.ToInt64(value, CultureInfo.InvariantCulture);
                 return minutes < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(minutes);
-            case int or long or short or byte or double or float or decimal:
-                throw new ArgumentTransformationMetadataException(
-                    $"'{value}' has no unit; give a TimeSpan or text such as 90s, 30m, 12h, 7d or 1h30m.");
+            case int or long or byte or sbyte or ushort or uint or ulong or double or float:
+                throw new ArgumentTransformationMetadataException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{value}' has no unit: give one, quoted, such as '90s', '30m', '12h', '7d', '2w' or '1h30m', or a TimeSpan such as (New-TimeSpan -Minutes 90)."));
             case string text:
                 if (IntegersAreMinutes && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
                 {

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Management.Automation;
+using SecretOps.Core.Vault;
 
 namespace SecretOps.Module;
 
@@ -26,8 +27,30 @@ internal static class ErrorMapping
     public static bool IsExpected(Exception exception) =>
         exception is SecretOpsException or IOException or UnauthorizedAccessException or DbException;
 
-    public static ErrorRecord ToErrorRecord(this SecretOpsException exception, object? target = null) =>
-        new(exception, exception.ErrorId, ToCategory(exception), target ?? exception.Target);
+    public static ErrorRecord ToErrorRecord(this SecretOpsException exception, object? target = null)
+    {
+        var record = new ErrorRecord(exception, exception.ErrorId, ToCategory(exception), target ?? exception.Target);
+        if (Hint(exception) is { } hint)
+        {
+            record.ErrorDetails = new ErrorDetails($"{exception.Message} {hint}") { RecommendedAction = hint };
+        }
+
+        return record;
+    }
+
+    /// <summary>Core's message followed by the hint in PowerShell's words: what a PowerShell user reads.</summary>
+    public static string Describe(SecretOpsException exception) =>
+        Hint(exception) is { } hint ? $"{exception.Message} {hint}" : exception.Message;
+
+    /// <summary>The next step Core points to, naming the cmdlet that takes it.</summary>
+    private static string? Hint(SecretOpsException exception) => exception switch
+    {
+        { Hint: SecretOpsHint.CreateStore } => "Create one with New-SecretOpsStore.",
+        { Hint: SecretOpsHint.CreateClient } => "Create such clients with New-SecretClient before importing the policy.",
+        VaultLockedException { Hint: SecretOpsHint.UnlockVault } locked =>
+            $"Use Unlock-SecretVault -Name '{locked.VaultName}' (or Connect-SecretOpsStore -Path '{locked.Store}' -Client '{locked.Client}') to provide it.",
+        _ => null,
+    };
 
     /// <summary>Maps any <see cref="IsExpected"/> failure; <paramref name="target"/> is the input that failed.</summary>
     public static ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch

@@ -9,12 +9,13 @@ namespace SecretOps.Module;
 
 /// <summary>
 /// What one vault call produced, for module/SecretOps.Extension/SecretOps.Extension.psm1 to hand to
-/// SecretManagement: verbose lines, error records to write (never thrown), the value, and whether the vault
-/// is locked (the script throws SecretManagement's PasswordRequiredException with that message).
+/// SecretManagement: verbose lines, warnings, error records to write (never thrown), the value, and whether
+/// the vault is locked (the script throws SecretManagement's PasswordRequiredException with that message).
 /// </summary>
 public sealed class VaultCallResult
 {
     private readonly List<string> verbose = [];
+    private readonly List<string> warnings = [];
     private readonly List<ErrorRecord> errors = [];
     private readonly List<VaultSecretInformation> infos = [];
 
@@ -30,10 +31,15 @@ public sealed class VaultCallResult
     /// <summary>Lines to write with Write-Verbose.</summary>
     public IReadOnlyList<string> Verbose => verbose;
 
+    /// <summary>Lines to write with Write-Warning.</summary>
+    public IReadOnlyList<string> Warnings => warnings;
+
     /// <summary>Set when the vault is locked: the message of the PasswordRequiredException to throw.</summary>
     public string? PasswordRequired { get; internal set; }
 
     internal void AddVerbose(string line) => verbose.Add(line);
+
+    internal void AddWarning(string line) => warnings.Add(line);
 
     internal void AddError(ErrorRecord record) => errors.Add(record);
 
@@ -67,7 +73,7 @@ public sealed class VaultSecretInformation
 /// </summary>
 public static class VaultCommands
 {
-    /// <summary>Get-Secret: the value, or nothing (and no error) when absent.</summary>
+    /// <summary>Get-Secret: the value, or nothing (and no error) when absent; an expired secret is a SecretOps.Expired error saying when.</summary>
     public static VaultCallResult GetSecret(string? name, string? vaultName, IDictionary? additionalParameters) =>
         Run(vaultName, additionalParameters, name, (result, vault, settings) =>
         {
@@ -139,7 +145,10 @@ public static class VaultCommands
         return result;
     }
 
-    /// <summary>Unlock-SecretVault: connects with the password (a passphrase client, or an encrypted key file's passphrase).</summary>
+    /// <summary>
+    /// Unlock-SecretVault: connects with the password (a passphrase client, or an encrypted key file's passphrase);
+    /// a vault that does not use a password says so in a warning, naming where its credential comes from.
+    /// </summary>
     public static VaultCallResult UnlockSecretVault(SecureString? password, string? vaultName, IDictionary? additionalParameters) =>
         Run(vaultName, additionalParameters, vaultName, (result, vault, settings) =>
         {
@@ -149,25 +158,46 @@ public static class VaultCommands
             }
 
             var chars = PowerShellValues.ToChars(password);
+            VaultUnlockResult unlocked;
             try
             {
-                SecretVault.Unlock(vault, settings, chars);
+                unlocked = SecretVault.Unlock(vault, settings, chars);
             }
             finally
             {
                 PowerShellValues.Wipe(chars);
             }
 
-            result.AddVerbose($"Vault '{vault}' is unlocked.");
+            if (unlocked.PasswordUsed)
+            {
+                result.AddVerbose($"Vault '{vault}' is unlocked.");
+                return;
+            }
+
+            var source = unlocked.Authentication == VaultAuthentication.SecretFile
+                ? $"the secret file '{unlocked.CredentialSource}'"
+                : $"the environment variable '{unlocked.CredentialSource}'";
+            result.AddWarning($"Vault '{vault}' does not use a password: it authenticates with {source} (its VaultParameters {unlocked.Authentication}); the password was ignored. It needs no unlocking.");
         }, lockedIsError: true);
 
-    /// <summary>Unregister-SecretVault: closes the session the vault opened (sessions connected by the user stay).</summary>
-    public static VaultCallResult UnregisterSecretVault(string? vaultName, IDictionary? additionalParameters) =>
-        Run(vaultName, additionalParameters, vaultName, (result, vault, settings) =>
+    /// <summary>
+    /// Unregister-SecretVault: closes the session the vault opened (sessions connected by the user stay). It never
+    /// writes an error, which would stop SecretManagement from removing the registration under -ErrorAction Stop:
+    /// VaultParameters that are not valid (one holding a secret, say) are a warning, and the registration goes.
+    /// </summary>
+    public static VaultCallResult UnregisterSecretVault(string? vaultName, IDictionary? additionalParameters)
+    {
+        var result = new VaultCallResult();
+        var vault = vaultName ?? "";
+        var unregistered = SecretVault.Unregister(vault, ToParameters(additionalParameters));
+        result.AddVerbose(unregistered.ClosedSession ? $"Closed the session vault '{vault}' opened." : $"Vault '{vault}' had no session of its own open.");
+        if (unregistered.InvalidParameters is { } problem)
         {
-            SecretVault.Unregister(settings);
-            result.AddVerbose($"Closed the session vault '{vault}' opened, if any.");
-        });
+            result.AddWarning($"Vault '{vault}' is unregistered although its VaultParameters are not valid: {problem.Message}");
+        }
+
+        return result;
+    }
 
     /// <summary>AdditionalParameters (case-sensitive keys, PSObject-wrapped values) as Core takes them.</summary>
     internal static IEnumerable<KeyValuePair<string, object?>> ToParameters(IDictionary? parameters)
@@ -246,12 +276,13 @@ public static class VaultCommands
         try
         {
             var settings = VaultSettings.Parse(ToParameters(additionalParameters));
-            result.AddVerbose($"SecretOps vault '{vault}': store '{settings.Path ?? "(resolved)"}', client '{settings.Client ?? "(resolved)"}', namespace '{settings.Namespace ?? "(resolved)"}', authentication {settings.Authentication}.");
+            var resolved = SecretVault.Resolve(settings);
+            result.AddVerbose($"SecretOps vault '{vault}': store '{resolved.Store}', client '{resolved.Client}', namespace '{resolved.Namespace}', authentication {settings.Authentication}.");
             body(result, vault, settings);
         }
         catch (VaultLockedException e) when (!lockedIsError)
         {
-            result.PasswordRequired = e.Message;
+            result.PasswordRequired = ErrorMapping.Describe(e);
         }
         catch (Exception e)
         {

@@ -29,6 +29,25 @@ public enum SecretOpsErrorCategory
 }
 
 /// <summary>
+/// A next step an error points to. Core's messages name no command of any surface: each surface (the cmdlets,
+/// the CLI, the vault) words the hint with its own command.
+/// </summary>
+public enum SecretOpsHint
+{
+    /// <summary>No hint.</summary>
+    None,
+
+    /// <summary>There is no store there yet: create one.</summary>
+    CreateStore,
+
+    /// <summary>A client the request needs must be created first, outside a policy (it needs a passphrase).</summary>
+    CreateClient,
+
+    /// <summary>The vault needs its credential (the vault error names the vault, store and client).</summary>
+    UnlockVault,
+}
+
+/// <summary>
 /// Base of every error SecretOps reports on purpose. <see cref="ErrorId"/> is stable across releases
 /// and safe to match on; the message is for people. Neither ever contains a secret value, key or passphrase.
 /// </summary>
@@ -51,6 +70,9 @@ public abstract class SecretOpsException : Exception
 
     /// <summary>What the error is about (a name, a parameter), never a secret.</summary>
     public object? Target { get; }
+
+    /// <summary>The next step the surface should name in its own words, after the message.</summary>
+    public SecretOpsHint Hint { get; init; }
 }
 
 /// <summary>A parameter is outside what SecretOps accepts (<c>SecretOps.InvalidParameter</c>).</summary>
@@ -63,6 +85,22 @@ public sealed class InvalidParameterException : SecretOpsException
     }
 }
 
+/// <summary>
+/// A credential file (client secret or private key) can be read or written by other users, as OpenSSH refuses
+/// an unprotected private key (<c>SecretOps.UnprotectedFile</c>). The message names the file and the fix, never its contents.
+/// </summary>
+public sealed class UnprotectedFileException : SecretOpsException
+{
+    /// <summary>Creates the error for <paramref name="path"/>, whose Unix permissions are <paramref name="mode"/> (octal, e.g. 0644).</summary>
+    public UnprotectedFileException(string what, string path, string mode)
+        : base("SecretOps.UnprotectedFile", SecretOpsErrorCategory.InvalidArgument,
+               $"The {what} '{path}' has permissions {mode}, too open: other users can read or change it, so it is not used. " +
+               $"Make it readable by its owner only: chmod 600 '{path}'.",
+               path, null)
+    {
+    }
+}
+
 /// <summary>A key (PEM, public key, key size or curve) cannot be used (<c>SecretOps.InvalidKey</c>).</summary>
 public sealed class InvalidKeyException : SecretOpsException
 {
@@ -71,6 +109,9 @@ public sealed class InvalidKeyException : SecretOpsException
         : base("SecretOps.InvalidKey", SecretOpsErrorCategory.InvalidArgument, message, null, innerException)
     {
     }
+
+    /// <summary>The key is encrypted and no passphrase was given: the key is fine, a passphrase would open it.</summary>
+    public bool PassphraseRequired { get; init; }
 }
 
 /// <summary>Encrypted data failed authentication (<c>SecretOps.Tampered</c>). Never returns a wrong value instead.</summary>
@@ -80,6 +121,15 @@ public sealed class TamperedException : SecretOpsException
     public TamperedException(string what, Exception? innerException = null)
         : base("SecretOps.Tampered", SecretOpsErrorCategory.Tampered,
                $"{what} failed authentication: it was modified, moved to another record, or is corrupt.", what, innerException)
+    {
+    }
+
+    /// <summary>
+    /// Creates the error for a finding that is not a failed decryption (a row the store should not hold), with a
+    /// message of its own that names <paramref name="what"/> and never its contents.
+    /// </summary>
+    public TamperedException(string what, string message, Exception? innerException = null)
+        : base("SecretOps.Tampered", SecretOpsErrorCategory.Tampered, message, what, innerException)
     {
     }
 }

@@ -26,6 +26,13 @@ Describe 'Audit' {
         Get-SecretAuditLog -Since (Get-Date).AddHours(1) | Should -BeNullOrEmpty
     }
 
+    It 'refuses -Last 0 without naming the CLI''s --last' {
+        $err = Get-FirstError { Get-SecretAuditLog -Last 0 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        "$err" | Should -Match 'at least 1'
+        "$err" | Should -Not -Match '--last'
+    }
+
     It 'records a read when the command ends, and failed reads with their error id' {
         Set-SecretValue -Name a -Value 'v'
         $null = Get-SecretValue a
@@ -46,6 +53,21 @@ Describe 'Audit' {
         $null = Get-SecretEntry | Get-SecretValue
         $after = (Get-SecretOpsStore).AuditEntries
         $after - $before | Should -Be 6 -Because 'one list and five reads are recorded'
+    }
+
+    It 'records every connect, with the client and the surface' {
+        $connects = @(Get-SecretAuditLog -Action client.connect)
+        $connects.Count | Should -Be 1 -Because 'BeforeEach connected once'
+        $connects[0].ClientName | Should -Be 'system'
+        $connects[0].Surface | Should -Be 'cmdlet'
+        $connects[0].Outcome | Should -Be 'ok'
+
+        $null = Connect-TestStore $script:Store
+        @(Get-SecretAuditLog -Action client.connect).Count | Should -Be 2
+        $null = Connect-SecretOpsStore -Path $script:Store -Passphrase (ConvertTo-SecureString 'wrong' -AsPlainText -Force) -ErrorAction SilentlyContinue
+        $all = @(Get-SecretAuditLog -Action client.connect)
+        $all.Count | Should -Be 3
+        $all[-1].Outcome | Should -Be 'failed'
     }
 
     It 'verifies the chain' {

@@ -25,10 +25,10 @@ Describe 'Clients and permissions' {
         # permissions) or -Client (secrets and namespaces), since several are connected at once.
         $script:Store = New-TestStore
         $null = Connect-TestStore $script:Store
-        $null = New-SecretClient -Name ada -Role Admin -Passphrase $script:AdaPassphrase -AsClient system
+        $null = New-SecretClient -Name ada -Role Admin -Passphrase $script:AdaPassphrase -AllowWeakKdf -AsClient system
         $null = Connect-Client ada $script:AdaPassphrase
-        $null = New-SecretClient -Name alice -Passphrase $script:AlicePassphrase -AsClient ada
-        $null = New-SecretClient -Name bob -Passphrase $script:BobPassphrase -AsClient ada -Description 'Bob from ops'
+        $null = New-SecretClient -Name alice -Passphrase $script:AlicePassphrase -AllowWeakKdf -AsClient ada
+        $null = New-SecretClient -Name bob -Passphrase $script:BobPassphrase -AllowWeakKdf -AsClient ada -Description 'Bob from ops'
         $script:CiSecret = (New-SecretClient -Name ci -GenerateSecret -AsClient ada -WarningAction SilentlyContinue).ClientSecret
         $null = New-SecretNamespace -Name team -Client ada
         Set-SecretValue -Name db -Value 'first' -Namespace team -Client ada
@@ -46,7 +46,7 @@ Describe 'Clients and permissions' {
         $warnings[0].Message | Should -Match 'shown only this once'
         (Get-SecretAuditLog -AsClient ada | ConvertTo-Json -Depth 4) | Should -Not -Match ([regex]::Escape($created.ClientSecret))
 
-        $person = New-SecretClient -Name carol -Passphrase (ConvertTo-SecureString 'carol passphrase' -AsPlainText -Force) -AsClient ada -WarningVariable none
+        $person = New-SecretClient -Name carol -Passphrase (ConvertTo-SecureString 'carol passphrase' -AsPlainText -Force) -AllowWeakKdf -AsClient ada -WarningVariable none
         $person.Client.Kind | Should -Be 'Passphrase'
         $person.ClientSecret | Should -BeNullOrEmpty
         $none | Should -BeNullOrEmpty
@@ -56,7 +56,7 @@ Describe 'Clients and permissions' {
         $privateKey = Join-Path $TestDrive 'laptop.pem'
         try {
             Set-Content -Path $publicKey -Value $ec.ExportSubjectPublicKeyInfoPem()
-            Set-Content -Path $privateKey -Value $ec.ExportPkcs8PrivateKeyPem()
+            Set-OwnerOnlyContent -Path $privateKey -Value $ec.ExportPkcs8PrivateKeyPem()
         }
         finally { $ec.Dispose() }
         $laptop = New-SecretClient -Name laptop -PublicKeyPath $publicKey -AsClient ada
@@ -68,6 +68,22 @@ Describe 'Clients and permissions' {
         (Get-SecretClient -Name 'a*' -AsClient ada).Name | Should -Be @('ada', 'alice')
         (Get-SecretClient -Name bob -AsClient ada).Description | Should -Be 'Bob from ops'
         (Get-SecretClient -Name bob -AsClient ada).PSObject.TypeNames[0] | Should -Be 'SecretOps.ClientInfo'
+    }
+
+    It 'New-SecretClient help example 2, run as written, leaves an owner-only secret file that connects' {
+        New-SecretNamespace -Name prod -Client ada | Out-Null
+        $WarningPreference = 'SilentlyContinue'
+        $example = (Get-Help New-SecretClient -Examples).examples.example[1].code -join "`n"
+        $example | Should -Match 'ci-deploy.secret'
+        Push-Location $TestDrive
+        try {
+            $null = Connect-Client ada $script:AdaPassphrase
+            . ([scriptblock]::Create($example))
+            $file = Get-Item ./ci-deploy.secret
+            if (-not $IsWindows) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
+            (Connect-SecretOpsStore -Path $script:Store -Client ci-deploy -SecretFile $file.FullName -PassThru).Client | Should -Be 'ci-deploy'
+        }
+        finally { Pop-Location }
     }
 
     It 'refuses duplicates, bad names, unusable keys, the System role, and members creating clients' {
@@ -241,7 +257,7 @@ Describe 'Clients and permissions' {
         Grant-SecretPermission -Client ci -Namespace team -Name db -Permission Read -AsClient ada
         $null = Connect-Client alice $script:AlicePassphrase
         $newPassphrase = ConvertTo-SecureString 'alice new passphrase' -AsPlainText -Force
-        $rekeyed = Update-SecretClientKey -Passphrase $newPassphrase -AsClient alice -WarningVariable warnings -WarningAction SilentlyContinue
+        $rekeyed = Update-SecretClientKey -Passphrase $newPassphrase -AllowWeakKdf -AsClient alice -WarningVariable warnings -WarningAction SilentlyContinue
         $rekeyed.PSObject.TypeNames[0] | Should -Be 'SecretOps.ClientCreated'
         $rekeyed.Client.Name | Should -Be 'alice'
         $rekeyed.ClientSecret | Should -BeNullOrEmpty

@@ -27,7 +27,34 @@ Describe 'Formatting' {
             { $output | Format-Table | Out-String } | Should -Not -Throw
             ($output | Out-String) | Should -Not -BeNullOrEmpty
         }
-        (Get-SecretEntry | Out-String) | Should -Match 'Namespace\s+Name\s+Type\s+Version'
+        (Get-SecretEntry | Out-String -Width 120) | Should -Match 'Namespace\s+Name\s+Version\s+Expires\s+Type'
+    }
+
+    It 'shows each secret''s name, version and expiry at 80 columns' {
+        $entry = Get-SecretEntry -Name shown
+        $lines = (Get-SecretEntry | Out-String -Width 80) -split '\r?\n'
+        $lines -match '^Namespace\s+Name\s+Version\s+Expires' | Should -HaveCount 1
+        $row = $lines -match '\bshown\b'
+        $row | Should -HaveCount 1
+        $row[0] | Should -Match ('\bshown\s+1\s+' + [regex]::Escape($entry.ExpiresAt.LocalDateTime.ToString('yyyy-MM-dd HH:mm')))
+    }
+
+    It 'shows a generated secret whole, on lines of its own, at any width: <Command>' -ForEach @(
+        @{ Command = 'New-SecretOpsStore'; Create = { New-SecretOpsStore -Path (New-TestStorePath) -GenerateSecret @WeakKdf -WarningAction SilentlyContinue } }
+        @{ Command = 'New-SecretClient'; Create = { New-SecretClient -Name "shown-$([guid]::NewGuid().ToString('N').Substring(0, 8))" -GenerateSecret -WarningAction SilentlyContinue } }
+    ) {
+        $created = & $Create
+        $secret = $created.ClientSecret
+        $secret | Should -BeLike 'secretops_*'
+        foreach ($width in 60, 80, 120, 200) {
+            $lines = ($created | Out-String -Width $width) -split '\r?\n'
+            $first = [array]::FindIndex([string[]] $lines, [Predicate[string]] { param($line) $line.StartsWith('secretops_') })
+            $first | Should -BeGreaterOrEqual 0 -Because "the secret starts a line of its own at $width columns"
+            # What a mouse selection of those lines gives: the secret and nothing else (no other column's text, no padding).
+            $selected = for ($i = $first; $i -lt $lines.Count -and $lines[$i] -match '^[A-Za-z0-9_-]+$'; $i++) { $lines[$i] }
+            ($selected -join '') | Should -BeExactly $secret -Because "the secret is whole at $width columns"
+            if ($width -gt $secret.Length) { $lines[$first] | Should -BeExactly $secret }
+        }
     }
 
     It 'formats the client, permission, rotation and policy outputs as tables without errors' {

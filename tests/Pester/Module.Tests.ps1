@@ -51,3 +51,49 @@ Describe 'The module' {
         }
     }
 }
+
+Describe 'Help examples' {
+    BeforeAll {
+        # Every example a user can read: each cmdlet's compiled help, and the about topic's source.
+        function script:Get-HelpExample {
+            foreach ($name in $script:Manifest.CmdletsToExport) {
+                $number = 0
+                foreach ($example in (Get-Help $name -Examples).examples.example) {
+                    $number++
+                    [pscustomobject]@{ Source = "$name example $number"; Code = ($example.code -join "`n") }
+                }
+            }
+            $about = Get-Content -Raw ([IO.Path]::Combine($PSScriptRoot, '..', '..', 'docs', 'about_SecretOps.md'))
+            foreach ($block in [regex]::Matches($about, '(?ms)^```powershell\r?\n(.*?)^```')) {
+                [pscustomobject]@{ Source = 'about_SecretOps'; Code = $block.Groups[1].Value }
+            }
+        }
+    }
+
+    It 'every example parses, and every SecretOps command in it binds, durations included' {
+        $examples = @(Get-HelpExample)
+        $examples.Count | Should -BeGreaterThan $script:Manifest.CmdletsToExport.Count
+        $problems = foreach ($example in $examples) {
+            $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($example.Code, [ref] $null, [ref] $errors)
+            if ($errors) { "$($example.Source): $($errors[0].Message)"; continue }
+            foreach ($command in $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true)) {
+                $cmdlet = Get-Command $command.GetCommandName() -Module SecretOps -ErrorAction SilentlyContinue
+                if (-not $cmdlet) { continue }
+                $binding = [System.Management.Automation.Language.StaticParameterBinder]::BindCommand($command, $true)
+                foreach ($failure in $binding.BindingExceptions.Values) {
+                    "$($example.Source): $($command.Extent.Text): $($failure.BindingException.Message)"
+                }
+                foreach ($bound in $binding.BoundParameters.GetEnumerator()) {
+                    $transforms = $cmdlet.Parameters[$bound.Key].Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentTransformationAttribute] }
+                    if ($null -eq $bound.Value.ConstantValue) { continue }
+                    foreach ($transform in $transforms) {
+                        try { $null = $transform.Transform($ExecutionContext, $bound.Value.ConstantValue) }
+                        catch { "$($example.Source): -$($bound.Key) $($bound.Value.Value.Extent.Text): $($_.Exception.InnerException.Message ?? $_.Exception.Message)" }
+                    }
+                }
+            }
+        }
+        $problems | Should -BeNullOrEmpty
+    }
+}

@@ -93,7 +93,7 @@ grants:
     It 'round-trips: importing its own export twice changes nothing; -Prune revokes only what the policy lacks' {
         New-SecretNamespace -Name prod | Out-Null
         $null = New-SecretClient -Name ci -GenerateSecret -WarningAction SilentlyContinue
-        $null = New-SecretClient -Name alice -Passphrase (ConvertTo-SecureString 'alice passphrase' -AsPlainText -Force)
+        $null = New-SecretClient -Name alice -Passphrase (ConvertTo-SecureString 'alice passphrase' -AsPlainText -Force) -AllowWeakKdf
         Grant-SecretPermission -Client ci -Namespace prod -Permission Read
         Grant-SecretPermission -Client alice -Namespace prod -Permission Read, Write
         $file = New-PolicyPath
@@ -128,12 +128,14 @@ grants:
         $err = Get-FirstError { Import-SecretOpsPolicy -Path $impossible -Confirm:$false }
         $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
         $err.Exception.Message | Should -Match 'passphrase'
+        "$err" | Should -Match 'New-SecretClient'
+        "$err" | Should -Not -Match 'secretops client'
         (Get-FirstError { Get-SecretNamespace -Name fresh }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
 
         (Get-FirstError { Import-SecretOpsPolicy -Path (New-PolicyPath) -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
 
         $memberPassphrase = ConvertTo-SecureString 'member passphrase' -AsPlainText -Force
-        $null = New-SecretClient -Name member -Passphrase $memberPassphrase
+        $null = New-SecretClient -Name member -Passphrase $memberPassphrase -AllowWeakKdf
         $null = Connect-SecretOpsStore -Path $script:Store -Client member -Passphrase $memberPassphrase
         (Get-FirstError { Export-SecretOpsPolicy -Client member }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.AccessDenied,*'
         $valid = New-PolicyPath

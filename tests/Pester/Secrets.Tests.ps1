@@ -136,6 +136,25 @@ Describe 'Secrets' {
         Get-SecretEntry -Name c -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'takes -TimeToLive typed unquoted: 90s (which PowerShell reads as a short) is seconds, 90d (a decimal) is days' {
+        $before = [DateTimeOffset]::UtcNow
+        $seconds = Set-SecretValue -Name s -Value 'v' -TimeToLive 90s -PassThru
+        ($seconds.ExpiresAt - $before).TotalSeconds | Should -BeGreaterOrEqual 89
+        ($seconds.ExpiresAt - $before).TotalSeconds | Should -BeLessThan 120
+        $days = Set-SecretValue -Name d -Value 'v' -TimeToLive 90d -PassThru
+        [math]::Round(($days.ExpiresAt - $before).TotalDays) | Should -Be 90
+    }
+
+    It 'refuses a bare -TimeToLive number with a message whose suggestion works as written' {
+        $thrown = $null
+        try { Set-SecretValue -Name c -Value 'v' -TimeToLive 90 -ErrorAction Stop } catch { $thrown = $_ }
+        $thrown | Should -Not -BeNullOrEmpty
+        $thrown.Exception.Message | Should -Match "'90s'"
+        $thrown.Exception.Message | Should -Match 'New-TimeSpan'
+        # The suggestion, pasted as shown, binds.
+        (Set-SecretValue -Name c -Value 'v' -TimeToLive '90s' -PassThru).ExpiresAt | Should -Not -BeNullOrEmpty
+    }
+
     It 'stores metadata in clear and refuses malformed metadata' {
         $rotated = [datetime]::UtcNow
         Set-SecretValue -Name meta -Value 'v' -Metadata @{ owner = 'ops'; rotated = $rotated; tries = 3 }
@@ -171,6 +190,24 @@ Describe 'Secrets' {
         Get-SecretValue from-pipeline -AsPlainText | Should -Be 'piped'
         Get-SecretEntry -Namespace '*' | Remove-SecretValue -Confirm:$false
         Get-SecretEntry -Namespace '*' | Should -BeNullOrEmpty
+    }
+
+    It 'takes secret names from the pipeline: Get-SecretValue, Get-SecretVersion, Restore-SecretVersion, Remove-SecretValue' {
+        Set-SecretValue -Name piped -Value 'one'
+        Set-SecretValue -Name piped -Value 'two'
+        'piped' | Get-SecretValue -AsPlainText | Should -Be 'two'
+        ('piped' | Get-SecretVersion).Version | Should -Be @(1, 2)
+        ('piped' | Restore-SecretVersion -Version 1 -PassThru).Version | Should -Be 3
+        'piped' | Get-SecretValue -AsPlainText | Should -Be 'one'
+        'piped' | Remove-SecretValue -Confirm:$false
+        Get-SecretEntry -Name 'pip*' | Should -BeNullOrEmpty
+    }
+
+    It 'never reads a piped value as a name in Set-SecretValue' {
+        { 'not-a-name' | Set-SecretValue -ErrorAction Stop } | Should -Throw
+        Get-SecretEntry -Name 'not-*' | Should -BeNullOrEmpty
+        'value' | Set-SecretValue -Name named
+        Get-SecretValue named -AsPlainText | Should -Be 'value'
     }
 
     It 'uses the namespace given at connect time by default' {

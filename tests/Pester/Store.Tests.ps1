@@ -65,7 +65,7 @@ Describe 'Store lifecycle' {
         $path = New-TestStorePath
         $created = New-SecretOpsStore -Path $path -GenerateSecret @WeakKdf -WarningAction SilentlyContinue
         $secretFile = Join-Path $TestDrive 'system.secret'
-        Set-Content -Path $secretFile -Value $created.ClientSecret -NoNewline
+        Set-OwnerOnlyContent -Path $secretFile -Value $created.ClientSecret
 
         (Connect-SecretOpsStore -Path $path -SecretFile $secretFile -PassThru).Client | Should -Be 'system'
         Disconnect-SecretOpsStore
@@ -74,6 +74,26 @@ Describe 'Store lifecycle' {
         $env:SECRETOPS_CLIENT_SECRET = $created.ClientSecret
         try { (Connect-SecretOpsStore -Path $path -PassThru).IsOpen | Should -BeTrue }
         finally { Remove-Item Env:SECRETOPS_CLIENT_SECRET }
+    }
+
+    It 'refuses a secret or key file that others can read or write, naming the file and the fix' -Skip:$IsWindows {
+        $path = New-TestStorePath
+        $created = New-SecretOpsStore -Path $path -GenerateSecret @WeakKdf -WarningAction SilentlyContinue
+        $secretFile = Join-Path $TestDrive 'open.secret'
+        Set-OwnerOnlyContent -Path $secretFile -Value $created.ClientSecret
+        foreach ($mode in '0644', '0640', '0604', '0620', '0602') {
+            [IO.File]::SetUnixFileMode($secretFile, [Convert]::ToInt32($mode, 8))
+            foreach ($connect in { Connect-SecretOpsStore -Path $path -SecretFile $secretFile }, { Connect-SecretOpsStore -Path $path -KeyFile $secretFile }) {
+                $err = Get-FirstError $connect
+                $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.UnprotectedFile,*' -Because "mode $mode"
+                "$err" | Should -Match ([regex]::Escape($secretFile))
+                "$err" | Should -Match ([regex]::Escape("chmod 600 '$secretFile'"))
+                "$err" | Should -Not -Match ([regex]::Escape($created.ClientSecret))
+            }
+            { Get-SecretEntry } | Should -Throw -ErrorId 'SecretOps.NotConnected,*'
+        }
+        [IO.File]::SetUnixFileMode($secretFile, [Convert]::ToInt32('0400', 8))
+        (Connect-SecretOpsStore -Path $path -SecretFile $secretFile -PassThru).Client | Should -Be 'system'
     }
 
     It 'takes the store and passphrase from SECRETOPS_STORE and SECRETOPS_PASSPHRASE' {
@@ -143,6 +163,49 @@ Describe 'Store lifecycle' {
         Set-SecretValue -Name where -Value 'second'
         Get-SecretValue -Name where -Store $first -AsPlainText | Should -Be 'first'
         Get-SecretValue -Name where -AsPlainText | Should -Be 'second'
+    }
+
+    It 'takes -IdleTimeout typed unquoted: 90s is 90 seconds, 1d one day, a plain number minutes' {
+        $path = New-TestStore
+        (Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout 90s -PassThru).IdleTimeout | Should -Be ([TimeSpan]::FromSeconds(90))
+        (Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout 1d -PassThru).IdleTimeout | Should -Be ([TimeSpan]::FromDays(1))
+        (Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -IdleTimeout 20 -PassThru).IdleTimeout | Should -Be ([TimeSpan]::FromMinutes(20))
+    }
+
+    It 'tells a PowerShell user to create a missing store with New-SecretOpsStore, not the CLI' {
+        $missing = Join-Path $TestDrive 'no-such-store.db'
+        foreach ($command in { Connect-SecretOpsStore -Path $missing -Passphrase $script:Passphrase }, { Get-SecretOpsStore -Store $missing }) {
+            $err = Get-FirstError $command
+            $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+            "$err" | Should -Match 'New-SecretOpsStore'
+            "$err" | Should -Not -Match 'secretops store'
+            $err.ErrorDetails.RecommendedAction | Should -Match 'New-SecretOpsStore'
+        }
+    }
+
+    It 'serves parallel runspaces from one connect: 4 runspaces x 25 reads with -Store all return the right values' {
+        # Sessions belong to the process, so every runspace (ForEach-Object -Parallel, Start-ThreadJob) can use them;
+        # this is the documented alternative to Get-SecretValue through SecretManagement, whose one runspace is not thread-safe.
+        $store = New-TestStore
+        $null = Connect-TestStore $store
+        1..25 | ForEach-Object { Set-SecretValue -Name "s$_" -Value "value-$_" -ErrorAction Stop }
+        $manifest = Join-Path $script:ModuleFolder 'SecretOps.psd1'
+        $results = 1..4 | ForEach-Object -ThrottleLimit 4 -Parallel {
+            Import-Module $using:manifest -ErrorAction Stop
+            $worker = $_
+            1..25 | ForEach-Object {
+                try {
+                    $value = Get-SecretValue -Name "s$_" -Store $using:store -AsPlainText -ErrorAction Stop
+                    [pscustomobject]@{ Worker = $worker; Name = "s$_"; Right = $value -eq "value-$_"; Error = $null }
+                }
+                catch {
+                    [pscustomobject]@{ Worker = $worker; Name = "s$_"; Right = $false; Error = "$_" }
+                }
+            }
+        }
+        @($results).Count | Should -Be 100
+        @($results | Where-Object { -not $_.Right } | ForEach-Object { "$($_.Worker)/$($_.Name): $($_.Error)" }) | Should -BeNullOrEmpty
+        @($results.Worker | Sort-Object -Unique) | Should -Be @(1, 2, 3, 4)
     }
 
     It 'locks an idle session after -IdleTimeout' {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
@@ -15,13 +16,13 @@ public class AuthenticationAndAuditTests
         var keyFile = Path.Combine(store.Directory, "someone-else.pem");
         using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
         {
-            File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+            CredentialFile.Write(keyFile, key.ExportPkcs8PrivateKeyPem());
         }
 
         using var other = CliStore.Empty();
         var otherSecret = other.Json("store", "init", "--generate-secret").GetProperty("clientSecret").GetString();
         var secretFile = Path.Combine(store.Directory, "other.secret");
-        File.WriteAllText(secretFile, otherSecret);
+        CredentialFile.Write(secretFile, otherSecret!);
 
         var attempts = new (string[] Arguments, string? Stdin, Dictionary<string, string?> Environment)[]
         {

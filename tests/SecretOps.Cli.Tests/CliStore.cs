@@ -142,7 +142,7 @@ internal sealed class CliStore : IDisposable
 
     /// <summary>Creates a passphrase client, the passphrase on standard input (as the System client unless <paramref name="by"/>).</summary>
     public void AddPassphrase(string name, string passphrase, IDictionary<string, string?>? by = null, params string[] more) =>
-        Ok(["client", "add", name, "--new-passphrase-stdin", .. more], passphrase + "\n", by);
+        Ok(["client", "add", name, "--new-passphrase-stdin", "--weak-kdf", .. more], passphrase + "\n", by);
 
     /// <summary>Secret names listed (JSON), in order.</summary>
     public List<string> Names(params string[] arguments) =>

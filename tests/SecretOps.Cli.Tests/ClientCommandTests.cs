@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
@@ -22,14 +23,14 @@ public class ClientCommandTests
         Assert.Equal("v", store.Ok(["secret", "get", "k"], stdin: null, CliStore.As("ci", secret: secret)).Stdout);
         Assert.Equal("v", store.Ok(["secret", "get", "k"], stdin: null, CliStore.As(id.ToString(), secret: secret)).Stdout);
         var secretFile = Path.Combine(store.Directory, "ci.secret");
-        File.WriteAllText(secretFile, secret + "\n");
+        CredentialFile.Write(secretFile, secret + "\n");
         Assert.Equal("v", store.Ok(["secret", "get", "k", "--client", "ci", "--secret-file", secretFile], stdin: null, CliStore.As("system")).Stdout);
         store.Fails(4, ["secret", "get", "k"], stdin: null, CliStore.As("ci", secret: store.AddGenerated("other")));
 
         // YAML carries the same three fields; a passphrase or key-file client's secret is null.
         var yaml = store.Ok("client", "add", "ci-yaml", "--generate-secret", "-o", "yaml").Stdout;
         Assert.Matches("^clientId: .+\nclientName: ci-yaml\nclientSecret: secretops_.+\n$", yaml);
-        var person = JsonDocument.Parse(store.Ok(["client", "add", "alice", "--new-passphrase-stdin", "-o", "json"], "alice pass\n").Stdout).RootElement;
+        var person = JsonDocument.Parse(store.Ok(["client", "add", "alice", "--new-passphrase-stdin", "--weak-kdf", "-o", "json"], "alice pass\n").Stdout).RootElement;
         Assert.Equal(["clientId", "clientName", "clientSecret"], person.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, person.GetProperty("clientSecret").ValueKind);
     }
@@ -140,7 +141,7 @@ public class ClientCommandTests
         store.Fails(4, ["secret", "get", "k"], stdin: null, CliStore.As("ci", secret: old));
 
         // It may switch kind: to a passphrase, read from stdin while the connecting secret comes from the environment.
-        var table = store.Ok(["client", "rotate", "--new-passphrase-stdin"], "ci passphrase\n", CliStore.As("ci", secret: fresh));
+        var table = store.Ok(["client", "rotate", "--new-passphrase-stdin", "--weak-kdf"], "ci passphrase\n", CliStore.As("ci", secret: fresh));
         Assert.Contains("connect with the new credential", table.Stdout);
         Assert.Equal("passphrase", store.Json("client", "show", "ci").GetProperty("kind").GetString());
         Assert.Equal("v", store.Ok(["secret", "get", "k"], stdin: null, CliStore.As("ci", passphrase: "ci passphrase")).Stdout);

@@ -128,7 +128,7 @@ public class CrashTests(ITestOutputHelper output)
                 default:
                 {
                     var next = rotator == "A" ? "B" : "A";
-                    var result = RunUntilKilled(["client", "rotate", "--new-passphrase-stdin"], RotatorPassphrases[next] + "\n", CliStore.As("rotator", passphrase: RotatorPassphrases[rotator]));
+                    var result = RunUntilKilled(["client", "rotate", "--new-passphrase-stdin", "--weak-kdf"], RotatorPassphrases[next] + "\n", CliStore.As("rotator", passphrase: RotatorPassphrases[rotator]));
                     var working = RotatorPassphrases.Where(p => ReadsBack(store, "pinned", versions["pinned"], CliStore.As("rotator", passphrase: p.Value), context)).Select(p => p.Key).ToList();
                     Assert.True(working.Count == 1 && (working[0] == next || result.Killed), $"{context}: the rotator's passphrases that work: {string.Join(", ", working)}; it was re-keyed from {rotator} to {next}.");
                     Tally(result, working[0] == next);

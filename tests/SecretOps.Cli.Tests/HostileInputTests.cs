@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using SecretOps.Core.Tests.Store;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
@@ -322,7 +323,8 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
         {
             foreach (var (name, content) in files)
             {
-                System.IO.File.WriteAllBytes(Path.Combine(Store.Directory, name), content);
+                // Owner-only, so a key file is refused for its content, not for its permissions.
+                CredentialFile.Write(Path.Combine(Store.Directory, name), content);
             }
 
             return Path.Combine(Store.Directory, files[^1].Name);

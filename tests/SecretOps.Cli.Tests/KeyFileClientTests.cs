@@ -103,6 +103,12 @@ public class KeyFileClientTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
                      ("rsa2048.truncated", "incomplete or damaged"),
                  })
         {
+            // A key file is refused for loose permissions before its content is read; openssl writes public keys 0644.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(keys.Path(file), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
             var refused = store.Fails(2, ["secret", "get", "k", "--client", "laptop", "--key-file", keys.Path(file)], stdin: null, NoPassphrase);
             Assert.Contains($"Key file '{keys.Path(file)}'", refused.Stderr);
             Assert.Contains(expected, refused.Stderr);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
@@ -186,7 +187,7 @@ public class PolicyCommandTests
 
         // Every problem of a semantically wrong file is reported at once, on one line.
         var semantic = store.Fails(2, "policy", "apply", Path.Combine(store.Directory, "semantic.yaml"), "--dry-run").Stderr;
-        foreach (var expected in new[] { "bad name!", "needs a passphrase", "not one of the known values", "no such client", "read, write, delete, permit" })
+        foreach (var expected in new[] { "bad name!", "needs a passphrase", "not one of the known values", "no such client", "read, write, delete, permit", "'secretops client add'" })
         {
             Assert.Contains(expected, semantic);
         }
@@ -205,7 +206,7 @@ public class PolicyCommandTests
         var publicKey = Path.Combine(directory, "deploy.pub");
         var privateKey = Path.Combine(directory, "deploy.pem");
         File.WriteAllText(publicKey, key.ExportSubjectPublicKeyInfoPem());
-        File.WriteAllText(privateKey, key.ExportPkcs8PrivateKeyPem());
+        CredentialFile.Write(privateKey, key.ExportPkcs8PrivateKeyPem());
         return (publicKey, privateKey);
     }
 

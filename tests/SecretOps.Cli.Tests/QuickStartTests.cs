@@ -18,7 +18,7 @@ public class QuickStartTests
         var lines = QuickStartLines();
         Assert.Equal(2, lines.Count);
         Assert.StartsWith(Build, lines[0], StringComparison.Ordinal);
-        Assert.Equal("dotnet test SecretOps.sln -c Release", lines[1]);
+        Assert.Equal("dotnet tool restore && dotnet test SecretOps.sln -c Release && dotnet pwsh -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1", lines[1]);
 
         using var home = CliStore.Empty();
         var start = new ProcessStartInfo("bash")

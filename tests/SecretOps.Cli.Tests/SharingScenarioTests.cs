@@ -79,14 +79,14 @@ public class SharingScenarioTests
         store.Ok(["grant", "bob", "--namespace", "prod", "--permissions", "read,write"], stdin: null, admin);
         Assert.Equal("db-v2", store.Ok(["secret", "get", "db-password", "-n", "prod"], stdin: null, bob).Stdout);
         var fingerprint = store.Json(admin, "client", "show", "bob").GetProperty("fingerprint").GetString();
-        store.Ok(["client", "rotate", "--new-passphrase-stdin"], "bob's second passphrase\n", bob);
+        store.Ok(["client", "rotate", "--new-passphrase-stdin", "--weak-kdf"], "bob's second passphrase\n", bob);
         var bob2 = CliStore.As("bob", passphrase: "bob's second passphrase");
         Assert.Equal("db-v2", store.Ok(["secret", "get", "db-password", "-n", "prod"], stdin: null, bob2).Stdout);
         store.Fails(4, ["secret", "get", "db-password", "-n", "prod"], stdin: null, bob);
         Assert.NotEqual(fingerprint, store.Json(admin, "client", "show", "bob").GetProperty("fingerprint").GetString());
 
         // Bob forgets it; the admin (who holds every key Bob holds) gives him a new one.
-        store.Ok(["client", "rotate", "bob", "--new-passphrase-stdin"], "bob's third passphrase\n", admin);
+        store.Ok(["client", "rotate", "bob", "--new-passphrase-stdin", "--weak-kdf"], "bob's third passphrase\n", admin);
         store.Fails(4, ["secret", "get", "db-password", "-n", "prod"], stdin: null, bob2);
         Assert.Equal("db-v2", store.Ok(["secret", "get", "db-password", "-n", "prod"], stdin: null, CliStore.As("bob", passphrase: "bob's third passphrase")).Stdout);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
@@ -20,9 +21,18 @@ public class StoreCommandTests
         var withSecret = new Dictionary<string, string?> { ["SECRETOPS_CLIENT_SECRET"] = secret, ["SECRETOPS_PASSPHRASE"] = null };
         store.Ok(["secret", "set", "k", "--value", "v"], stdin: null, withSecret);
         var secretFile = Path.Combine(store.Directory, "system.secret");
-        File.WriteAllText(secretFile, secret + "\n");
+        CredentialFile.Write(secretFile, secret + "\n");
         Assert.Equal("v", store.Ok(["secret", "get", "k", "--secret-file", secretFile], stdin: null, new Dictionary<string, string?> { ["SECRETOPS_PASSPHRASE"] = null }).Stdout);
         store.Fails(4, "secret", "get", "k");
+
+        // A secret file others can read is refused, naming the file and the fix, and never echoing the secret.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(secretFile, (UnixFileMode)Convert.ToInt32("644", 8));
+            var loose = store.Fails(2, ["secret", "get", "k", "--secret-file", secretFile], stdin: null, new Dictionary<string, string?> { ["SECRETOPS_PASSPHRASE"] = null });
+            Assert.Contains($"chmod 600 '{secretFile}'", loose.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, loose.Stderr + loose.Stdout, StringComparison.Ordinal);
+        }
 
         var info = store.Json("store", "info");
         Assert.Equal(created.GetProperty("storeId").GetString(), info.GetProperty("storeId").GetString());

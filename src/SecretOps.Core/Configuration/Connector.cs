@@ -126,7 +126,7 @@ public static class Connector
         }
         catch (InvalidKeyException e)
         {
-            throw new InvalidKeyException($"Key file '{ExpandHome(path)}': {e.Message}", e);
+            throw new InvalidKeyException($"Key file '{ExpandHome(path)}': {e.Message}", e) { PassphraseRequired = e.PassphraseRequired };
         }
     }
 
@@ -167,7 +167,30 @@ public static class Connector
             throw new InvalidParameterException(what, $"The {what} '{full}' is larger than {PemKeyReader.MaxPemLength / 1024} KiB.");
         }
 
+        RequireOwnerOnly(full, what);
         return File.ReadAllText(full);
+    }
+
+    /// <summary>Permission bits that let someone other than the owner read or change a credential file.</summary>
+    private const UnixFileMode OthersReadOrWrite =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+
+    /// <summary>
+    /// On Unix, refuses a credential file that its group or others can read or write (as OpenSSH refuses an
+    /// unprotected private key): a secret anyone on the machine can copy, or swap, is not the client's own.
+    /// </summary>
+    private static void RequireOwnerOnly(string path, string what)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & OthersReadOrWrite) != 0)
+        {
+            throw new UnprotectedFileException(what, path, "0" + Convert.ToString((int)mode & 0x1FF, 8));
+        }
     }
 
     /// <summary>A yes/no environment variable; anything but 1, 0, true or false is refused rather than read as "no".</summary>

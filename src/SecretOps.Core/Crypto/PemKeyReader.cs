@@ -28,7 +28,7 @@ public static class PemKeyReader
                 case "EC PRIVATE KEY":
                     return ClientPrivateKey.FromSec1(der);
                 case "ENCRYPTED PRIVATE KEY" when passphrase.IsEmpty:
-                    throw new InvalidKeyException("The private key is encrypted; supply its passphrase.");
+                    throw new InvalidKeyException("The private key is encrypted; supply its passphrase.") { PassphraseRequired = true };
                 case "ENCRYPTED PRIVATE KEY":
                     return ClientPrivateKey.FromEncryptedPkcs8(passphrase, der);
                 case "PUBLIC KEY" or "RSA PUBLIC KEY":

@@ -158,9 +158,9 @@ internal static class Schema
         if (applicationId != ApplicationId)
         {
             var empty = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_schema"), System.Globalization.CultureInfo.InvariantCulture) == 0;
-            throw new StoreUnavailableException(empty
-                ? $"'{path}' is an empty database, not a SecretOps store; create one with 'secretops store init'."
-                : $"'{path}' is a SQLite database but not a SecretOps store.", path);
+            throw empty
+                ? new StoreUnavailableException($"'{path}' is an empty database, not a SecretOps store.", path) { Hint = SecretOpsHint.CreateStore }
+                : new StoreUnavailableException($"'{path}' is a SQLite database but not a SecretOps store.", path);
         }
 
         if (version < 0)

@@ -111,10 +111,11 @@ internal sealed class StoreDatabase
         }
     }
 
-    public static void Execute(SqliteConnection connection, StoreTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    /// <summary>Runs a statement (or several) and returns the rows changed.</summary>
+    public static int Execute(SqliteConnection connection, StoreTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         using var command = Command(connection, transaction, sql, parameters);
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery();
     }
 
     /// <summary>Runs a query and returns the first column of its first row (null when there is none).</summary>

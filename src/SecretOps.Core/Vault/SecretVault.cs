@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Configuration;
 using SecretOps.Core.Secrets;
@@ -11,17 +10,27 @@ public sealed record VaultSecretInfo(string Name, string TypeName, IReadOnlyDict
 /// <summary>What Test-SecretVault found: every problem, and one verdict.</summary>
 public sealed record VaultTestResult(bool IsValid, IReadOnlyList<SecretOpsException> Problems);
 
+/// <summary>What Unregister-SecretVault did: the registration's VaultParameters problem, if any (unregistering goes on regardless).</summary>
+public sealed record VaultUnregisterResult(bool ClosedSession, SecretOpsException? InvalidParameters);
+
+/// <summary>What Unlock-SecretVault did: whether the password was used, and if not, where the vault's credential comes from.</summary>
+public sealed record VaultUnlockResult(bool PasswordUsed, VaultAuthentication Authentication, string? CredentialSource);
+
 /// <summary>
 /// The SecretManagement vault semantics over a SecretOps store, without PowerShell types. Each registration's
 /// <see cref="VaultSettings"/> pick the store, client and namespace, so several registrations are independent
-/// vaults; sessions come from (and go to) <see cref="SessionRegistry"/>, so a session opened with
-/// Connect-SecretOpsStore serves the vault too. Nothing here prompts: a vault whose credential needs a person
-/// and has no session throws <see cref="VaultLockedException"/>.
+/// vaults. A vault uses the session it opened itself, else one the user connected (Connect-SecretOpsStore) for
+/// the same store and client, else it connects. The sessions it opens are its own, kept by vault name: never in
+/// <see cref="SessionRegistry"/>, so they never become the cmdlets' session, and Disconnect-SecretOpsStore does
+/// not close them (Unregister-SecretVault and the idle timeout do). Nothing here prompts: a vault whose
+/// credential needs a person and has no session throws <see cref="VaultLockedException"/>.
 /// </summary>
 public static class SecretVault
 {
-    /// <summary>Sessions the vault opened itself (Unregister-SecretVault closes only those).</summary>
-    private static readonly ConcurrentDictionary<Session, byte> OpenedByVault = new();
+    private static readonly object Gate = new();
+
+    /// <summary>The sessions vaults opened, by vault name (ignoring case, as SecretManagement does).</summary>
+    private static readonly Dictionary<string, Session> VaultSessions = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>SecretManagement's SecretType name for a value type.</summary>
     public static string SecretTypeName(SecretValueType type) => type switch
@@ -56,31 +65,53 @@ public static class SecretVault
     }
 
     /// <summary>
-    /// The session for the vault: an open one for its store and client, or a new one connected with the
-    /// vault's credential (never prompting). <paramref name="passphrase"/> is what Unlock-SecretVault gave.
+    /// The session for the vault: its own open one, or one the user connected for its store and client, or a
+    /// new one connected with the vault's credential (never prompting). <paramref name="passphrase"/> is what
+    /// Unlock-SecretVault gave; with it the vault always connects anew.
     /// </summary>
     public static Session OpenSession(string vaultName, VaultSettings settings, ReadOnlySpan<char> passphrase = default)
     {
+        ArgumentNullException.ThrowIfNull(vaultName);
         ArgumentNullException.ThrowIfNull(settings);
         var resolved = Resolve(settings);
-        if (passphrase.IsEmpty && SessionRegistry.Find(resolved.Store, resolved.Client) is { } existing)
+        var store = Path.GetFullPath(resolved.Store);
+        if (passphrase.IsEmpty)
         {
-            return existing;
+            lock (Gate)
+            {
+                if (VaultSessions.TryGetValue(vaultName, out var own) && own.IsOpen && SessionRegistry.Matches(own, store, resolved.Client))
+                {
+                    return own;
+                }
+            }
+
+            if (SessionRegistry.Find(store, resolved.Client) is { } connected)
+            {
+                return connected;
+            }
         }
 
-        using var credential = Credential(vaultName, settings, resolved, passphrase);
-        var session = Connector.Connect(resolved, credential, Surface.Vault);
-        SessionRegistry.Add(session);
-        OpenedByVault[session] = 0;
-        foreach (var closed in OpenedByVault.Keys.Where(s => !s.IsOpen))
+        Session session;
+        using (var credential = Credential(vaultName, settings, resolved, passphrase))
         {
-            OpenedByVault.TryRemove(closed, out _);
+            session = Connector.Connect(resolved, credential, Surface.Vault);
         }
 
+        Session? replaced;
+        lock (Gate)
+        {
+            VaultSessions.Remove(vaultName, out replaced);
+            VaultSessions[vaultName] = session;
+        }
+
+        replaced?.Dispose();
         return session;
     }
 
-    /// <summary>The value, or null when the secret does not exist or has expired (SecretManagement's "not found", no error).</summary>
+    /// <summary>
+    /// The value, or null when the secret does not exist (SecretManagement's "not found", no error). An expired
+    /// secret exists: it is <see cref="ExpiredException"/>, which says when it expired.
+    /// </summary>
     public static SecretValue? GetSecret(string vaultName, VaultSettings settings, string name)
     {
         var (session, ns) = Open(vaultName, settings);
@@ -89,14 +120,9 @@ public static class SecretVault
             var result = session.GetSecret(ns, name);
             return result.Value;
         }
-        catch (Exception e) when (e is NotFoundException or ExpiredException)
+        catch (NotFoundException e) when (!IsMissingNamespace(e, ns))
         {
-            // A missing namespace is a misconfigured vault, not a missing secret.
-            if (e is NotFoundException && IsMissingNamespace(e, ns))
-            {
-                throw;
-            }
-
+            // A missing namespace is a misconfigured vault, not a missing secret: that one is thrown.
             return null;
         }
         finally
@@ -134,7 +160,8 @@ public static class SecretVault
     /// <summary>
     /// The secrets whose names match <paramref name="filter"/>: a case-insensitive wildcard that also matches
     /// literally and survives an invalid pattern (<see cref="WildcardFilter"/>); null, empty or <c>*</c> for all.
-    /// Never two names that differ only by case; sorted by name. Never prompts.
+    /// Expired secrets are listed (they exist: Get-Secret says when they expired). Never two names that differ
+    /// only by case; sorted by name. Never prompts.
     /// </summary>
     public static IReadOnlyList<VaultSecretInfo> GetSecretInfo(string vaultName, VaultSettings settings, string? filter)
     {
@@ -142,7 +169,7 @@ public static class SecretVault
         try
         {
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            return session.ListSecrets(ns, string.IsNullOrEmpty(filter) ? null : filter)
+            return session.ListSecrets(ns, string.IsNullOrEmpty(filter) ? null : filter, includeExpired: true)
                 .Where(e => seen.Add(e.Name))
                 .OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase)
                 .Select(e => new VaultSecretInfo(e.Name, SecretTypeName(e.Type), e.Metadata))
@@ -204,8 +231,12 @@ public static class SecretVault
         return new VaultTestResult(problems.Count == 0, problems);
     }
 
-    /// <summary>Connects with a passphrase (Unlock-SecretVault): for Prompt vaults, or a key file's passphrase.</summary>
-    public static void Unlock(string vaultName, VaultSettings settings, ReadOnlySpan<char> passphrase)
+    /// <summary>
+    /// Unlock-SecretVault: connects with the passphrase, for Prompt and default vaults (a passphrase client) or
+    /// a key file (its passphrase). A vault whose credential is a secret file or an environment variable has no
+    /// use for it: it connects with that credential, and the result says the password was not used.
+    /// </summary>
+    public static VaultUnlockResult Unlock(string vaultName, VaultSettings settings, ReadOnlySpan<char> passphrase)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (passphrase.IsEmpty)
@@ -213,21 +244,40 @@ public static class SecretVault
             throw new InvalidParameterException("Password", "The password is empty.");
         }
 
-        OpenSession(vaultName, settings, passphrase);
+        var usesPassword = settings.Authentication is not (VaultAuthentication.SecretFile or VaultAuthentication.SecretEnvironmentVariable);
+        OpenSession(vaultName, settings, usesPassword ? passphrase : default).FlushAudit();
+        return new VaultUnlockResult(usesPassword, settings.Authentication, usesPassword ? null : settings.CredentialSource);
     }
 
-    /// <summary>Closes the session the vault opened for its store and client (Unregister-SecretVault); others stay.</summary>
-    public static void Unregister(VaultSettings settings)
+    /// <summary>
+    /// Unregister-SecretVault: closes the session the vault opened (sessions the user connected stay). Never
+    /// fails, so a registration can always be removed: VaultParameters that do not parse are reported, not thrown.
+    /// </summary>
+    public static VaultUnregisterResult Unregister(string vaultName, IEnumerable<KeyValuePair<string, object?>>? parameters)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        var resolved = Resolve(settings);
-        if (SessionRegistry.Find(resolved.Store, resolved.Client) is { } session && OpenedByVault.TryRemove(session, out _))
+        ArgumentNullException.ThrowIfNull(vaultName);
+        Session? own;
+        lock (Gate)
         {
-            SessionRegistry.Remove(session);
+            VaultSessions.Remove(vaultName, out own);
         }
+
+        own?.Dispose();
+        SecretOpsException? problem = null;
+        try
+        {
+            VaultSettings.Parse(parameters);
+        }
+        catch (SecretOpsException e)
+        {
+            problem = e;
+        }
+
+        return new VaultUnregisterResult(own is not null, problem);
     }
 
-    private static ResolvedConnection Resolve(VaultSettings settings) =>
+    /// <summary>Where the vault connects: its settings combined with the environment and profile, as every surface resolves them.</summary>
+    public static ResolvedConnection Resolve(VaultSettings settings) =>
         Connector.Resolve(new ConnectionRequest
         {
             Store = settings.Path,
@@ -240,7 +290,7 @@ public static class SecretVault
     private static (Session Session, string Namespace) Open(string vaultName, VaultSettings settings)
     {
         var session = OpenSession(vaultName, settings);
-        return (session, settings.Namespace ?? Resolve(settings).Namespace);
+        return (session, Resolve(settings).Namespace);
     }
 
     private static ClientCredential Credential(string vaultName, VaultSettings settings, ResolvedConnection resolved, ReadOnlySpan<char> passphrase)
@@ -250,7 +300,16 @@ public static class SecretVault
             case VaultAuthentication.SecretFile:
                 return Connector.ResolveCredential(new ConnectionRequest { SecretFile = settings.CredentialSource })!;
             case VaultAuthentication.KeyFile:
-                return Connector.ResolveCredential(new ConnectionRequest { KeyFile = settings.CredentialSource, Passphrase = passphrase.ToArray() })!;
+                try
+                {
+                    return Connector.ResolveCredential(new ConnectionRequest { KeyFile = settings.CredentialSource, Passphrase = passphrase.ToArray() })!;
+                }
+                catch (InvalidKeyException e) when (e.PassphraseRequired)
+                {
+                    // An encrypted key waits for its passphrase, as a Prompt vault does.
+                    throw new VaultLockedException(vaultName, resolved.Client, resolved.Store, innerException: e);
+                }
+
             case VaultAuthentication.SecretEnvironmentVariable:
                 var variable = settings.CredentialSource!;
                 var value = Environment.GetEnvironmentVariable(variable);

@@ -1,5 +1,6 @@
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Storage;
+using SecretOps.Core.Audit;
 
 namespace SecretOps.Core;
 
@@ -15,7 +16,7 @@ public sealed partial class Session
         Names.ValidateNamespaceName(ns);
         Names.ValidateSecretName(name);
         var validated = SecretMetadata.Validate(metadata);
-        return Change("secret.metadata", ns, name, (connection, transaction) =>
+        return Change(AuditActions.SecretMetadata, ns, name, (connection, transaction) =>
         {
             var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Write);
             var now = DateTimeOffset.UtcNow;

@@ -84,7 +84,7 @@ public abstract class ClientCmdlet : AsClientSessionCmdlet
     /// <paramref name="passphrase"/>, asks twice (or stops with SecretOps.CredentialRequired); the characters
     /// are returned in <paramref name="chars"/>, which the caller wipes.
     /// </summary>
-    private protected ClientCredentialSpec NewCredential(string parameterSet, SecureString? passphrase, ClientPublicKey? publicKey, string clientName, out char[]? chars)
+    private protected ClientCredentialSpec NewCredential(string parameterSet, SecureString? passphrase, bool allowWeakKdf, ClientPublicKey? publicKey, string clientName, out char[]? chars)
     {
         chars = null;
         switch (parameterSet)
@@ -97,7 +97,7 @@ public abstract class ClientCmdlet : AsClientSessionCmdlet
                 chars = passphrase is not null
                     ? PowerShellValues.ToChars(passphrase)
                     : PromptNewPassphrase($"New passphrase for client '{clientName}'", "passphrase (-Passphrase, -GenerateSecret or -PublicKeyPath)", clientName);
-                return new ClientCredentialSpec { Kind = ClientKind.Passphrase, Passphrase = chars };
+                return new ClientCredentialSpec { Kind = ClientKind.Passphrase, Passphrase = chars, AllowWeakKdf = allowWeakKdf };
         }
     }
 }

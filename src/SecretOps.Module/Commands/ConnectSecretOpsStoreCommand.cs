@@ -30,6 +30,7 @@ public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
 
     /// <summary>The client to connect as.</summary>
     [Parameter(Position = 1, HelpMessage = "Name or id of the client to connect as. Default: SECRETOPS_CLIENT, the profile's client, or 'system'.")]
+    [ArgumentCompleter(typeof(ConnectClientCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Client { get; set; }
 
@@ -64,7 +65,7 @@ public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
     public string? Namespace { get; set; }
 
     /// <summary>Idle time before the session locks itself.</summary>
-    [Parameter(HelpMessage = "Idle time after which the session locks itself: a TimeSpan, '30m', '8h', or minutes; -1 keeps it for the life of the process. Default: the profile's, or 15 minutes.")]
+    [Parameter(HelpMessage = "Idle time after which the session locks itself: a TimeSpan, a number with its unit such as 90s, 30m, 8h or 1d, or a bare number of minutes; -1 keeps it for the life of the process. Default: the profile's, or 15 minutes.")]
     [DurationTransformation(IntegersAreMinutes = true)]
     public TimeSpan? IdleTimeout { get; set; }
 
@@ -108,6 +109,9 @@ public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
             var session = Connector.Connect(resolved, credential, CmdletSurface);
             SessionRegistry.Add(session);
             ConnectionState.Remember(session, resolved.Namespace, resolved.IdleTimeout);
+
+            // A command's audit entries are written when it ends: here, the connect.
+            session.FlushAudit();
             WriteVerbose($"Connected to '{session.Store.Path}' as {session.Role} client '{session.ClientName}'; default namespace '{resolved.Namespace}'.");
             if (PassThru)
             {

@@ -6,7 +6,8 @@ namespace SecretOps.Module.Commands;
 /// <summary>
 /// Disconnect-SecretOpsStore: writes the session's pending audit entries and wipes its keys. Picks the
 /// session like the other cmdlets (-Store, -Client, else the most recent); takes sessions from the
-/// pipeline by property name (Connect-SecretOpsStore -PassThru, Get-SecretOpsStore). Not a ShouldProcess
+/// pipeline by property name (Connect-SecretOpsStore -PassThru, Get-SecretOpsStore). Sessions a vault opened
+/// are not in <see cref="SessionRegistry"/>, so they are never closed here. Not a ShouldProcess
 /// cmdlet: it changes nothing in the store, and dropping keys must never wait on a confirmation.
 /// </summary>
 [Cmdlet(VerbsCommunications.Disconnect, "SecretOpsStore", DefaultParameterSetName = OneSet)]
@@ -30,7 +31,7 @@ public sealed class DisconnectSecretOpsStoreCommand : SecretOpsCmdlet
     public string? Client { get; set; }
 
     /// <summary>Close every session.</summary>
-    [Parameter(ParameterSetName = AllSet, Mandatory = true, HelpMessage = "Close every session of this process.")]
+    [Parameter(ParameterSetName = AllSet, Mandatory = true, HelpMessage = "Close every session the cmdlets use in this process (sessions SecretManagement vaults opened are theirs, and stay).")]
     public SwitchParameter All { get; set; }
 
     /// <inheritdoc />

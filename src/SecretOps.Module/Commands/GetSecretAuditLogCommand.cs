@@ -22,6 +22,7 @@ public sealed class GetSecretAuditLogCommand : AuditCmdlet
 
     /// <summary>Only this action.</summary>
     [Parameter(HelpMessage = "Only entries of this action, e.g. secret.get, secret.set, secret.remove, namespace.create, client.connect.")]
+    [ArgumentCompleter(typeof(AuditActionCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Action { get; set; }
 

@@ -7,12 +7,12 @@ namespace SecretOps.Module.Commands;
 /// <summary>
 /// Get-SecretValue: reads a secret's current value (or -Version). Text comes back as a SecureString
 /// unless -AsPlainText; credentials as PSCredential, bytes as one byte[], tables as a Hashtable. Name and
-/// Namespace bind by property name (<c>Get-SecretEntry | Get-SecretValue</c>); Version does not, so a
+/// Namespace bind by property name (<c>Get-SecretEntry | Get-SecretValue</c>), and Name by value too (<c>'db' | Get-SecretValue</c>); Version does not, so a
 /// piped entry reads the current value (and an expired one says so).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SecretValue")]
 [OutputType(typeof(SecureString), typeof(string), typeof(PSCredential), typeof(byte[]), typeof(Hashtable))]
-public sealed class GetSecretValueCommand : OneSecretCmdlet
+public sealed class GetSecretValueCommand : SecretByNameCmdlet
 {
     /// <summary>An older version.</summary>
     [Parameter(HelpMessage = "Version to read (see Get-SecretVersion). Default: the current version.")]

@@ -4,11 +4,11 @@ namespace SecretOps.Module.Commands;
 
 /// <summary>
 /// Get-SecretVersion: every stored version of a secret, oldest first (never a value). Name and Namespace
-/// bind by property name (<c>Get-SecretEntry | Get-SecretVersion</c>).
+/// bind by property name (<c>Get-SecretEntry | Get-SecretVersion</c>), and Name by value too (<c>'db' | Get-SecretVersion</c>).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SecretVersion")]
 [OutputType(typeof(SecretVersionInfo))]
-public sealed class GetSecretVersionCommand : OneSecretCmdlet
+public sealed class GetSecretVersionCommand : SecretByNameCmdlet
 {
     /// <inheritdoc />
     protected override void ProcessRecord()

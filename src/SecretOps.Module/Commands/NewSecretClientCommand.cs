@@ -35,6 +35,10 @@ public sealed class NewSecretClientCommand : ClientCmdlet
     [Parameter(ParameterSetName = PassphraseSet, HelpMessage = "Passphrase of the new client. Without it (and without -GenerateSecret or -PublicKeyPath) an interactive session asks for one twice.")]
     public SecureString? Passphrase { get; set; }
 
+    /// <summary>Allow a passphrase sealed below the KDF floor (test stores created weak).</summary>
+    [Parameter(ParameterSetName = PassphraseSet, HelpMessage = "Seal the passphrase with the store's KDF defaults even when they are below the floor (64 MiB, 3 passes), on a store created with -AllowWeakKdf. For tests only; without it such defaults are refused.")]
+    public SwitchParameter AllowWeakKdf { get; set; }
+
     /// <summary>Generate a secret instead.</summary>
     [Parameter(ParameterSetName = GenerateSet, Mandatory = true, HelpMessage = "Give the client a generated 64-byte secret (for automation). It appears once, in the ClientSecret property of the output.")]
     public SwitchParameter GenerateSecret { get; set; }
@@ -72,7 +76,7 @@ public sealed class NewSecretClientCommand : ClientCmdlet
                 return;
             }
 
-            var credential = NewCredential(ParameterSetName, Passphrase, publicKey, Name, out passphrase);
+            var credential = NewCredential(ParameterSetName, Passphrase, AllowWeakKdf, publicKey, Name, out passphrase);
             var created = Session.AddClient(Name, credential, Role, Description);
             WriteVerbose($"Created {created.Client.Role} client '{created.Client.Name}' ({created.Client.Kind}, {created.Client.KeyAlgorithm} {created.Client.Fingerprint}); it holds no permission until granted one.");
             if (created.ClientSecret is not null)

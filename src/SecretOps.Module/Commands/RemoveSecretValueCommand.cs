@@ -9,7 +9,7 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "SecretValue", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
-public sealed class RemoveSecretValueCommand : OneSecretCmdlet
+public sealed class RemoveSecretValueCommand : SecretByNameCmdlet
 {
     /// <summary>One old version only.</summary>
     [Parameter(HelpMessage = "Remove only this old version (not the current one). Default: the whole secret with every version.")]

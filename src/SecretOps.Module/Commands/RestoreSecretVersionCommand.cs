@@ -9,7 +9,7 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "SecretVersion", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SecretEntry))]
-public sealed class RestoreSecretVersionCommand : OneSecretCmdlet
+public sealed class RestoreSecretVersionCommand : SecretByNameCmdlet
 {
     /// <summary>The version to bring back.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, HelpMessage = "The old version whose value becomes the new current version.")]

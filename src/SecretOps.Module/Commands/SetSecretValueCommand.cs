@@ -8,19 +8,25 @@ namespace SecretOps.Module.Commands;
 /// Set-SecretValue: stores a value as the secret's next version (creating the secret as version 1).
 /// -ExpectedVersion makes it a compare-and-swap (0: the secret must not exist yet). Name and Namespace
 /// bind by property name, so <c>Get-SecretEntry | Set-SecretValue -Value $v</c> works; the value binds
-/// from the pipeline (<c>$secure | Set-SecretValue -Name x</c>).
+/// from the pipeline (<c>$secure | Set-SecretValue -Name x</c>), so Name never binds by value.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "SecretValue", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SecretEntry))]
 public sealed class SetSecretValueCommand : OneSecretCmdlet
 {
+    /// <summary>The secret's name: by property name only, never by value, so a piped value is never taken for a name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = NameHelp)]
+    [ArgumentCompleter(typeof(SecretNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
     /// <summary>The value.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, HelpMessage = "The value: a string, SecureString, PSCredential, byte[] or Hashtable of those.")]
     [ValidateNotNull]
     public object Value { get; set; } = null!;
 
     /// <summary>Time to live from now.</summary>
-    [Parameter(HelpMessage = "Time to live from now: a TimeSpan or text such as 90s, 30m, 12h, 7d, 2w. The secret then reads as expired.")]
+    [Parameter(HelpMessage = "Time to live from now: a TimeSpan, or a number with its unit such as 90s, 30m, 12h, 7d, 2w or 1h30m (a bare number is refused). The secret then reads as expired.")]
     [DurationTransformation]
     public TimeSpan? TimeToLive { get; set; }
 

@@ -26,6 +26,10 @@ public sealed class UpdateSecretClientKeyCommand : ClientCmdlet
     [Parameter(ParameterSetName = PassphraseSet, HelpMessage = "The new passphrase. Without it (and without -GenerateSecret or -PublicKeyPath) an interactive session asks for one twice.")]
     public SecureString? Passphrase { get; set; }
 
+    /// <summary>Allow a passphrase sealed below the KDF floor (test stores created weak).</summary>
+    [Parameter(ParameterSetName = PassphraseSet, HelpMessage = "Seal the new passphrase with the store's KDF defaults even when they are below the floor (64 MiB, 3 passes), on a store created with -AllowWeakKdf. For tests only; without it such defaults are refused.")]
+    public SwitchParameter AllowWeakKdf { get; set; }
+
     /// <summary>Generate a new secret instead.</summary>
     [Parameter(ParameterSetName = GenerateSet, Mandatory = true, HelpMessage = "Replace the credential with a new generated 64-byte secret. It appears once, in the ClientSecret property of the output.")]
     public SwitchParameter GenerateSecret { get; set; }
@@ -51,7 +55,7 @@ public sealed class UpdateSecretClientKeyCommand : ClientCmdlet
                 return;
             }
 
-            var credential = NewCredential(ParameterSetName, Passphrase, publicKey, target, out passphrase);
+            var credential = NewCredential(ParameterSetName, Passphrase, AllowWeakKdf, publicKey, target, out passphrase);
             var session = Session;
             var created = session.RotateClientKey(self ? null : target, credential);
             WriteVerbose($"Client '{created.Client.Name}' has a new {created.Client.KeyAlgorithm} key ({created.Client.Fingerprint}), authenticated by {created.Client.Kind}.");

@@ -2,6 +2,7 @@ using SecretOps.Core.Clients;
 using SecretOps.Core.Configuration;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Tests.Support;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Core.Tests.Configuration;
 
@@ -98,11 +99,41 @@ public sealed class ConnectorTests : IDisposable
     }
 
     [Fact]
+    public void SecretOrKeyFile_OthersCanReadOrWrite_IsRefusedBeforeItIsRead()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix permission bits.");
+            return;
+        }
+
+        var secret = GeneratedSecret.Create();
+        var file = Path.Combine(directory, "loose.secret");
+        CredentialFile.Write(file, secret);
+        foreach (var mode in new[] { "644", "640", "604", "660", "606", "622" })
+        {
+            File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32(mode, 8));
+            foreach (var request in new[] { new ConnectionRequest { SecretFile = file }, new ConnectionRequest { KeyFile = file } })
+            {
+                var refused = Assert.Throws<UnprotectedFileException>(() => Connector.ResolveCredential(request));
+                Assert.Equal("SecretOps.UnprotectedFile", refused.ErrorId);
+                Assert.Contains($"chmod 600 '{file}'", refused.Message, StringComparison.Ordinal);
+                Assert.Contains("0" + mode, refused.Message, StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, refused.Message, StringComparison.Ordinal);
+            }
+        }
+
+        File.SetUnixFileMode(file, UnixFileMode.UserRead);
+        using var credential = Connector.ResolveCredential(new ConnectionRequest { SecretFile = file });
+        Assert.NotNull(credential);
+    }
+
+    [Fact]
     public void EndToEnd_ProfileWithSecretFile_Connects()
     {
         using var store = new TempStore(generateSecret: true);
         var secretFile = Path.Combine(directory, "system.secret");
-        File.WriteAllText(secretFile, store.Created.ClientSecret + "\n");
+        CredentialFile.Write(secretFile, store.Created.ClientSecret + "\n");
         File.WriteAllText(Path.Combine(directory, "config.yaml"), $"defaultProfile: p\nprofiles:\n  p:\n    store: '{store.Path}'\n    secretFile: '{secretFile}'\n");
         var resolved = Connector.Resolve(new ConnectionRequest());
         using var credential = Connector.ResolveCredential(new ConnectionRequest())!;

@@ -58,6 +58,25 @@ public class PolicyTests
     }
 
     [Fact]
+    public void Prune_OfANamespaceGrant_AlsoTakesTheSecretsTheClientCreatedThere_InOneApply()
+    {
+        // A namespace revoke covers the client's secret grants there (issue 12); the plan must not then trip over them.
+        using var store = new TempStore();
+        using var session = store.ConnectSystem();
+        var secret = session.AddClient("ci", new ClientCredentialSpec { Kind = ClientKind.Generated }).ClientSecret!;
+        session.Grant("ci", "default", null, Permissions.All);
+        using (var credential = ClientCredential.FromGeneratedSecret(secret))
+        using (var ci = store.Connect("ci", credential))
+        {
+            ci.SetSecret("default", "ci-made", SecretOps.Core.Secrets.SecretValue.FromString("x"));
+        }
+
+        var policy = PolicyDocument.Parse("grants:\n  - client: system\n    namespace: default\n    permissions: [read, write, delete, permit]\n", "p.yaml");
+        session.ApplyPolicy(session.PlanPolicy(policy, prune: true));
+        Assert.DoesNotContain(Grants(session), g => g.Item1 == "ci");
+    }
+
+    [Fact]
     public void DisabledClientsAreCreatedDisabled_AndRetiredOnesAreSkipped_InAFreshStore()
     {
         using var store = new TempStore();

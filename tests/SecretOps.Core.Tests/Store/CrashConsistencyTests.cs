@@ -170,7 +170,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
         using (var system = store.ConnectSystem())
         {
             system.CreateNamespace("team");
-            system.AddClient(CrashProtocol.Rotator, new ClientCredentialSpec { Kind = ClientKind.Passphrase, Passphrase = RotatorPassphraseA.AsMemory() });
+            system.AddClient(CrashProtocol.Rotator, new ClientCredentialSpec { Kind = ClientKind.Passphrase, Passphrase = RotatorPassphraseA.AsMemory(), AllowWeakKdf = true });
             Populate(system, "team", new Dictionary<string, int> { ["solo"] = 3, ["not-shared"] = 1 });
             Populate(system, CrashProtocol.SecretsNamespace, readable[CrashProtocol.SecretsNamespace]);
             // Both kinds of stanza: the whole default namespace, and one secret of team.

@@ -233,4 +233,35 @@ public class KnownLimitsTests
             Assert.ThrowsAny<CryptographicException>(() => OpenWithKeptKey(2));
         }
     }
+
+    [Fact]
+    public void PlantedPermissionAndStanza_Together_StillMakeTheNextRotationWrapToThePlanter()
+    {
+        // Format 1 has no signatures: a Read row plus a stanza row for the current generation look exactly like a grant
+        // to the rotating client. A stanza alone is refused as tampered (RevocationAttackTests); the pair is not. The
+        // signed format (store format 2) closes this; until then SECURITY.md §3.2 says so.
+        using var store = new TempStore();
+        string eveSecret;
+        using (var system = store.ConnectSystem())
+        {
+            eveSecret = system.AddClient("eve", new ClientCredentialSpec { Kind = ClientKind.Generated }).ClientSecret!;
+            system.SetSecret("default", "db", SecretValue.FromString("v1"));
+        }
+
+        // Eve copies the System client's stanza (she cannot open it) and writes herself a Read row.
+        RawDb.Execute(store.Path,
+            "INSERT INTO stanzas SELECT (SELECT id FROM clients WHERE name = 'eve'), scope_kind, scope_id, generation, algorithm, header, nonce, wrapped_key " +
+            "FROM stanzas WHERE client_id = (SELECT id FROM clients WHERE name = 'system') AND scope_kind = 1 AND scope_id = (SELECT id FROM namespaces WHERE name = 'default'); " +
+            "INSERT INTO permissions SELECT c.id, 1, n.id, 1, c.id, 0 FROM clients c, namespaces n WHERE c.name = 'eve' AND n.name = 'default';");
+        using (var system = store.ConnectSystem())
+        {
+            system.RotateNamespaceKey("default");
+            system.SetSecret("default", "db", SecretValue.FromString("written after the rotation"));
+        }
+
+        using var credential = ClientCredential.FromGeneratedSecret(eveSecret);
+        using var eve = store.Connect("eve", credential);
+        using var read = eve.GetSecret("default", "db");
+        Assert.Equal("written after the rotation", read.Value.GetString());
+    }
 }

@@ -50,7 +50,9 @@ public class StoreFileTests
     {
         using var directory = new TempDirectory();
         var path = directory.File("absent.db");
-        RefusedUnchanged<NotFoundException>(path, "SecretOps.NotFound", "There is no store");
+        var error = RefusedUnchanged<NotFoundException>(path, "SecretOps.NotFound", "There is no store");
+        Assert.Equal(SecretOpsHint.CreateStore, error.Hint);
+        Assert.DoesNotContain("store init", error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
     }
 
@@ -118,7 +120,9 @@ public class StoreFileTests
         }
 
         Assert.True(new FileInfo(path).Length > 0, "VACUUM writes the header page");
-        RefusedUnchanged<StoreUnavailableException>(path, "SecretOps.StoreUnavailable", "is an empty database, not a SecretOps store");
+        var error = RefusedUnchanged<StoreUnavailableException>(path, "SecretOps.StoreUnavailable", "is an empty database, not a SecretOps store");
+        Assert.Equal(SecretOpsHint.CreateStore, error.Hint);
+        Assert.DoesNotContain("store init", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

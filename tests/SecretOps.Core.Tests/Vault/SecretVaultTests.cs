@@ -1,19 +1,24 @@
+using System.Security.Cryptography;
+using SecretOps.Core.Clients;
+using SecretOps.Core.Crypto;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Tests.Support;
 using SecretOps.Core.Vault;
+using SecretOps.Tests.Files;
 
 namespace SecretOps.Core.Tests.Vault;
 
 public sealed class SecretVaultTests : IDisposable
 {
+    /// <summary>The vault names the tests use: their sessions are closed after each test.</summary>
+    private static readonly string[] VaultNames = ["V", "A", "B", "Team"];
     private readonly List<TempStore> stores = [];
-    private readonly List<VaultSettings> vaults = [];
 
     public void Dispose()
     {
-        foreach (var vault in vaults)
+        foreach (var name in VaultNames)
         {
-            SecretVault.Unregister(vault);
+            SecretVault.Unregister(name, null);
         }
 
         foreach (var store in stores)
@@ -33,9 +38,8 @@ public sealed class SecretVaultTests : IDisposable
         var store = new TempStore(generateSecret: true);
         stores.Add(store);
         var secretFile = Path.Combine(store.Directory, "system.secret");
-        File.WriteAllText(secretFile, store.Created.ClientSecret);
+        CredentialFile.Write(secretFile, store.Created.ClientSecret!);
         var settings = Parse(("Path", store.Path), ("Client", "system"), ("Namespace", ns), ("SecretFile", secretFile));
-        vaults.Add(settings);
         return (store, settings);
     }
 
@@ -44,16 +48,15 @@ public sealed class SecretVaultTests : IDisposable
         var store = new TempStore();
         stores.Add(store);
         var settings = Parse(("Path", store.Path), ("Client", "system"), ("Namespace", "default"), ("Prompt", true));
-        vaults.Add(settings);
         return (store, settings);
     }
 
     private static VaultSettings Parse(params (string Key, object? Value)[] entries) =>
         VaultSettings.Parse(entries.Select(e => new KeyValuePair<string, object?>(e.Key, e.Value)));
 
-    private static string? Text(VaultSettings settings, string name)
+    private static string? Text(VaultSettings settings, string name, string vaultName = "V")
     {
-        using var value = SecretVault.GetSecret("V", settings, name);
+        using var value = SecretVault.GetSecret(vaultName, settings, name);
         return value?.GetString();
     }
 
@@ -212,7 +215,9 @@ public sealed class SecretVaultTests : IDisposable
         var (store, vault) = PromptVault();
         var locked = Assert.Throws<VaultLockedException>(() => SecretVault.GetSecret("Team", vault, "db"));
         Assert.Equal("SecretOps.VaultLocked", locked.ErrorId);
-        Assert.Contains("Unlock-SecretVault -Name 'Team'", locked.Message);
+        Assert.Equal(SecretOpsHint.UnlockVault, locked.Hint);
+        Assert.Equal(("Team", store.Path), (locked.VaultName, locked.Store));
+        Assert.DoesNotContain("Unlock-SecretVault", locked.Message);
         Assert.Throws<VaultLockedException>(() => SecretVault.GetSecretInfo("Team", vault, "*"));
 
         var test = SecretVault.Test("Team", vault.ToVaultParameters().Select(p => new KeyValuePair<string, object?>(p.Key, p.Value)));
@@ -222,8 +227,11 @@ public sealed class SecretVaultTests : IDisposable
         Assert.Throws<AuthenticationFailedException>(() => SecretVault.Unlock("Team", vault, "wrong passphrase"));
         SecretVault.Unlock("Team", vault, TempStore.Passphrase);
         SecretVault.SetSecret("Team", vault, "db", SecretValue.FromString("x"), null);
-        Assert.Equal("x", Text(vault, "db"));
-        Assert.NotNull(SessionRegistry.Find(store.Path, "system"));
+        Assert.Equal("x", Text(vault, "db", "Team"));
+        // Unlocking is per vault: another registration of the same store and client is still locked.
+        Assert.Throws<VaultLockedException>(() => Text(vault, "db", "V"));
+        // The vault's session is its own: never the one the cmdlets pick.
+        Assert.Null(SessionRegistry.Find(store.Path, "system"));
     }
 
     [Fact]
@@ -235,21 +243,120 @@ public sealed class SecretVaultTests : IDisposable
         Assert.Equal("x", Text(vault, "db"));
 
         // Unregistering the vault leaves a session it did not open.
-        SecretVault.Unregister(vault);
+        Assert.False(SecretVault.Unregister("V", null).ClosedSession);
         Assert.True(session.IsOpen);
     }
 
     [Fact]
     public void Unregister_ClosesTheSessionTheVaultOpened()
     {
+        var (_, vault) = SecretFileVault();
+        var session = SecretVault.OpenSession("V", vault);
+        Assert.Same(session, SecretVault.OpenSession("V", vault));
+        var unregistered = SecretVault.Unregister("v", Parameters(vault));
+        Assert.True(unregistered.ClosedSession);
+        Assert.Null(unregistered.InvalidParameters);
+        Assert.False(session.IsOpen);
+    }
+
+    [Fact]
+    public void Unregister_OfInvalidParameters_ReportsThem_WithoutThrowing_OrEchoingTheSecret()
+    {
+        var unregistered = SecretVault.Unregister("V", [new("Path", "/tmp/x.db"), new("Passphrase", "hunter2")]);
+        var problem = Assert.IsType<InvalidParameterException>(unregistered.InvalidParameters);
+        Assert.Contains("plain JSON", problem.Message);
+        Assert.DoesNotContain("hunter2", problem.Message);
+    }
+
+    [Fact]
+    public void AVaultSession_IsNeverTheCmdletsSession_AndTheirDisconnectLeavesTheVaultWorking()
+    {
+        var (store, vault) = SecretFileVault();
+        using var other = new TempStore();
+        var mine = SessionRegistry.Add(other.ConnectSystem());
+        try
+        {
+            SecretVault.SetSecret("V", vault, "db", SecretValue.FromString("x"), null);
+            Assert.Same(mine, SessionRegistry.Find());
+            Assert.Null(SessionRegistry.Find(store.Path));
+            Assert.DoesNotContain(SessionRegistry.All, s => s.Store.Path == store.Path);
+
+            // Disconnect-SecretOpsStore -All closes every session in the registry: the vault keeps its own.
+            foreach (var session in SessionRegistry.All)
+            {
+                SessionRegistry.Remove(session);
+            }
+
+            Assert.Equal("x", Text(vault, "db"));
+        }
+        finally
+        {
+            SessionRegistry.Remove(mine);
+        }
+    }
+
+    [Fact]
+    public void AVault_ConnectsAsTheVault_AndTheConnectIsAudited()
+    {
         var (store, vault) = SecretFileVault();
         Assert.Empty(SecretVault.GetSecretInfo("V", vault, "*"));
-        var session = SessionRegistry.Find(store.Path, "system");
-        Assert.NotNull(session);
-        SecretVault.Unregister(vault);
-        Assert.False(session.IsOpen);
-        Assert.Null(SessionRegistry.Find(store.Path, "system"));
+        using var admin = store.ConnectSystem();
+        var connect = admin.ListAudit(new SecretOps.Core.Audit.AuditQuery(Action: "client.connect"))[0];
+        Assert.Equal(("system", "ok", "vault"), (connect.ClientName, connect.Outcome, connect.Surface));
     }
+
+    [Fact]
+    public void GetSecret_OfAnExpiredSecret_SaysItExpired_AndWhen()
+    {
+        var (store, vault) = SecretFileVault();
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "short", SecretValue.FromString("x"), new SetSecretOptions { TimeToLive = TimeSpan.FromMilliseconds(200) });
+        }
+
+        Thread.Sleep(400);
+        var expired = Assert.Throws<ExpiredException>(() => SecretVault.GetSecret("V", vault, "short"));
+        Assert.Matches(@"expired at \d{4}-\d\d-\d\d", expired.Message);
+        Assert.Equal(["short"], SecretVault.GetSecretInfo("V", vault, "*").Select(i => i.Name));
+    }
+
+    [Fact]
+    public void Unlock_OfASecretFileVault_DoesNotUseThePassword_AndSaysWhereItsCredentialIs()
+    {
+        var (_, vault) = SecretFileVault();
+        var unlocked = SecretVault.Unlock("V", vault, "not a passphrase of anything");
+        Assert.False(unlocked.PasswordUsed);
+        Assert.Equal(VaultAuthentication.SecretFile, unlocked.Authentication);
+        Assert.Equal(vault.CredentialSource, unlocked.CredentialSource);
+        Assert.Empty(SecretVault.GetSecretInfo("V", vault, "*"));
+    }
+
+    [Fact]
+    public void AnEncryptedKeyFile_IsLocked_UntilUnlockGivesItsPassphrase()
+    {
+        var store = new TempStore();
+        stores.Add(store);
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var keyFile = Path.Combine(store.Directory, "laptop.pem");
+        File.WriteAllText(keyFile, ec.ExportEncryptedPkcs8PrivateKeyPem("key passphrase", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)));
+        using (var system = store.ConnectSystem())
+        {
+            system.AddClient("laptop", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = PemKeyReader.ReadPublicKey(ec.ExportSubjectPublicKeyInfoPem()) });
+            system.Grant("laptop", "default", null, Permissions.Read);
+            system.SetSecret("default", "db", SecretValue.FromString("x"));
+        }
+
+        var vault = Parse(("Path", store.Path), ("Client", "laptop"), ("KeyFile", keyFile));
+        var locked = Assert.Throws<VaultLockedException>(() => SecretVault.GetSecret("Team", vault, "db"));
+        Assert.Contains("Unlock-SecretVault -Name 'Team'", locked.Message);
+        Assert.Throws<InvalidKeyException>(() => SecretVault.Unlock("Team", vault, "wrong"));
+        Assert.True(SecretVault.Unlock("Team", vault, "key passphrase").PasswordUsed);
+        using var value = SecretVault.GetSecret("Team", vault, "db");
+        Assert.Equal("x", value!.GetString());
+    }
+
+    private static IEnumerable<KeyValuePair<string, object?>> Parameters(VaultSettings settings) =>
+        settings.ToVaultParameters().Select(p => new KeyValuePair<string, object?>(p.Key, p.Value));
 
     [Fact]
     public void Test_IsValid_ForAWorkingVault_AndChangesNothing()

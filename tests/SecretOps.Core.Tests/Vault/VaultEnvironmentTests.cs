@@ -24,6 +24,7 @@ public sealed class VaultEnvironmentTests : IDisposable
 
     public void Dispose()
     {
+        SecretVault.Unregister("V", null);
         foreach (var session in SessionRegistry.All.Where(s => s.Store.Path == store.Path))
         {
             SessionRegistry.Remove(session);
