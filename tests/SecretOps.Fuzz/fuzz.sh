@@ -45,6 +45,10 @@ fi
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The harnesses' work folders (a store and a configuration file per process) stay under out/, not /tmp:
+# afl ends its target with SIGKILL, so they cannot remove them.
+export TMPDIR="$out/tmp"
+mkdir -p "$TMPDIR"
 
 stat() { sed -n "s/^$2 *: *//p" "$1" | head -n 1; }
 summary=()
