@@ -61,17 +61,22 @@ public sealed class SecretStore
         using var privateKey = ClientPrivateKey.Generate();
         var protection = ClientKeyProtection.Seal(privateKey, credential, options.Kdf, storeId, clientId);
 
-        StoreFiles.CreateOwnerOnlyFile(fullPath);
-        var database = new StoreDatabase(fullPath, options.Shared ?? StoreFiles.IsOnNetworkShare(fullPath));
-        database.ReleaseConnections();
+        // Built where no one else can reach it, then copied into place through the one handle that creates the file:
+        // SQLite opens files by name, and a name in a directory others can write may be swapped for a link.
+        using var work = StoreFiles.CreatePrivateDirectory();
+        var building = work.File("store.db");
+        StoreFiles.CreateOwnerOnlyFile(building).Dispose();
+        var database = new StoreDatabase(building, options.Shared ?? StoreFiles.IsOnNetworkShare(fullPath));
         try
         {
             database.Use(connection =>
             {
                 database.ApplyJournalMode(connection);
+                database.VerifySchema(connection, 0);
                 Schema.Migrate(connection, 0);
+                database.VerifySchema(connection, Schema.CurrentVersion);
                 return 0;
-            });
+            }, verifySchema: false);
 
             var store = new SecretStore(database, storeId, options.AllowWeakKdf, options.Kdf, isReadOnly: false);
             database.Write((connection, transaction) =>
@@ -88,12 +93,11 @@ public sealed class SecretStore
                 AuditLog.Append(connection, transaction, storeId, options.Surface, new AuditRecord(clientId, SystemClientName, AuditActions.StoreCreate, null, fullPath, null, AuditRecord.Ok, null));
                 return 0;
             });
+            Publish(database, fullPath);
         }
-        catch
+        finally
         {
             database.ReleaseConnections();
-            DeleteStoreFiles(fullPath);
-            throw;
         }
 
         return new StoreCreated(fullPath, storeId, clientId, SystemClientName, options.GenerateSecret ? secretText : null);
@@ -114,6 +118,8 @@ public sealed class SecretStore
             {
                 var readOnly = StoreDatabase.IsReadOnly(connection);
                 var version = Schema.ReadVersion(connection, fullPath);
+                // Before anything runs in a transaction: a planted trigger would run inside it (migrations included).
+                database.VerifySchema(connection, version);
                 if (version < Schema.CurrentVersion)
                 {
                     if (readOnly)
@@ -122,6 +128,7 @@ public sealed class SecretStore
                     }
 
                     Schema.Migrate(connection, version);
+                    database.VerifySchema(connection, Schema.CurrentVersion);
                 }
 
                 if (!readOnly)
@@ -138,7 +145,7 @@ public sealed class SecretStore
 
                 var kdf = new Argon2Parameters(Argon2Type.Argon2id, reader.GetInt32(3), reader.GetInt32(2), reader.GetInt32(4));
                 return new SecretStore(database, reader.GetUuid(0), reader.GetInt64(1) != 0, kdf, readOnly);
-            });
+            }, verifySchema: false);
         }
         catch (SqliteException e)
         {
@@ -229,25 +236,30 @@ public sealed class SecretStore
     public void Backup(string destination, Surface surface = Surface.Api)
     {
         var fullDestination = ValidateNewPath(destination);
-        StoreFiles.CreateOwnerOnlyFile(fullDestination);
+        // SQLite's backup writes by name: into a private directory, then copied into place through one handle.
+        using var work = StoreFiles.CreatePrivateDirectory();
+        var copy = work.File("backup.db");
+        StoreFiles.CreateOwnerOnlyFile(copy).Dispose();
         try
         {
             Database.Use(source =>
             {
-                using var target = new SqliteConnection($"Data Source={fullDestination};Pooling=False");
+                using var target = new SqliteConnection($"Data Source={copy};Pooling=False");
                 target.Open();
                 source.BackupDatabase(target);
                 StoreDatabase.Execute(target, null, "PRAGMA journal_mode = DELETE;");
+                // The copy is what others will restore: it must hold nothing the format does not (a trigger planted mid-copy).
+                Schema.Verify(target, Schema.CurrentVersion, Path);
                 return 0;
             });
-
-            TryAudit(surface, new AuditRecord(null, Environment.UserName, AuditActions.StoreBackup, null, fullDestination, null, AuditRecord.Ok, null));
         }
         catch (SqliteException e)
         {
-            DeleteStoreFiles(fullDestination);
             throw Unusable(Path, e);
         }
+
+        StoreFiles.CopyToNewOwnerOnlyFile(copy, fullDestination);
+        TryAudit(surface, new AuditRecord(null, Environment.UserName, AuditActions.StoreBackup, null, fullDestination, null, AuditRecord.Ok, null));
     }
 
     /// <summary>
@@ -262,22 +274,15 @@ public sealed class SecretStore
     /// </summary>
     public static void VerifyBackup(string source)
     {
-        var staging = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "secretops-verify-" + Guid.NewGuid().ToString("N") + ".db");
-        try
-        {
-            StageVerifiedCopy(source, staging);
-        }
-        finally
-        {
-            DeleteStoreFiles(staging);
-        }
+        using var work = StoreFiles.CreatePrivateDirectory();
+        StageVerifiedCopy(source, work.File("verify.db"));
     }
 
     /// <summary>
     /// Replaces the store at <paramref name="destination"/> with the backup at <paramref name="source"/>. The
-    /// backup is copied beside the destination, upgraded and checked there (the backup file itself is never
-    /// changed), and only then moved into place. Nothing is replaced when a check fails. Other processes should
-    /// not be using the store while it is restored.
+    /// backup is copied into a private directory, upgraded and checked there (the backup file itself is never
+    /// changed), then copied beside the destination through one handle and only then moved into place. Nothing is
+    /// replaced when a check fails. Other processes should not be using the store while it is restored.
     /// </summary>
     public static void Restore(string source, string destination, Surface surface = Surface.Api)
     {
@@ -290,9 +295,12 @@ public sealed class SecretStore
         // The restored store keeps the mode the one it replaces had (the backup itself is in rollback-journal mode).
         var shared = StoreFiles.IsOnNetworkShare(fullDestination) || StoreFiles.HasRollbackJournal(fullDestination);
         var staging = fullDestination + ".restoring-" + Guid.NewGuid().ToString("N")[..8];
+        using var work = StoreFiles.CreatePrivateDirectory();
+        var verified = work.File("restore.db");
+        StageVerifiedCopy(source, verified);
         try
         {
-            StageVerifiedCopy(source, staging);
+            StoreFiles.CopyToNewOwnerOnlyFile(verified, staging);
             new StoreDatabase(fullDestination, shared: false).ReleaseConnections();
             // The old store's -wal and -journal go first: found beside the restored file, SQLite would replay
             // them into it. Interrupted between the two steps, the old file is still whole (its last WAL commits lost).
@@ -308,11 +316,15 @@ public sealed class SecretStore
         Open(fullDestination, new StoreOpenOptions { Shared = shared }).TryAudit(surface, new AuditRecord(null, Environment.UserName, AuditActions.StoreRestore, null, System.IO.Path.GetFullPath(source), null, AuditRecord.Ok, null));
     }
 
-    /// <summary>Copies a backup to <paramref name="staging"/> (owner-only), upgrades the copy if needed, and checks it.</summary>
+    /// <summary>
+    /// Copies a backup to <paramref name="staging"/> (owner-only, in a private directory), upgrades the copy if needed,
+    /// and checks it: its schema (on opening), SQLite's integrity check and the audit chain.
+    /// </summary>
     private static void StageVerifiedCopy(string source, string staging)
     {
         var fullSource = ValidateExistingPath(source);
-        StoreFiles.CreateOwnerOnlyFile(staging);
+        StoreFiles.CheckSideFiles(fullSource);
+        StoreFiles.CreateOwnerOnlyFile(staging).Dispose();
         try
         {
             using var from = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = fullSource, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
@@ -494,6 +506,23 @@ public sealed class SecretStore
         {
             throw new InvalidParameterException("store", $"'{Secrets.Names.Printable(path)}' is not a usable path: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Copies a store built in a private directory to <paramref name="destination"/>, a new file created through one
+    /// handle, after folding its write-ahead log into it (so the file alone is the whole store).
+    /// </summary>
+    private static void Publish(StoreDatabase database, string destination)
+    {
+        database.Use(connection =>
+        {
+            StoreDatabase.Execute(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);");
+            return 0;
+        });
+        database.ReleaseConnections();
+        // Connections kept from before may reach a file once at this path.
+        new StoreDatabase(destination, shared: false).ReleaseConnections();
+        StoreFiles.CopyToNewOwnerOnlyFile(database.Path, destination);
     }
 
     private static void DeleteStoreFiles(string path)

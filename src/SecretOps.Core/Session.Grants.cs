@@ -192,7 +192,8 @@ public sealed partial class Session
                 + "so it cannot give them new keys. Nothing was changed; retire it as a client that holds those namespaces.", record.Name);
         }
 
-        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $id; DELETE FROM permissions WHERE client_id = $id; UPDATE clients SET status = $retired WHERE id = $id",
+        StoreDatabase.DeleteConfirmed(connection, transaction, "stanzas", "client_id = $id", "the retired client's keys", ("$id", record.Id.ToBlob()));
+        StoreDatabase.Execute(connection, transaction, "DELETE FROM permissions WHERE client_id = $id; UPDATE clients SET status = $retired WHERE id = $id",
             ("$id", record.Id.ToBlob()), ("$retired", (int)ClientStatus.Retired));
         foreach (var namespaceId in namespaces)
         {
@@ -459,7 +460,7 @@ public sealed partial class Session
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob())) is not null;
 
     private static int DeleteStanzas(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId) =>
-        StoreDatabase.Execute(connection, transaction, "DELETE FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope",
+        StoreDatabase.DeleteConfirmed(connection, transaction, "stanzas", "client_id = $client AND scope_kind = $kind AND scope_id = $scope", "the revoked client's keys",
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()));
 
     // Without signatures (store format 1) a rotating client cannot prove who was granted what; it can insist that

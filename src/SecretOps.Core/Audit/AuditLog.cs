@@ -41,13 +41,14 @@ internal static class AuditLog
             (sequence, previous) = reader.Read() ? (reader.GetInt64(0) + 1, reader.GetBlob(1)) : (1L, Genesis(storeId));
         }
 
+        var first = sequence;
         var surfaceName = surface.ToString().ToLowerInvariant();
         foreach (var record in records)
         {
             var entry = new AuditEntry(sequence++, DateTimeOffset.UtcNow, record.ClientId, record.ClientName, record.Action, record.Namespace, record.Target,
                                        record.Version, record.Outcome, record.ErrorId, HostName, OsUser, Environment.ProcessId, surfaceName);
             var hash = Hash(entry, previous);
-            StoreDatabase.Execute(connection, transaction,
+            StoreDatabase.ExecuteExpecting(connection, transaction, 1, "an audit entry",
                 """
                 INSERT INTO audit (sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash)
                 VALUES ($sequence, $at, $client, $name, $action, $namespace, $target, $version, $outcome, $error, $host, $user, $pid, $surface, $previous, $hash)
@@ -57,6 +58,13 @@ internal static class AuditLog
                 ("$error", entry.ErrorId), ("$host", entry.Host), ("$user", entry.OsUser), ("$pid", entry.ProcessId), ("$surface", entry.Surface),
                 ("$previous", previous), ("$hash", hash));
             previous = hash;
+        }
+
+        // Each insert reported one row; confirm they are all still there (nothing in the file removed one after).
+        var kept = (long)StoreDatabase.Scalar(connection, transaction, "SELECT count(*) FROM audit WHERE sequence >= $first", ("$first", first))!;
+        if (kept != records.Count)
+        {
+            throw StoreDatabase.Altered($"audit entries: {kept} of {records.Count} kept");
         }
     }
 

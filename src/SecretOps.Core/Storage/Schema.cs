@@ -178,6 +178,94 @@ internal static class Schema
         return version;
     }
 
+    /// <summary>
+    /// Refuses a file whose schema is not exactly that of format <paramref name="version"/>: every table, index,
+    /// view and trigger in <c>sqlite_schema</c> is compared (type, name, table, SQL with runs of white space folded)
+    /// with what the migrations up to that version create, in one query. A trigger, view, extra or altered table or
+    /// index planted in the file would run inside SecretOps's own transactions (a deletion ignored, an audit row
+    /// dropped), so the file is refused as altered (<c>SecretOps.StoreCorrupt</c>), naming what differs.
+    /// </summary>
+    /// <remarks>
+    /// SQLite's own <c>sqlite_autoindex_*</c> indexes are part of the expected schema (the migrations create them);
+    /// <c>sqlite_sequence</c> (AUTOINCREMENT) and <c>sqlite_stat1</c>/<c>sqlite_stat4</c> (ANALYZE) are not: SecretOps
+    /// never creates them, and statistics steer the query planner, so they are refused like any other addition.
+    /// </remarks>
+    public static void Verify(SqliteConnection connection, int version, string path)
+    {
+        var expected = ExpectedSchema(version);
+        var actual = new Dictionary<string, SchemaObject>(StringComparer.Ordinal);
+        using (var command = StoreDatabase.Command(connection, null, "SELECT type, name, tbl_name, sql FROM sqlite_schema"))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var item = new SchemaObject(reader.GetString(0), reader.GetString(1), reader.GetString(2), Normalise(reader.IsDBNull(3) ? null : reader.GetString(3)));
+                actual[item.Name] = item;
+            }
+        }
+
+        var differences = new List<string>();
+        foreach (var item in actual.Values.OrderBy(o => o.Name, StringComparer.Ordinal))
+        {
+            if (!expected.TryGetValue(item.Name, out var wanted))
+            {
+                differences.Add($"{item.Describe()} is not part of it");
+            }
+            else if (item != wanted)
+            {
+                differences.Add($"{item.Describe()} is defined differently");
+            }
+        }
+
+        differences.AddRange(expected.Values.Where(o => !actual.ContainsKey(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal).Select(o => $"{o.Describe()} is missing"));
+        if (differences.Count > 0)
+        {
+            var shown = differences.Count > 5 ? [.. differences.Take(5), $"and {differences.Count - 5} more"] : differences;
+            throw new StoreUnavailableException(
+                $"'{path}' has been altered: its schema differs from store format {version}: {string.Join("; ", shown)}. " +
+                "SecretOps will not use a store holding SQL objects it did not create; restore a backup you trust.", path, corrupt: true);
+        }
+    }
+
+    /// <summary>The schema the migrations up to <paramref name="version"/> create, built once per process in an in-memory database.</summary>
+    private static IReadOnlyDictionary<string, SchemaObject> ExpectedSchema(int version) => ExpectedSchemas[version].Value;
+
+    private static readonly Lazy<IReadOnlyDictionary<string, SchemaObject>>[] ExpectedSchemas =
+        [.. Enumerable.Range(0, Migrations.Length + 1).Select(v => new Lazy<IReadOnlyDictionary<string, SchemaObject>>(() => BuildExpectedSchema(v)))];
+
+    private static IReadOnlyDictionary<string, SchemaObject> BuildExpectedSchema(int version)
+    {
+        using var memory = new SqliteConnection("Data Source=:memory:;Pooling=False");
+        memory.Open();
+        foreach (var migration in Migrations.Take(version))
+        {
+            using var create = memory.CreateCommand();
+            create.CommandText = migration;
+            create.ExecuteNonQuery();
+        }
+
+        using var command = memory.CreateCommand();
+        command.CommandText = "SELECT type, name, tbl_name, sql FROM sqlite_schema";
+        using var reader = command.ExecuteReader();
+        var schema = new Dictionary<string, SchemaObject>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            schema[reader.GetString(1)] = new SchemaObject(reader.GetString(0), reader.GetString(1), reader.GetString(2), Normalise(reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return schema;
+    }
+
+    /// <summary>SQL as stored, with every run of white space folded to one space: line endings and indentation of the migration text do not matter.</summary>
+    private static string? Normalise(string? sql) => sql is null ? null : string.Join(' ', sql.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    private sealed record SchemaObject(string Type, string Name, string Table, string? Sql)
+    {
+        public string Describe() => Type is "index" or "trigger"
+            ? $"{Type} '{Secrets.Names.Printable(Name)}' on table '{Secrets.Names.Printable(Table)}'"
+            : $"{Secrets.Names.Printable(Type)} '{Secrets.Names.Printable(Name)}'";
+    }
+
     /// <summary>Creates or upgrades the tables, one transactional migration at a time.</summary>
     public static void Migrate(SqliteConnection connection, int fromVersion)
     {

@@ -21,6 +21,8 @@ internal sealed class StoreDatabase
     private const int KeptConnectionCacheKiB = 16 * 1024;
     private static readonly ConcurrentDictionary<string, IdleConnections> Idle = new(StringComparer.Ordinal);
     private static readonly ConditionalWeakTable<SqliteConnection, StatementCache> Statements = new();
+    // The schema cookie (PRAGMA schema_version) at which each connection's schema was last verified.
+    private static readonly ConditionalWeakTable<SqliteConnection, StrongBox<long>> VerifiedSchema = new();
     private readonly string connectionString;
 
     public StoreDatabase(string path, bool shared)
@@ -50,12 +52,21 @@ internal sealed class StoreDatabase
     public static bool IsReadOnly(SqliteConnection connection) =>
         SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
 
-    /// <summary>Runs <paramref name="body"/> on a connection outside any transaction (opening, upgrading, backing up).</summary>
-    public T Use<T>(Func<SqliteConnection, T> body)
+    /// <summary>
+    /// Runs <paramref name="body"/> on a connection outside any transaction (opening, upgrading, backing up). The
+    /// store's schema is verified first unless <paramref name="verifySchema"/> is false (opening and creating
+    /// verify it themselves, against the version the file has).
+    /// </summary>
+    public T Use<T>(Func<SqliteConnection, T> body, bool verifySchema = true)
     {
         var lease = Rent();
         try
         {
+            if (verifySchema)
+            {
+                EnsureSchema(lease.Connection);
+            }
+
             var result = body(lease.Connection);
             Return(lease);
             return result;
@@ -92,6 +103,67 @@ internal sealed class StoreDatabase
 
     /// <summary>Runs <paramref name="body"/> in a read transaction: one consistent snapshot.</summary>
     public T Read<T>(Func<SqliteConnection, StoreTransaction, T> body) => InTransaction(body, commit: false);
+
+    /// <summary>
+    /// Verifies that the schema of the file on <paramref name="connection"/> is exactly that of format
+    /// <paramref name="version"/> (see <see cref="Schema.Verify"/>), and remembers it for this connection.
+    /// </summary>
+    public void VerifySchema(SqliteConnection connection, int version)
+    {
+        var cookie = (long)Scalar(connection, null, "PRAGMA schema_version")!;
+        Schema.Verify(connection, version, Path);
+        VerifiedSchema.AddOrUpdate(connection, new StrongBox<long>(cookie));
+    }
+
+    /// <summary>
+    /// Verifies the schema again whenever its cookie has changed since this connection last verified it (or it never
+    /// did): a trigger planted while a session is open is refused at the session's next transaction. A new connection
+    /// loads the schema afresh and is always verified, so resetting the cookie after planting something gains nothing.
+    /// </summary>
+    private void EnsureSchema(SqliteConnection connection)
+    {
+        var cookie = (long)Scalar(connection, null, "PRAGMA schema_version")!;
+        if (!VerifiedSchema.TryGetValue(connection, out var verified) || verified.Value != cookie)
+        {
+            Schema.Verify(connection, Schema.CurrentVersion, Path);
+            VerifiedSchema.AddOrUpdate(connection, new StrongBox<long>(cookie));
+        }
+    }
+
+    /// <summary>
+    /// Runs a statement that must change exactly <paramref name="expected"/> rows. Anything else means something in
+    /// the file (a trigger, a changed table) interfered, and the transaction is abandoned as altered.
+    /// </summary>
+    public static void ExecuteExpecting(SqliteConnection connection, StoreTransaction transaction, int expected, string what, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, transaction, sql, parameters);
+        var changed = command.ExecuteNonQuery();
+        if (changed != expected)
+        {
+            throw Altered($"{what}: {changed} row(s) changed where {expected} should have");
+        }
+    }
+
+    /// <summary>
+    /// Deletes every row of <paramref name="table"/> matching <paramref name="where"/> and confirms it: as many rows
+    /// deleted as there were, and none left. Used where security depends on the deletion (a revoked client's stanzas).
+    /// </summary>
+    public static int DeleteConfirmed(SqliteConnection connection, StoreTransaction transaction, string table, string where, string what, params (string Name, object? Value)[] parameters)
+    {
+        var count = Convert.ToInt32(Scalar(connection, transaction, $"SELECT count(*) FROM {table} WHERE {where}", parameters), System.Globalization.CultureInfo.InvariantCulture);
+        ExecuteExpecting(connection, transaction, count, what, $"DELETE FROM {table} WHERE {where}", parameters);
+        var left = Convert.ToInt32(Scalar(connection, transaction, $"SELECT count(*) FROM {table} WHERE {where}", parameters), System.Globalization.CultureInfo.InvariantCulture);
+        if (left != 0)
+        {
+            throw Altered($"{what}: {left} row(s) still there after deleting them");
+        }
+
+        return count;
+    }
+
+    /// <summary>The store did not do what SecretOps asked of it: it was altered (<c>SecretOps.StoreCorrupt</c>); nothing is committed.</summary>
+    public static StoreUnavailableException Altered(string detail) =>
+        new($"The store did not record a change as asked ({detail}); it has been altered, and nothing was changed.", null, corrupt: true);
 
     /// <summary>Closes this file's idle connections (before it is replaced or deleted); ones in use close when returned.</summary>
     public void ReleaseConnections()
@@ -165,6 +237,8 @@ internal sealed class StoreDatabase
                     throw new StoreUnavailableException($"'{Path}' was removed while in use; nothing was written.", Path);
                 }
 
+                // Inside the transaction, so what is verified is what the body runs against.
+                EnsureSchema(lease.Connection);
                 var result = body(lease.Connection, new StoreTransaction(lease.Connection));
                 // A read has nothing to keep: ending it with ROLLBACK guarantees it changed nothing.
                 Execute(lease.Connection, null, commit ? "COMMIT" : "ROLLBACK");
@@ -238,11 +312,14 @@ internal sealed class StoreDatabase
 
     private SqliteConnection OpenConnection(bool cacheStatements)
     {
+        // Before every open: SQLite adopts an existing -wal, -shm or -journal as it finds it.
+        StoreFiles.CheckSideFiles(Path);
         var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
-            Execute(connection, null, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = FULL;");
+            // trusted_schema=OFF: SQL in the file's schema (a trigger, a view) may not call functions with side effects.
+            Execute(connection, null, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = FULL; PRAGMA trusted_schema = OFF;");
             if (cacheStatements)
             {
                 // A kept connection keeps its page cache: let a large store's working set stay in it (SQLite's
