@@ -1,4 +1,5 @@
 using System.Text;
+using SecretOps.Core.Secrets;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -92,7 +93,17 @@ public sealed class ConfigFile
         try
         {
             var config = deserializer.Deserialize<ConfigFile?>(yaml) ?? new ConfigFile();
-            config.Profiles = new Dictionary<string, Profile>(config.Profiles ?? new(), StringComparer.OrdinalIgnoreCase);
+            var profiles = new Dictionary<string, Profile>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (profileName, profile) in config.Profiles ?? new())
+            {
+                if (!profiles.TryAdd(profileName, profile))
+                {
+                    var other = profiles.Keys.First(n => string.Equals(n, profileName, StringComparison.OrdinalIgnoreCase));
+                    throw new InvalidParameterException("config", $"{source}: profiles '{Names.Printable(other)}' and '{Names.Printable(profileName)}' differ only in case; profile names ignore case.");
+                }
+            }
+
+            config.Profiles = profiles;
             if (config.DefaultProfile is { } name && !config.Profiles.ContainsKey(name))
             {
                 throw new InvalidParameterException("config", $"{source}: defaultProfile '{name}' is not one of the profiles.");
@@ -103,6 +114,10 @@ public sealed class ConfigFile
         catch (YamlException e)
         {
             throw new InvalidParameterException("config", $"{source}: line {e.Start.Line}, column {e.Start.Column}: {YamlErrors.Explain(e)}");
+        }
+        catch (Exception e) when (YamlErrors.IsParserFailure(e))
+        {
+            throw new InvalidParameterException("config", $"{source}: {YamlErrors.ExplainParserFailure(e)}.");
         }
     }
 

@@ -17,6 +17,16 @@ internal static partial class YamlErrors
             : message;
     }
 
+    /// <summary>
+    /// Exceptions YamlDotNet throws on some malformed input instead of a <see cref="YamlException"/> (found by
+    /// fuzzing: "...\0" ends its scanner in an InvalidOperationException, "!!+!" makes an invalid tag an
+    /// ArgumentException, "- {a\n- b" leaves its parser in a state it refuses). Callers refuse the file, as for a YamlException.
+    /// </summary>
+    public static bool IsParserFailure(Exception e) => e is InvalidOperationException or ArgumentException;
+
+    /// <summary>What to tell about such a failure: it carries no position.</summary>
+    public static string ExplainParserFailure(Exception e) => $"not valid YAML ({e.Message.TrimEnd('.')})";
+
     [GeneratedRegex("^Property '(?<key>[^']*)' not found on type", RegexOptions.CultureInvariant)]
     private static partial Regex UnknownProperty();
 }

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 
 namespace SecretOps.Core.Crypto;
@@ -64,9 +65,17 @@ public sealed class ClientPrivateKey : IDisposable
         return FromEcdh(ecdh, null);
     }
 
+    /// <summary>
+    /// Most key-derivation iterations an encrypted key may ask for: OpenSSL writes 2,048, and 600,000 is .NET's
+    /// own limit for PKCS#12. The count is the file's to choose, and up to 2^31-1 took hours (found while writing the
+    /// PEM fuzz harness's seeds; afl did not reach it in its first runs).
+    /// </summary>
+    public const int MaxKdfIterations = 600_000;
+
     /// <summary>Reads an encrypted PKCS#8 EncryptedPrivateKeyInfo (DER) with its passphrase.</summary>
     public static ClientPrivateKey FromEncryptedPkcs8(ReadOnlySpan<char> passphrase, ReadOnlySpan<byte> der)
     {
+        EnsureBoundedIterations(der);
         byte[]? plain = null;
         try
         {
@@ -78,7 +87,7 @@ public sealed class ClientPrivateKey : IDisposable
                     rsa.ImportEncryptedPkcs8PrivateKey(passphrase, der, out _);
                     plain = rsa.ExportPkcs8PrivateKey();
                 }
-                catch (CryptographicException)
+                catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
                 {
                 }
             }
@@ -91,7 +100,7 @@ public sealed class ClientPrivateKey : IDisposable
                     ecdh.ImportEncryptedPkcs8PrivateKey(passphrase, der, out _);
                     plain = ecdh.ExportPkcs8PrivateKey();
                 }
-                catch (CryptographicException e)
+                catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
                 {
                     throw new InvalidKeyException("The encrypted key could not be decrypted: the passphrase is wrong, or it is not an RSA or EC key.", e);
                 }
@@ -139,6 +148,45 @@ public sealed class ClientPrivateKey : IDisposable
         }
     }
 
+    /// <summary>
+    /// Refuses an EncryptedPrivateKeyInfo whose PBES2/PBKDF2 or PBES1/PKCS#12 parameters ask for more than
+    /// <see cref="MaxKdfIterations"/> iterations, before any is run. Structure it cannot follow is left to the import to refuse.
+    /// </summary>
+    private static void EnsureBoundedIterations(ReadOnlySpan<byte> der)
+    {
+        System.Numerics.BigInteger iterations;
+        try
+        {
+            var info = new AsnReader(der.ToArray(), AsnEncodingRules.BER).ReadSequence();
+            var algorithm = info.ReadSequence();
+            var parameters = algorithm.ReadObjectIdentifier() == "1.2.840.113549.1.5.13"
+                ? PbeS2KdfParameters(algorithm.ReadSequence())
+                : algorithm.ReadSequence();
+            if (parameters is null)
+            {
+                return;
+            }
+
+            parameters.ReadEncodedValue();
+            iterations = parameters.ReadInteger();
+        }
+        catch (AsnContentException)
+        {
+            return;
+        }
+
+        if (iterations > MaxKdfIterations)
+        {
+            throw new InvalidKeyException($"The encrypted key asks for {iterations} key-derivation iterations; SecretOps reads at most {MaxKdfIterations:N0} (OpenSSL writes 2,048). Re-encrypt it: openssl pkcs8 -topk8 -in KEY -out KEY.p8");
+        }
+
+        static AsnReader? PbeS2KdfParameters(AsnReader pbes2)
+        {
+            var kdf = pbes2.ReadSequence();
+            return kdf.ReadObjectIdentifier() == "1.2.840.113549.1.5.12" ? kdf.ReadSequence() : null;
+        }
+    }
+
     /// <summary>Releases the key.</summary>
     public void Dispose() => key.Dispose();
 
@@ -164,7 +212,7 @@ public sealed class ClientPrivateKey : IDisposable
 
             return key;
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             key.Dispose();
             throw new InvalidKeyException("The key data is damaged or truncated: it could not be read as a private key.", e);

@@ -79,7 +79,7 @@ public sealed class ClientPublicKey
             EnsureWhole(ecRead, der.Length);
             return new ClientPublicKey(algorithm, ecdh.KeySize, ecdh.ExportSubjectPublicKeyInfo());
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             throw new InvalidKeyException("The public key is damaged or truncated: its key data could not be read.", e);
         }

@@ -64,7 +64,7 @@ public static class PemKeyReader
                             throw new InvalidKeyException("The key data has trailing bytes after the key.");
                         }
                     }
-                    catch (CryptographicException e)
+                    catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
                     {
                         throw new InvalidKeyException("The public key is damaged or truncated: its key data could not be read.", e);
                     }

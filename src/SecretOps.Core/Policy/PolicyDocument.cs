@@ -71,6 +71,32 @@ public sealed class PolicyDocument
             document.Namespaces ??= new();
             document.Clients ??= new();
             document.Grants ??= new();
+            if (document.Namespaces.Contains(null!) || document.Clients.Contains(null!) || document.Grants.Contains(null!))
+            {
+                throw Refused(source, "an entry of namespaces, clients or grants is empty");
+            }
+
+            // A key given with no value ('client:') is null, not the default; as "" the plan reports it as invalid.
+            // Found by fuzzing: a null client, namespace or name reached dictionary look-ups as an ArgumentNullException.
+            foreach (var ns in document.Namespaces)
+            {
+                ns.Name ??= "";
+            }
+
+            foreach (var client in document.Clients)
+            {
+                client.Name ??= "";
+                client.Kind ??= "";
+                client.Role ??= "";
+                client.Status ??= "";
+            }
+
+            foreach (var grant in document.Grants)
+            {
+                grant.Client ??= "";
+                grant.Namespace ??= "";
+                grant.Permissions = (grant.Permissions ?? new()).Select(p => p ?? "").ToList();
+            }
             if (document.Version != 1)
             {
                 throw Refused(source, $"policy version {document.Version} is not supported (this SecretOps reads version 1)");
@@ -86,6 +112,10 @@ public sealed class PolicyDocument
         catch (YamlException e)
         {
             throw Refused(source, $"line {e.Start.Line}, column {e.Start.Column}: {YamlErrors.Explain(e)}");
+        }
+        catch (Exception e) when (YamlErrors.IsParserFailure(e))
+        {
+            throw Refused(source, YamlErrors.ExplainParserFailure(e));
         }
     }
 

@@ -9,6 +9,8 @@ public static partial class TimeToLive
     /// <summary>Longest time to live: 100 years.</summary>
     public static readonly TimeSpan Max = TimeSpan.FromDays(36525);
 
+    private static readonly long MaxSeconds = (long)Max.TotalSeconds;
+
     /// <summary>Parses <paramref name="text"/>; zero, negative, malformed or over 100 years is refused.</summary>
     public static TimeSpan Parse(string? text)
     {
@@ -27,14 +29,10 @@ public static partial class TimeToLive
                 throw new InvalidParameterException("ttl", $"'{Names.Printable(text)}' is out of range.");
             }
 
-            total += unit switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => TimeSpan.FromDays(7 * amount),
-            };
+            // In whole seconds, capped just past the maximum: TimeSpan.FromHours/FromDays overflow (an
+            // OverflowException, not a refusal) well below 10^9 hours or days. 10^9 weeks in seconds fits a long.
+            var seconds = amount * unit switch { 's' => 1L, 'm' => 60L, 'h' => 3600L, 'd' => 86_400L, _ => 604_800L };
+            total += TimeSpan.FromSeconds(Math.Min(seconds, MaxSeconds + 1));
             if (total > Max)
             {
                 throw new InvalidParameterException("ttl", $"A time to live is at most 100 years; '{Names.Printable(text)}' is longer.");

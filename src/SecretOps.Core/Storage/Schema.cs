@@ -163,6 +163,12 @@ internal static class Schema
                 : new StoreUnavailableException($"'{path}' is a SQLite database but not a SecretOps store.", path);
         }
 
+        if (version < 0)
+        {
+            // Found by fuzzing: a negative user_version indexed the migrations out of range.
+            throw new StoreUnavailableException($"'{path}' has store format {version}, which no SecretOps writes; the file was altered or is damaged.", path, corrupt: true);
+        }
+
         if (version > CurrentVersion)
         {
             throw new StoreUnavailableException(

@@ -71,12 +71,28 @@ internal sealed class StoreDatabase
             Return(lease);
             return result;
         }
-        catch
+        catch (Exception failure)
         {
             lease.Connection.Dispose();
+            if (Damaged(failure) is { } damaged)
+            {
+                throw damaged;
+            }
+
             throw;
         }
     }
+
+    /// <summary>
+    /// A row value of the wrong type, NULL where the schema forbids it, or out of range (a time, a UUID's length)
+    /// makes Microsoft.Data.Sqlite or a conversion throw; that is a damaged or altered file, told as one. Found by
+    /// fuzzing store files: these escaped as InvalidOperationException, InvalidCastException and ArgumentOutOfRangeException.
+    /// </summary>
+    private StoreUnavailableException? Damaged(Exception failure) =>
+        failure is InvalidCastException or FormatException or OverflowException or ArgumentException
+            || (failure is InvalidOperationException && failure.TargetSite?.DeclaringType?.Namespace == typeof(SqliteConnection).Namespace)
+            ? new StoreUnavailableException($"'{Path}' holds a value SecretOps cannot read ({failure.GetType().Name}); the store file was altered or is damaged.", Path, corrupt: true, failure)
+            : null;
 
     /// <summary>
     /// Runs <paramref name="body"/> in a BEGIN IMMEDIATE transaction and commits. When SQLite reports the
@@ -244,6 +260,11 @@ internal sealed class StoreDatabase
 
                 if (!busy || attempt >= MaxWriteAttempts)
                 {
+                    if (Damaged(failure) is { } damaged)
+                    {
+                        throw damaged;
+                    }
+
                     throw;
                 }
             }

@@ -218,6 +218,12 @@ public sealed record VaultSettings
             path = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]);
         }
 
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            // Found by fuzzing: Path.GetFullPath threw ArgumentException("Null character in path").
+            throw new InvalidParameterException("VaultParameters", $"VaultParameters '{key}' contains a NUL character, which no path can hold; got '{Names.Printable(path)}'.");
+        }
+
         if (!System.IO.Path.IsPathFullyQualified(path))
         {
             throw new InvalidParameterException("VaultParameters",

@@ -46,6 +46,13 @@ public class ConfigFileTests
     [InlineData("profiles:\n  a:\n    store: !!binary aGVsbG8=\n", "line 3")]
     [InlineData("profiles:\n  a:\n    Store: x\n", "unknown key 'Store'")]
     [InlineData("--- {}\n--- {}\n", "line 2")]
+    // Found by fuzzing (tests/SecretOps.Fuzz): YamlDotNet's InvalidOperationException and ArgumentException (afl on
+    // the policy harness; configuration files share the parser), and profiles whose names differ only in case (an
+    // ArgumentException from the dictionary; the config harness on its own near-valid seed, before afl ran).
+    [InlineData("...\0", "not valid YAML")]
+    [InlineData("!!+!", "not valid YAML")]
+    [InlineData("- {a\n- b\n", "line 1")]
+    [InlineData("profiles:\n  Work: {}\n  work: {}\n", "profiles 'Work' and 'work' differ only in case")]
     public void MalformedOrUnknown_IsRefusedWithWhereAndWhy(string yaml, string expected)
     {
         var error = Assert.Throws<InvalidParameterException>(() => ConfigFile.Parse(yaml, "config.yaml"));

@@ -99,6 +99,42 @@ public class PemKeyReaderTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
         Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPrivateKey(trailing));
     }
 
+    // Found by fuzzing (tests/SecretOps.Fuzz, pem harness): a SEC1 or PKCS#8 EC key naming a curve this platform
+    // does not know made .NET throw PlatformNotSupportedException, which escaped instead of a refusal.
+    [Theory]
+    [InlineData("EC PRIVATE KEY", "2A8648CE3D030109", "damaged or truncated")]
+    [InlineData("EC PRIVATE KEY", "2A86C8CE3D030107", "damaged or truncated")]
+    [InlineData("PRIVATE KEY", "2A8648CE3D030109", "is not supported")]
+    public void EcKeyOnAnUnknownCurve_IsRefused_NotPlatformNotSupported(string label, string curveOid, string message)
+    {
+        using var ecdh = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var der = label == "PRIVATE KEY" ? ecdh.ExportPkcs8PrivateKey() : ecdh.ExportECPrivateKey();
+        var p256 = Convert.FromHexString("2A8648CE3D030107");
+        var at = der.AsSpan().IndexOf(p256);
+        Assert.True(at > 0);
+        Convert.FromHexString(curveOid).CopyTo(der.AsSpan(at));
+        Assert.Contains(message, Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPrivateKey(PemEncoding.WriteString(label, der))).Message);
+    }
+
+    // Found while writing the PEM fuzz harness's seeds (tests/SecretOps.Fuzz): the iteration count of an encrypted key is the file's to
+    // choose, and 2^31-1 PBKDF2 iterations (run twice, once per key type tried) held a connect for hours.
+    [Theory]
+    [InlineData(PbeEncryptionAlgorithm.Aes256Cbc)]
+    [InlineData(PbeEncryptionAlgorithm.TripleDes3KeyPkcs12)]
+    public void EncryptedKeyAskingForTooManyIterations_IsRefusedBeforeDeriving(PbeEncryptionAlgorithm encryption)
+    {
+        using var ecdh = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var hash = encryption == PbeEncryptionAlgorithm.TripleDes3KeyPkcs12 ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256;
+        var der = ecdh.ExportEncryptedPkcs8PrivateKey("pw", new PbeParameters(encryption, hash, ClientPrivateKey.MaxKdfIterations + 1));
+        var error = Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPrivateKey(PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", der), "pw"));
+        Assert.Contains("600001 key-derivation iterations", error.Message, StringComparison.Ordinal);
+
+        // A usual count is read as before.
+        der = ecdh.ExportEncryptedPkcs8PrivateKey("pw", new PbeParameters(encryption, hash, 2048));
+        using var key = PemKeyReader.ReadPrivateKey(PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", der), "pw");
+        Assert.Equal(ClientKeyAlgorithm.EcP256, key.PublicKey.Algorithm);
+    }
+
     [Theory]
     [InlineData("", "not a PEM key file")]
     [InlineData("hello world", "not a PEM key file")]

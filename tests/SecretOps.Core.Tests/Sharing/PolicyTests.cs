@@ -98,6 +98,11 @@ public class PolicyTests
     [InlineData("namespaces:\n  - &n {name: a}\n  - *n\n", "anchors and aliases")]
     [InlineData("namespaces: [\n", "line")]
     [InlineData("clients:\n  - name: a\n    name: b\n", "line")]
+    // Found by fuzzing (tests/SecretOps.Fuzz, policy harness): YamlDotNet throws InvalidOperationException or
+    // ArgumentException on these instead of a YamlException; they escaped as unhandled errors.
+    [InlineData("...\0", "not valid YAML")]
+    [InlineData("!!+!", "not valid YAML")]
+    [InlineData("- {a\n- b\n", "not valid YAML")]
     public void MalformedOrHostileYaml_IsRefused(string yaml, string expected)
     {
         var error = Assert.Throws<InvalidParameterException>(() => PolicyDocument.Parse(yaml, "policy.yaml"));
@@ -112,6 +117,26 @@ public class PolicyTests
         Assert.Contains("anchors and aliases", Assert.Throws<InvalidParameterException>(() => PolicyDocument.Parse(bomb, "bomb.yaml")).Message);
         var huge = "namespaces:\n" + string.Concat(Enumerable.Repeat("  - name: n\n", 100_000));
         Assert.Contains("larger than", Assert.Throws<InvalidParameterException>(() => PolicyDocument.Parse(huge, "huge.yaml")).Message);
+    }
+
+    // Found by fuzzing (tests/SecretOps.Fuzz, policy harness): a key with no value is null, not its default, and
+    // 'client:' reached the planner's dictionaries as an ArgumentNullException; a null list entry was worse.
+    [Theory]
+    [InlineData("grants:\n  - client:\n    namespace: default\n    permissions: [read]\n", "no such client")]
+    [InlineData("grants:\n  - client: system\n    namespace:\n    permissions: [read]\n", "no such namespace")]
+    [InlineData("grants:\n  - client: system\n    namespace: default\n    permissions: [read, ~]\n", "permissions must be")]
+    [InlineData("grants:\n  - client: system\n    namespace: default\n    permissions:\n", "permissions must be")]
+    [InlineData("namespaces:\n  - name:\n", "namespace '' is invalid")]
+    [InlineData("clients:\n  - name:\n    kind: generated\n", "client")]
+    [InlineData("clients:\n  - name: ci\n    kind:\n    role:\n    status:\n", "ci")]
+    [InlineData("grants:\n  - ~\n", "an entry of namespaces, clients or grants is empty")]
+    [InlineData("namespaces: [~]\n", "an entry of namespaces, clients or grants is empty")]
+    public void KeysWithNoValue_AreReportedAsProblems_NotCrashes(string yaml, string expected)
+    {
+        using var store = new TempStore();
+        using var session = store.ConnectSystem();
+        var error = Assert.Throws<InvalidParameterException>(() => session.PlanPolicy(PolicyDocument.Parse(yaml, "policy.yaml")));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

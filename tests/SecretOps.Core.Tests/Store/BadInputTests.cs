@@ -128,6 +128,26 @@ public class BadInputTests
         Assert.Contains("not a time to live", Assert.Throws<InvalidParameterException>(() => TimeToLive.Parse("-5m")).Message, StringComparison.Ordinal);
     }
 
+    // Found by fuzzing (tests/SecretOps.Fuzz, duration harness): each unit's count is capped at 10^9, but
+    // TimeSpan.FromHours/FromDays overflowed below that with an OverflowException instead of the refusal.
+    [Theory]
+    [InlineData("2222222w")]
+    [InlineData("311111112h")]
+    [InlineData("12222222d")]
+    [InlineData("1000000000w")]
+    [InlineData("1000000000m")]
+    [InlineData("1h1000000000d")]
+    public void TimeToLiveBeyondWhatATimeSpanHolds_IsRefused_NotAnOverflow(string text) =>
+        Assert.Contains("at most 100 years", Assert.Throws<InvalidParameterException>(() => TimeToLive.Parse(text)).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("999999999s", 999_999_999L)]
+    [InlineData("5217w", 5217L * 7 * 86_400)]
+    [InlineData("36525d", 36_525L * 86_400)]
+    [InlineData("1w1d1h1m1s", 694_861L)]
+    public void TimeToLive_UpToOneHundredYears_IsExact(string text, long seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), TimeToLive.Parse(text));
+
     public static TheoryData<string> BadMetadataCases() =>
         ["33 entries", "1025-character string", "double value", "Guid value", "nested table", "null value", "bad key", "65-character key", "control character in value", "keys equal ignoring case"];
 

@@ -323,6 +323,29 @@ public class StoreFileTests
         file.Write(Enumerable.Repeat((byte)0xA5, (int)pageSize).ToArray());
     }
 
+    // Found by fuzzing (tests/SecretOps.Fuzz, store harness; the inputs are in its regressions/store/): values
+    // SQLite accepts but SecretOps cannot read escaped as IndexOutOfRangeException (a negative format indexing the
+    // migrations), ArgumentOutOfRangeException (a time beyond DateTimeOffset), ArgumentException (a UUID that is
+    // not 16 bytes) and InvalidOperationException (NULL where the schema says NOT NULL, reachable only by editing pages).
+    [Theory]
+    [InlineData("PRAGMA user_version = -1")]
+    [InlineData("UPDATE audit SET at = 9223372036854775807")]
+    [InlineData("UPDATE store_info SET store_id = x'0102'")]
+    [InlineData("UPDATE store_info SET created_at = -9223372036854775808")]
+    public void ValueSqliteAccepts_ButSecretOpsCannotRead_IsStoreCorrupt(string sql)
+    {
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "db", SecretValue.FromString("v"));
+        }
+
+        SecretStore.ReleaseConnections();
+        RawDb.Execute(store.Path, sql);
+        RawDb.Checkpoint(store.Path);
+        FailsOnlyAsStoreCorrupt(store.Path, sql);
+    }
+
     [Theory]
     [InlineData("clients")]
     [InlineData("secrets")]
@@ -336,9 +359,15 @@ public class StoreFileTests
         }
 
         DamageTable(store.Path, table);
+        FailsOnlyAsStoreCorrupt(store.Path, table);
+    }
+
+    /// <summary>Opens the store and reads it every way (audit, info, a secret as System): something fails, and only as StoreCorrupt.</summary>
+    private static void FailsOnlyAsStoreCorrupt(string path, string what)
+    {
         var errors = new List<Exception?>();
         SecretStore? opened = null;
-        errors.Add(Record.Exception(() => opened = SecretStore.Open(store.Path)));
+        errors.Add(Record.Exception(() => opened = SecretStore.Open(path)));
         if (opened is not null)
         {
             errors.Add(Record.Exception(() => opened.VerifyAudit()));
@@ -356,7 +385,7 @@ public class StoreFileTests
         var failures = errors.Where(e => e is not null).ToList();
         Assert.NotEmpty(failures);
         Assert.All(failures, e => Assert.True(e is StoreUnavailableException { ErrorId: "SecretOps.StoreCorrupt" },
-            $"{table}: {e!.GetType().Name}: {e.Message}"));
+            $"{what}: {e!.GetType().Name}: {e.Message}"));
     }
 
     [Fact]

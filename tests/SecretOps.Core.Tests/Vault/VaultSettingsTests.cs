@@ -109,6 +109,20 @@ public class VaultSettingsTests
         Assert.Contains("absolute path", e.Message);
     }
 
+    // Found by fuzzing (tests/SecretOps.Fuzz, vault-parameters harness): a NUL in a path made Path.GetFullPath
+    // throw ArgumentException, which escaped Register-SecretOpsVault and the vault instead of a refusal.
+    [Theory]
+    [InlineData("Path", "/srv/\0store.db")]
+    [InlineData("Path", "~/\0")]
+    [InlineData("SecretFile", "/etc/secretops/\0")]
+    [InlineData("KeyFile", "/k\0.pem")]
+    public void PathsWithANul_AreRefused(string key, string value)
+    {
+        var e = Assert.Throws<InvalidParameterException>(() => Parse((key, value)));
+        Assert.Contains("contains a NUL character", e.Message, StringComparison.Ordinal);
+        Assert.Contains("\\u0000", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void HomeRelativePaths_AreExpanded() =>
         Assert.True(Path.IsPathFullyQualified(Parse(("Path", "~/team.db")).Path!));
