@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SecretOps.Core;
 using SecretOps.Core.Secrets;
+using SecretOps.Core.Storage;
 
 namespace SecretOps.Cli;
 
@@ -287,7 +288,7 @@ internal static class SecretCommands
         }
         else if (file is not null)
         {
-            bytes = ReadFile(file);
+            bytes = InputFile.ReadBytes(file, InputFileKind.Value);
             what = $"The file '{file}'";
         }
         else
@@ -339,29 +340,5 @@ internal static class SecretCommands
         var trimmed = bytes.AsSpan(0, length).ToArray();
         CryptographicOperations.ZeroMemory(bytes);
         return trimmed;
-    }
-
-    private static byte[] ReadFile(string path)
-    {
-        var full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw new InvalidParameterException("file", $"--file '{full}' is a directory.");
-        }
-
-        if (!File.Exists(full))
-        {
-            throw new InvalidParameterException("file", $"--file '{full}' does not exist.");
-        }
-
-        try
-        {
-            using var stream = File.OpenRead(full);
-            return Terminal.ReadAll(stream, SecretValue.MaxSize, $"The file '{full}'");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidParameterException("file", $"--file '{full}' cannot be read: {e.Message}");
-        }
     }
 }

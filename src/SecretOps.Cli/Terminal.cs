@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using SecretOps.Core.Storage;
 
 namespace SecretOps.Cli;
 
@@ -72,51 +73,7 @@ internal static class Terminal
     public static byte[] ReadAllStdin(int limit)
     {
         using var stdin = Console.OpenStandardInput();
-        return ReadAll(stdin, limit, "The value on standard input");
-    }
-
-    /// <summary>Reads a stream to its end, refusing more than <paramref name="limit"/> bytes; <paramref name="what"/> names it in errors.</summary>
-    public static byte[] ReadAll(Stream stream, int limit, string what)
-    {
-        var buffer = new byte[Math.Min(limit, 64 * 1024) + 1];
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (length > limit)
-                    {
-                        throw new InvalidParameterException("value", $"{what} is larger than {limit} bytes (1 MiB), the most a value may hold.");
-                    }
-
-                    var bigger = new byte[Math.Min((long)buffer.Length * 2, (long)limit + 1)];
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    CryptographicOperations.ZeroMemory(buffer);
-                    buffer = bigger;
-                }
-
-                var read = stream.Read(buffer, length, buffer.Length - length);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-            }
-
-            if (length > limit)
-            {
-                throw new InvalidParameterException("value", $"{what} is larger than {limit} bytes (1 MiB), the most a value may hold.");
-            }
-
-            return buffer.AsSpan(0, length).ToArray();
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(buffer);
-        }
+        return InputFile.ReadStream(stdin, limit, "The value on standard input", "value");
     }
 
     /// <summary>Decodes UTF-8 text strictly: a value that is not text is refused, never silently altered.</summary>
@@ -133,71 +90,27 @@ internal static class Terminal
     }
 
     /// <summary>
-    /// Reads a small text file (a public key, a policy), refusing a directory, a missing file, more than
-    /// <paramref name="limit"/> bytes and text that is not UTF-8, each with a message that starts with
-    /// <paramref name="label"/> and names the file. "-" reads standard input when <paramref name="allowStdin"/>.
+    /// Reads a text file of <paramref name="kind"/> through <see cref="InputFile"/> (a regular file, within its limit,
+    /// UTF-8); "-" reads standard input, within the same limit, when <paramref name="allowStdin"/>.
     /// </summary>
-    public static string ReadTextFile(string path, int limit, string label, string what, bool allowStdin = false)
+    public static string ReadTextFile(string path, InputFileKind kind, bool allowStdin = false)
     {
-        byte[] bytes;
-        string name;
-        if (allowStdin && path == "-")
+        if (!allowStdin || path != "-")
         {
-            name = "(standard input)";
-            using var stdin = Console.OpenStandardInput();
-            bytes = ReadLimited(stdin, limit, $"{label} {name}", what);
-        }
-        else
-        {
-            var full = Path.GetFullPath(path);
-            name = $"'{full}'";
-            if (Directory.Exists(full))
-            {
-                throw new InvalidParameterException(what, $"{label} {name} is a directory.");
-            }
-
-            if (!File.Exists(full))
-            {
-                throw new InvalidParameterException(what, $"{label} {name} does not exist.");
-            }
-
-            try
-            {
-                using var stream = File.OpenRead(full);
-                bytes = ReadLimited(stream, limit, $"{label} {name}", what);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new InvalidParameterException(what, $"{label} {name} cannot be read: {e.Message}");
-            }
+            return InputFile.ReadText(path, kind);
         }
 
+        var source = $"The {InputFile.Describe(kind)} on standard input";
+        using var stdin = Console.OpenStandardInput();
+        var bytes = InputFile.ReadStream(stdin, InputFile.Limit(kind), source, "stdin");
         try
         {
-            return StrictUtf8.GetString(bytes);
+            return InputFile.DecodeText(bytes, source, "stdin");
         }
-        catch (DecoderFallbackException)
+        finally
         {
-            throw new InvalidParameterException(what, $"{label} {name} is not UTF-8 text; nothing was changed.");
+            CryptographicOperations.ZeroMemory(bytes);
         }
-    }
-
-    private static byte[] ReadLimited(Stream stream, int limit, string source, string what)
-    {
-        var buffer = new byte[limit + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
-        {
-            length += read;
-        }
-
-        if (length > limit)
-        {
-            throw new InvalidParameterException(what, $"{source} is larger than {limit / 1024} KiB, too large for a {what}; nothing was changed.");
-        }
-
-        return buffer.AsSpan(0, length).ToArray();
     }
 
     /// <summary>Prompts on the terminal for a secret without echoing it. The caller wipes the result.</summary>

@@ -79,7 +79,7 @@ public static class Connector
 
         if (request.SecretFile is { } secretFile)
         {
-            return ClientCredential.FromGeneratedSecret(ReadSmallFile(secretFile, "secret file"));
+            return ClientCredential.FromGeneratedSecret(ReadSmallFile(secretFile, InputFileKind.ClientSecret));
         }
 
         if (request.ClientSecret is { } secret)
@@ -115,14 +115,14 @@ public static class Connector
             return FromKeyFile(profileKeyFile, ReadOnlyMemory<char>.Empty);
         }
 
-        return ExpandHome(profile?.SecretFile) is { } profileSecret ? ClientCredential.FromGeneratedSecret(ReadSmallFile(profileSecret, "secret file")) : null;
+        return ExpandHome(profile?.SecretFile) is { } profileSecret ? ClientCredential.FromGeneratedSecret(ReadSmallFile(profileSecret, InputFileKind.ClientSecret)) : null;
     }
 
     private static ClientCredential FromKeyFile(string path, ReadOnlyMemory<char> passphrase)
     {
         try
         {
-            return ClientCredential.FromPrivateKey(PemKeyReader.ReadPrivateKey(ReadSmallFile(path, "key file"), passphrase.Span));
+            return ClientCredential.FromPrivateKey(PemKeyReader.ReadPrivateKey(ReadSmallFile(path, InputFileKind.PrivateKey), passphrase.Span));
         }
         catch (InvalidKeyException e)
         {
@@ -149,26 +149,7 @@ public static class Connector
 
     private static Profile? LoadProfile(string? name) => ConfigFile.Load(ConfigPath()).Select(name ?? Env("SECRETOPS_PROFILE"));
 
-    private static string ReadSmallFile(string path, string what)
-    {
-        var full = ExpandHome(path)!;
-        if (Directory.Exists(full))
-        {
-            throw new InvalidParameterException(what, $"The {what} '{full}' is a directory.");
-        }
-
-        if (!File.Exists(full))
-        {
-            throw new InvalidParameterException(what, $"The {what} '{full}' does not exist.");
-        }
-
-        if (new FileInfo(full).Length > PemKeyReader.MaxPemLength)
-        {
-            throw new InvalidParameterException(what, $"The {what} '{full}' is larger than {PemKeyReader.MaxPemLength / 1024} KiB.");
-        }
-
-        return File.ReadAllText(full);
-    }
+    private static string ReadSmallFile(string path, InputFileKind kind) => InputFile.ReadText(ExpandHome(path)!, kind);
 
     /// <summary>A yes/no environment variable; anything but 1, 0, true or false is refused rather than read as "no".</summary>
     private static bool ParseFlag(string variable, string value) => value.ToUpperInvariant() switch
