@@ -337,7 +337,8 @@ internal static class SecretCommands
             return bytes;
         }
 
-        var trimmed = bytes.AsSpan(0, length).ToArray();
+        var trimmed = GC.AllocateUninitializedArray<byte>(length, pinned: true);
+        bytes.AsSpan(0, length).CopyTo(trimmed);
         CryptographicOperations.ZeroMemory(bytes);
         return trimmed;
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using SecretOps.Core.Secrets;
 using SecretOps.Core.Storage;
 
 namespace SecretOps.Cli;
@@ -9,6 +10,9 @@ internal static class Terminal
 {
     /// <summary>Longest passphrase line read from standard input.</summary>
     private const int MaxLineBytes = 64 * 1024;
+
+    /// <summary>Most characters a prompt takes.</summary>
+    private const int MaxPromptChars = 4096;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -21,7 +25,7 @@ internal static class Terminal
     /// </summary>
     public static char[] ReadLineFromStdin(string what)
     {
-        var buffer = new byte[MaxLineBytes + 1];
+        var buffer = GC.AllocateArray<byte>(MaxLineBytes + 1, pinned: true);
         var length = 0;
         try
         {
@@ -42,6 +46,8 @@ internal static class Terminal
                 buffer[length++] = one[0];
             }
 
+            one[0] = 0;
+
             if (length > 0 && buffer[length - 1] == (byte)'\r')
             {
                 length--;
@@ -54,7 +60,9 @@ internal static class Terminal
 
             try
             {
-                return StrictUtf8.GetChars(buffer, 0, length);
+                var chars = GC.AllocateUninitializedArray<char>(StrictUtf8.GetCharCount(buffer, 0, length), pinned: true);
+                StrictUtf8.GetChars(buffer, 0, length, chars, 0);
+                return chars;
             }
             catch (DecoderFallbackException)
             {
@@ -113,45 +121,38 @@ internal static class Terminal
         }
     }
 
-    /// <summary>Prompts on the terminal for a secret without echoing it. The caller wipes the result.</summary>
+    /// <summary>
+    /// Prompts on the terminal for a secret without echoing it, into one fixed pinned buffer (no growing copies),
+    /// wiped before it returns. The caller wipes the result.
+    /// </summary>
     public static char[] PromptSecret(string prompt)
     {
         Console.Error.Write(prompt);
-        var typed = new List<char>();
-        try
+        using var typed = new SecretChars(MaxPromptChars);
+        var tooLong = false;
+        while (true)
         {
-            while (true)
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
             {
-                var key = Console.ReadKey(intercept: true);
-                if (key.Key == ConsoleKey.Enter)
-                {
-                    break;
-                }
-
-                if (key.Key == ConsoleKey.Backspace)
-                {
-                    if (typed.Count > 0)
-                    {
-                        typed[^1] = '\0';
-                        typed.RemoveAt(typed.Count - 1);
-                    }
-                }
-                else if (key.KeyChar != '\0' && !char.IsControl(key.KeyChar))
-                {
-                    typed.Add(key.KeyChar);
-                }
+                break;
             }
 
-            Console.Error.WriteLine();
-            return [.. typed];
-        }
-        finally
-        {
-            for (var i = 0; i < typed.Count; i++)
+            if (key.Key == ConsoleKey.Backspace)
             {
-                typed[i] = '\0';
+                typed.RemoveLast();
+            }
+            else if (key.KeyChar != '\0' && !char.IsControl(key.KeyChar))
+            {
+                // Past the limit, keep reading to the end of the line, so nothing typed reaches the shell afterwards.
+                tooLong |= !typed.TryAppend(key.KeyChar);
             }
         }
+
+        Console.Error.WriteLine();
+        return tooLong
+            ? throw new InvalidParameterException("passphrase", $"What was typed is longer than {MaxPromptChars} characters; nothing was changed.")
+            : typed.ToPinnedArray();
     }
 
     /// <summary>
