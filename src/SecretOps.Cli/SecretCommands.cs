@@ -34,19 +34,19 @@ internal static class SecretCommands
     private static Command Set()
     {
         var name = NameArgument();
-        var value = new Option<string?>("--value")
-        {
-            Description = "The value as an argument. Other users may see it in the process list; prefer --stdin or --file.",
-            HelpName = "V",
-        };
         var stdin = new Option<bool>("--stdin")
         {
-            Description = "Read the value from standard input: all of it; for text, one trailing newline is dropped.",
+            Description = "Read the value from standard input: all of it (at most 1 MiB); for text, one trailing newline is dropped.",
         };
         var file = new Option<string?>("--file")
         {
-            Description = "Read the value from a file, byte for byte.",
+            Description = "Read the value from a regular file, byte for byte (at most 1 MiB).",
             HelpName = "F",
+        };
+        var value = new Option<string?>("--value")
+        {
+            Description = "The value as an argument: VISIBLE TO OTHER LOCAL USERS in the process list (ps, /proc/<pid>/cmdline) while secretops runs, and kept in your shell's history. Use --stdin or --file for real secrets.",
+            HelpName = "V",
         };
         var type = new Option<string>("--type")
         {
@@ -77,7 +77,7 @@ internal static class SecretCommands
         };
         var command = new Command("set", "Store a value as the secret's next version (creating the secret as version 1).")
         {
-            name, value, stdin, file, type, userName, ttl, meta, expected,
+            name, stdin, file, value, type, userName, ttl, meta, expected,
         };
         Invocation.SetAction(command, run =>
         {
