@@ -2,6 +2,7 @@ using System.CommandLine;
 using SecretOps.Core;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Secrets;
+using SecretOps.Core.Storage;
 
 namespace SecretOps.Cli;
 
@@ -267,7 +268,7 @@ internal static class ClientCommands
             };
             publicKey = new Option<string?>("--public-key")
             {
-                Description = $"Make {whose} a key-file client: this PEM public key (RSA 2048+ or EC P-256/P-384; e.g. openssl pkey -in KEY -pubout). "
+                Description = $"Make {whose} a key-file client: this PEM public key, a regular file of at most 64 KiB (RSA 2048+ or EC P-256/P-384; e.g. openssl pkey -in KEY -pubout). "
                               + "Its owner keeps the private key and connects with --key-file.",
                 HelpName = "FILE",
             };
@@ -312,7 +313,7 @@ internal static class ClientCommands
             if (run.Get(publicKey) is { } file)
             {
                 var full = Path.GetFullPath(file);
-                var pem = Terminal.ReadTextFile(file, PemKeyReader.MaxPemLength, "--public-key", "public key");
+                var pem = Terminal.ReadTextFile(file, InputFileKind.PublicKey);
                 try
                 {
                     key = PemKeyReader.ReadPublicKey(pem);

@@ -42,14 +42,14 @@ internal static class GlobalOptions
 
     public static readonly Option<string?> SecretFile = new("--secret-file")
     {
-        Description = "A file holding the client's generated secret (secretops_...). Default: SECRETOPS_CLIENT_SECRET or the profile's secret file.",
+        Description = "A regular file (at most 64 KiB) holding the client's generated secret (secretops_...). Default: SECRETOPS_CLIENT_SECRET or the profile's secret file.",
         HelpName = "FILE",
         Recursive = true,
     };
 
     public static readonly Option<string?> KeyFile = new("--key-file")
     {
-        Description = "The client's PEM private key file. Default: SECRETOPS_KEY_FILE or the profile's key file.",
+        Description = "The client's PEM private key, a regular file of at most 64 KiB. Default: SECRETOPS_KEY_FILE or the profile's key file.",
         HelpName = "FILE",
         Recursive = true,
     };

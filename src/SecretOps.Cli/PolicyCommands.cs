@@ -61,7 +61,7 @@ internal static class PolicyCommands
 
     private static Command Apply()
     {
-        var file = new Argument<string>("FILE") { Description = "The policy YAML file ('-' for standard input)." };
+        var file = new Argument<string>("FILE") { Description = "The policy YAML file ('-' for standard input): a regular file of at most 1 MiB, lists and mappings nested at most 64 deep." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and change nothing." };
         var prune = new Option<bool>("--prune")
         {
@@ -90,7 +90,7 @@ internal static class PolicyCommands
             }
 
             var source = path == "-" ? "standard input" : Path.GetFullPath(path);
-            var document = PolicyDocument.Parse(Terminal.ReadTextFile(path, PolicyDocument.MaxLength, "The policy file", "policy", allowStdin: true), source);
+            var document = PolicyDocument.Parse(Terminal.ReadTextFile(path, InputFileKind.Policy, allowStdin: true), source);
             using var session = run.Connect();
             var plan = session.PlanPolicy(document, run.Get(prune));
             if (planOnly)

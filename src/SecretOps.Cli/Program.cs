@@ -8,6 +8,8 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        // First, before any credential is read: no core dumps, no same-user ptrace (Linux).
+        ProcessProtection.MakeUndumpable();
         var root = BuildCommand();
 
         // '@file' arguments are names and values, never response files.

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SecretOps.Core;
 using SecretOps.Core.Secrets;
+using SecretOps.Core.Storage;
 
 namespace SecretOps.Cli;
 
@@ -33,19 +34,19 @@ internal static class SecretCommands
     private static Command Set()
     {
         var name = NameArgument();
-        var value = new Option<string?>("--value")
-        {
-            Description = "The value as an argument. Other users may see it in the process list; prefer --stdin or --file.",
-            HelpName = "V",
-        };
         var stdin = new Option<bool>("--stdin")
         {
-            Description = "Read the value from standard input: all of it; for text, one trailing newline is dropped.",
+            Description = "Read the value from standard input: all of it (at most 1 MiB); for text, one trailing newline is dropped.",
         };
         var file = new Option<string?>("--file")
         {
-            Description = "Read the value from a file, byte for byte.",
+            Description = "Read the value from a regular file, byte for byte (at most 1 MiB).",
             HelpName = "F",
+        };
+        var value = new Option<string?>("--value")
+        {
+            Description = "The value as an argument: VISIBLE TO OTHER LOCAL USERS in the process list (ps, /proc/<pid>/cmdline) while secretops runs, and kept in your shell's history. Use --stdin or --file for real secrets.",
+            HelpName = "V",
         };
         var type = new Option<string>("--type")
         {
@@ -76,7 +77,7 @@ internal static class SecretCommands
         };
         var command = new Command("set", "Store a value as the secret's next version (creating the secret as version 1).")
         {
-            name, value, stdin, file, type, userName, ttl, meta, expected,
+            name, stdin, file, value, type, userName, ttl, meta, expected,
         };
         Invocation.SetAction(command, run =>
         {
@@ -287,7 +288,7 @@ internal static class SecretCommands
         }
         else if (file is not null)
         {
-            bytes = ReadFile(file);
+            bytes = InputFile.ReadBytes(file, InputFileKind.Value);
             what = $"The file '{file}'";
         }
         else
@@ -336,32 +337,9 @@ internal static class SecretCommands
             return bytes;
         }
 
-        var trimmed = bytes.AsSpan(0, length).ToArray();
+        var trimmed = GC.AllocateUninitializedArray<byte>(length, pinned: true);
+        bytes.AsSpan(0, length).CopyTo(trimmed);
         CryptographicOperations.ZeroMemory(bytes);
         return trimmed;
-    }
-
-    private static byte[] ReadFile(string path)
-    {
-        var full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw new InvalidParameterException("file", $"--file '{full}' is a directory.");
-        }
-
-        if (!File.Exists(full))
-        {
-            throw new InvalidParameterException("file", $"--file '{full}' does not exist.");
-        }
-
-        try
-        {
-            using var stream = File.OpenRead(full);
-            return Terminal.ReadAll(stream, SecretValue.MaxSize, $"The file '{full}'");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidParameterException("file", $"--file '{full}' cannot be read: {e.Message}");
-        }
     }
 }

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using SecretOps.Core.Secrets;
+using SecretOps.Core.Storage;
 
 namespace SecretOps.Cli;
 
@@ -8,6 +10,9 @@ internal static class Terminal
 {
     /// <summary>Longest passphrase line read from standard input.</summary>
     private const int MaxLineBytes = 64 * 1024;
+
+    /// <summary>Most characters a prompt takes.</summary>
+    private const int MaxPromptChars = 4096;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -20,7 +25,7 @@ internal static class Terminal
     /// </summary>
     public static char[] ReadLineFromStdin(string what)
     {
-        var buffer = new byte[MaxLineBytes + 1];
+        var buffer = GC.AllocateArray<byte>(MaxLineBytes + 1, pinned: true);
         var length = 0;
         try
         {
@@ -41,6 +46,8 @@ internal static class Terminal
                 buffer[length++] = one[0];
             }
 
+            one[0] = 0;
+
             if (length > 0 && buffer[length - 1] == (byte)'\r')
             {
                 length--;
@@ -53,7 +60,9 @@ internal static class Terminal
 
             try
             {
-                return StrictUtf8.GetChars(buffer, 0, length);
+                var chars = GC.AllocateUninitializedArray<char>(StrictUtf8.GetCharCount(buffer, 0, length), pinned: true);
+                StrictUtf8.GetChars(buffer, 0, length, chars, 0);
+                return chars;
             }
             catch (DecoderFallbackException)
             {
@@ -72,51 +81,7 @@ internal static class Terminal
     public static byte[] ReadAllStdin(int limit)
     {
         using var stdin = Console.OpenStandardInput();
-        return ReadAll(stdin, limit, "The value on standard input");
-    }
-
-    /// <summary>Reads a stream to its end, refusing more than <paramref name="limit"/> bytes; <paramref name="what"/> names it in errors.</summary>
-    public static byte[] ReadAll(Stream stream, int limit, string what)
-    {
-        var buffer = new byte[Math.Min(limit, 64 * 1024) + 1];
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (length > limit)
-                    {
-                        throw new InvalidParameterException("value", $"{what} is larger than {limit} bytes (1 MiB), the most a value may hold.");
-                    }
-
-                    var bigger = new byte[Math.Min((long)buffer.Length * 2, (long)limit + 1)];
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    CryptographicOperations.ZeroMemory(buffer);
-                    buffer = bigger;
-                }
-
-                var read = stream.Read(buffer, length, buffer.Length - length);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-            }
-
-            if (length > limit)
-            {
-                throw new InvalidParameterException("value", $"{what} is larger than {limit} bytes (1 MiB), the most a value may hold.");
-            }
-
-            return buffer.AsSpan(0, length).ToArray();
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(buffer);
-        }
+        return InputFile.ReadStream(stdin, limit, "The value on standard input", "value");
     }
 
     /// <summary>Decodes UTF-8 text strictly: a value that is not text is refused, never silently altered.</summary>
@@ -133,112 +98,61 @@ internal static class Terminal
     }
 
     /// <summary>
-    /// Reads a small text file (a public key, a policy), refusing a directory, a missing file, more than
-    /// <paramref name="limit"/> bytes and text that is not UTF-8, each with a message that starts with
-    /// <paramref name="label"/> and names the file. "-" reads standard input when <paramref name="allowStdin"/>.
+    /// Reads a text file of <paramref name="kind"/> through <see cref="InputFile"/> (a regular file, within its limit,
+    /// UTF-8); "-" reads standard input, within the same limit, when <paramref name="allowStdin"/>.
     /// </summary>
-    public static string ReadTextFile(string path, int limit, string label, string what, bool allowStdin = false)
+    public static string ReadTextFile(string path, InputFileKind kind, bool allowStdin = false)
     {
-        byte[] bytes;
-        string name;
-        if (allowStdin && path == "-")
+        if (!allowStdin || path != "-")
         {
-            name = "(standard input)";
-            using var stdin = Console.OpenStandardInput();
-            bytes = ReadLimited(stdin, limit, $"{label} {name}", what);
-        }
-        else
-        {
-            var full = Path.GetFullPath(path);
-            name = $"'{full}'";
-            if (Directory.Exists(full))
-            {
-                throw new InvalidParameterException(what, $"{label} {name} is a directory.");
-            }
-
-            if (!File.Exists(full))
-            {
-                throw new InvalidParameterException(what, $"{label} {name} does not exist.");
-            }
-
-            try
-            {
-                using var stream = File.OpenRead(full);
-                bytes = ReadLimited(stream, limit, $"{label} {name}", what);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new InvalidParameterException(what, $"{label} {name} cannot be read: {e.Message}");
-            }
+            return InputFile.ReadText(path, kind);
         }
 
+        var source = $"The {InputFile.Describe(kind)} on standard input";
+        using var stdin = Console.OpenStandardInput();
+        var bytes = InputFile.ReadStream(stdin, InputFile.Limit(kind), source, "stdin");
         try
         {
-            return StrictUtf8.GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new InvalidParameterException(what, $"{label} {name} is not UTF-8 text; nothing was changed.");
-        }
-    }
-
-    private static byte[] ReadLimited(Stream stream, int limit, string source, string what)
-    {
-        var buffer = new byte[limit + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
-        {
-            length += read;
-        }
-
-        if (length > limit)
-        {
-            throw new InvalidParameterException(what, $"{source} is larger than {limit / 1024} KiB, too large for a {what}; nothing was changed.");
-        }
-
-        return buffer.AsSpan(0, length).ToArray();
-    }
-
-    /// <summary>Prompts on the terminal for a secret without echoing it. The caller wipes the result.</summary>
-    public static char[] PromptSecret(string prompt)
-    {
-        Console.Error.Write(prompt);
-        var typed = new List<char>();
-        try
-        {
-            while (true)
-            {
-                var key = Console.ReadKey(intercept: true);
-                if (key.Key == ConsoleKey.Enter)
-                {
-                    break;
-                }
-
-                if (key.Key == ConsoleKey.Backspace)
-                {
-                    if (typed.Count > 0)
-                    {
-                        typed[^1] = '\0';
-                        typed.RemoveAt(typed.Count - 1);
-                    }
-                }
-                else if (key.KeyChar != '\0' && !char.IsControl(key.KeyChar))
-                {
-                    typed.Add(key.KeyChar);
-                }
-            }
-
-            Console.Error.WriteLine();
-            return [.. typed];
+            return InputFile.DecodeText(bytes, source, "stdin");
         }
         finally
         {
-            for (var i = 0; i < typed.Count; i++)
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Prompts on the terminal for a secret without echoing it, into one fixed pinned buffer (no growing copies),
+    /// wiped before it returns. The caller wipes the result.
+    /// </summary>
+    public static char[] PromptSecret(string prompt)
+    {
+        Console.Error.Write(prompt);
+        using var typed = new SecretChars(MaxPromptChars);
+        var tooLong = false;
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
             {
-                typed[i] = '\0';
+                break;
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                typed.RemoveLast();
+            }
+            else if (key.KeyChar != '\0' && !char.IsControl(key.KeyChar))
+            {
+                // Past the limit, keep reading to the end of the line, so nothing typed reaches the shell afterwards.
+                tooLong |= !typed.TryAppend(key.KeyChar);
             }
         }
+
+        Console.Error.WriteLine();
+        return tooLong
+            ? throw new InvalidParameterException("passphrase", $"What was typed is longer than {MaxPromptChars} characters; nothing was changed.")
+            : typed.ToPinnedArray();
     }
 
     /// <summary>

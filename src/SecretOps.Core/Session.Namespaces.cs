@@ -118,7 +118,7 @@ public sealed partial class Session
             "INSERT INTO namespaces VALUES ($id, $name, $description, 1, $max, $now, $by)",
             ("$id", id.ToBlob()), ("$name", name), ("$description", description), ("$max", maxVersions),
             ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
-        using var key = SymmetricKey.FromBytes(Random32());
+        using var key = SymmetricKey.Generate();
         AddNamespaceKeyGeneration(connection, transaction, id, 1, key);
         WriteStanza(connection, transaction, ClientId, privateKey.PublicKey, ScopeKind.Namespace, id, 1, key, Contexts.NamespaceKey(StoreId, id, 1));
         WritePermission(connection, transaction, ClientId, ScopeKind.Namespace, id, Permissions.All);

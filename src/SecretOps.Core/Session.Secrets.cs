@@ -322,7 +322,7 @@ public sealed partial class Session
 
         // A fresh secret key, wrapped under the namespace's current key. The creator gets every permission on
         // the secret; it reaches the key through the namespace (a stanza of its own follows only if it loses that).
-        using var secretKey = SymmetricKey.FromBytes(Random32());
+        using var secretKey = SymmetricKey.Generate();
         var namespaceKey = NamespaceKey(connection, transaction, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}'");
         WrapSecretKey(connection, transaction, ns.Id, record.Id, 1, secretKey, namespaceKey, ns.KeyGeneration);
         WritePermission(connection, transaction, ClientId, ScopeKind.Secret, record.Id, Permissions.All);

@@ -467,5 +467,4 @@ public sealed partial class Session : IDisposable
             ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$flags", (int)flags),
             ("$by", ClientId.ToBlob()), ("$now", DateTimeOffset.UtcNow.ToUnixMilliseconds()));
 
-    private static byte[] Random32() => RandomNumberGenerator.GetBytes(32);
 }

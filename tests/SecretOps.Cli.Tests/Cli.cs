@@ -55,6 +55,13 @@ internal static class Cli
     }
 
     /// <summary>
+    /// Starts the CLI and leaves it running with standard input open (a command that reads it then waits);
+    /// the caller inspects it, then kills it.
+    /// </summary>
+    public static Process StartWaiting(IEnumerable<string> arguments, IReadOnlyList<string>? prefix, string? assemblyPath) =>
+        Start(arguments.ToList(), environment: null, prefix, assemblyPath);
+
+    /// <summary>
     /// Starts <c>dotnet exec secretops.dll arguments</c> (after <paramref name="prefix"/>, e.g. setpriv, when given).
     /// Inherited SECRETOPS_* variables are removed so the user's own configuration never leaks in.
     /// </summary>

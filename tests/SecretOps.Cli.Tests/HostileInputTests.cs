@@ -12,8 +12,10 @@ namespace SecretOps.Cli.Tests;
 /// code and a message naming what is wrong, prints nothing on standard output, and leaves the store's rows
 /// (all tables but the audit log, which records failures) and every file it was given exactly as they were.
 /// Accepted-but-hostile names and values are stored literally and read back exactly.
-/// Cases: 101 refused (13 names, 17 values, 8 metadata, 12 times to live, 6 versions, 8 key files, 10 configuration
-/// files, 11 environment variables, 16 store files and paths), 8 accepted names, 5 byte values.
+/// Cases: 122 refused (13 names, 18 values, 8 metadata, 12 times to live, 6 versions, 16 key, secret and public key
+/// files, 6 policy files, 15 configuration files and profiles, 12 environment variables, 16 store files and paths),
+/// 8 accepted names, 5 byte values. Files that are not regular (/dev/zero, a FIFO nobody writes to, a directory),
+/// too large or nested too deep are refused for every kind of input file.
 /// </summary>
 public sealed class HostileInputTests : IClassFixture<HostileInputTests.PreparedStore>
 {
@@ -55,9 +57,10 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
         ["value: invalid UTF-8 on stdin as text"] = new(2, "not valid UTF-8 text; store it with --type bytes", ["secret", "set", "x", "--stdin"], Stdin: [0x61, 0xFF, 0xFE, 0x80]),
         ["value: invalid UTF-8 file as text"] = Refused(2, "not valid UTF-8 text; store it with --type bytes", "secret", "set", "x", "--file", "{dir}/invalid-utf8.bin"),
         ["value: invalid UTF-8 credential password"] = Refused(2, "not valid UTF-8 text", "secret", "set", "x", "--type", "credential", "--username", "u", "--file", "{dir}/invalid-utf8.bin"),
-        ["value: over 1 MiB on stdin"] = new(2, "larger than 1048576 bytes", ["secret", "set", "x", "--stdin", "--type", "bytes"], Stdin: new byte[SecretOpsLimits.MaxValue + 1]),
-        ["value: over 1 MiB file"] = Refused(2, "larger than 1048576 bytes", "secret", "set", "x", "--file", "{dir}/over-1mib.bin", "--type", "bytes"),
-        ["value: endless file"] = Refused(2, "larger than 1048576 bytes", "secret", "set", "x", "--file", "/dev/zero", "--type", "bytes"),
+        ["value: over 1 MiB on stdin"] = new(2, "larger than 1 MiB (1048576 bytes)", ["secret", "set", "x", "--stdin", "--type", "bytes"], Stdin: new byte[SecretOpsLimits.MaxValue + 1]),
+        ["value: over 1 MiB file"] = Refused(2, "over-1mib.bin' is larger than 1 MiB (1048576 bytes)", "secret", "set", "x", "--file", "{dir}/over-1mib.bin", "--type", "bytes"),
+        ["value: endless file"] = Refused(2, "'/dev/zero' is not a regular file (it is a character device)", "secret", "set", "x", "--file", "/dev/zero", "--type", "bytes"),
+        ["value: file is a FIFO"] = Refused(2, "a-fifo' is not a regular file (it is a FIFO", "secret", "set", "x", "--file", "{dir}/a-fifo"),
         ["value: file is a directory"] = Refused(2, "is a directory", "secret", "set", "x", "--file", "{dir}/a-directory"),
         ["value: file does not exist"] = Refused(2, "does not exist", "secret", "set", "x", "--file", "{dir}/absent.bin"),
         ["value: file is a symlink loop"] = Refused(2, "cannot be read", "secret", "set", "x", "--file", "{dir}/loop-a"),
@@ -106,19 +109,40 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
         // Key files (PEM).
         ["key file: empty"] = Refused(2, "not a PEM key file", "secret", "get", "existing", "--client", "laptop", "--key-file", "{dir}/empty.pem"),
         ["key file: enormous"] = Refused(2, "larger than 64 KiB", "secret", "get", "existing", "--client", "laptop", "--key-file", "{dir}/enormous.pem"),
-        ["key file: binary"] = Refused(2, "not a PEM key file", "secret", "get", "existing", "--client", "laptop", "--key-file", "{dir}/invalid-utf8.bin"),
+        ["key file: binary"] = Refused(2, "is not UTF-8 text", "secret", "get", "existing", "--client", "laptop", "--key-file", "{dir}/invalid-utf8.bin"),
         ["key file: truncated PEM"] = Refused(2, "incomplete or damaged", "secret", "get", "existing", "--client", "laptop", "--key-file", "{dir}/truncated.pem"),
         ["key file: a directory"] = Refused(2, "is a directory", "secret", "get", "existing", "--client", "laptop", "--key-file", "{dir}/a-directory"),
-        ["public key: enormous"] = Refused(2, "larger than", "client", "add", "laptop2", "--public-key", "{dir}/enormous.pem"),
+        ["public key: enormous"] = Refused(2, "enormous.pem' is larger than 64 KiB (65536 bytes)", "client", "add", "laptop2", "--public-key", "{dir}/enormous.pem"),
         ["public key: binary"] = Refused(2, "not UTF-8", "client", "add", "laptop2", "--public-key", "{dir}/invalid-utf8.bin"),
+        ["key file: /dev/zero"] = Refused(2, "key file '/dev/zero' is not a regular file (it is a character device)", "secret", "get", "existing", "--client", "laptop", "--key-file", "/dev/zero"),
+        ["key file: a FIFO"] = Refused(2, "a-fifo' is not a regular file (it is a FIFO", "secret", "get", "existing", "--client", "laptop", "--key-file", "{dir}/a-fifo"),
+        ["secret file: /dev/zero"] = Refused(2, "secret file '/dev/zero' is not a regular file (it is a character device)", "secret", "list", "--client", "ci", "--secret-file", "/dev/zero"),
+        ["secret file: a FIFO"] = Refused(2, "a-fifo' is not a regular file (it is a FIFO", "secret", "list", "--client", "ci", "--secret-file", "{dir}/a-fifo"),
+        ["secret file: a directory"] = Refused(2, "a-directory' is a directory", "secret", "list", "--client", "ci", "--secret-file", "{dir}/a-directory"),
+        ["secret file: enormous"] = Refused(2, "over-1mib.bin' is larger than 64 KiB (65536 bytes)", "secret", "list", "--client", "ci", "--secret-file", "{dir}/over-1mib.bin"),
+        ["public key: /dev/zero"] = Refused(2, "public key file '/dev/zero' is not a regular file (it is a character device)", "client", "add", "laptop2", "--public-key", "/dev/zero"),
+        ["public key: a FIFO"] = Refused(2, "a-fifo' is not a regular file (it is a FIFO", "client", "add", "laptop2", "--public-key", "{dir}/a-fifo"),
         ["public key: truncated PEM"] = Refused(2, "incomplete or damaged", "client", "add", "laptop2", "--public-key", "{dir}/truncated.pem"),
 
+        // Policy files.
+        ["policy: /dev/zero"] = Refused(2, "policy file '/dev/zero' is not a regular file (it is a character device)", "policy", "apply", "/dev/zero", "--yes"),
+        ["policy: a FIFO"] = Refused(2, "a-fifo' is not a regular file (it is a FIFO", "policy", "apply", "{dir}/a-fifo", "--yes"),
+        ["policy: a directory"] = Refused(2, "a-directory' is a directory", "policy", "apply", "{dir}/a-directory", "--yes"),
+        ["policy: enormous"] = Refused(2, "over-1mib.bin' is larger than 1 MiB (1048576 bytes)", "policy", "apply", "{dir}/over-1mib.bin", "--yes"),
+        ["policy: 1 MiB of '[' nesting"] = Refused(2, "nested more than 64 deep", "policy", "apply", "{dir}/nested-flow.yaml", "--yes"),
+        ["policy: block lists nested 512 Ki deep"] = Refused(2, "nested more than 64 deep", "policy", "apply", "{dir}/nested-block.yaml", "--yes"),
+
         // Configuration files (SECRETOPS_CONFIG) and profiles.
+        ["config: /dev/zero"] = new(2, "configuration file '/dev/zero' is not a regular file (it is a character device)", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "/dev/zero")),
+        ["config: a FIFO"] = new(2, "a-fifo' is not a regular file (it is a FIFO", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/a-fifo")),
+        ["config: 256 KiB of '[' nesting"] = new(2, "nested more than 64 deep", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/nested-config.yaml")),
+        ["profile: its secret file is /dev/zero"] = new(2, "secret file '/dev/zero' is not a regular file", ["secret", "list", "--profile", "zero-secret"], Environment: new() { ["SECRETOPS_CONFIG"] = "{dir}/config-profiles.yaml", ["SECRETOPS_PASSPHRASE"] = null }),
+        ["profile: its key file is a FIFO"] = new(2, "a-fifo' is not a regular file (it is a FIFO", ["secret", "list", "--profile", "fifo-key"], Environment: new() { ["SECRETOPS_CONFIG"] = "{dir}/config-profiles.yaml", ["SECRETOPS_PASSPHRASE"] = null }),
         ["config: unknown key"] = new(2, "surprise", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/config-unknown.yaml")),
         ["config: wrong type"] = new(2, "a value has the wrong type", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/config-wrong-type.yaml")),
         ["config: list where a value belongs"] = new(2, "a value has the wrong shape", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/config-wrong-shape.yaml")),
         ["config: not UTF-8"] = new(2, "is not UTF-8 text", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/invalid-utf8.bin")),
-        ["config: enormous"] = new(2, "larger than 256 KiB", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/over-1mib.bin")),
+        ["config: enormous"] = new(2, "over-1mib.bin' is larger than 256 KiB (262144 bytes)", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/over-1mib.bin")),
         ["config: a directory"] = new(2, "is a directory", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/a-directory")),
         ["config: default profile missing"] = new(2, "not one of the profiles", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/config-no-default.yaml")),
         ["config: unterminated"] = new(2, "line 2", ["secret", "list"], Environment: With("SECRETOPS_CONFIG", "{dir}/config-unterminated.yaml")),
@@ -138,6 +162,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
             Environment: new() { ["SECRETOPS_SYSTEM_CLIENT_ID"] = "not-a-uuid", ["SECRETOPS_SYSTEM_CLIENT_SECRET"] = "secretops_x" }, NotCreated: "{dir}/new.db"),
         ["env: SECRETOPS_SYSTEM_CLIENT_ID alone"] = new(2, "Set both SECRETOPS_SYSTEM_CLIENT_ID and SECRETOPS_SYSTEM_CLIENT_SECRET", ["--store", "{dir}/new.db", "store", "init"],
             Environment: With("SECRETOPS_SYSTEM_CLIENT_ID", "5b0f3c8e-4a55-4d1e-9a4e-0d8c2f1e7a6b"), NotCreated: "{dir}/new.db"),
+        ["env: SECRETOPS_KEY_FILE /dev/zero"] = new(2, "key file '/dev/zero' is not a regular file", ["secret", "list"], Environment: With("SECRETOPS_KEY_FILE", "/dev/zero", keepPassphrase: false)),
         ["env: SECRETOPS_KEY_FILE a directory"] = new(2, "is a directory", ["secret", "list"], Environment: With("SECRETOPS_KEY_FILE", "{dir}/a-directory", keepPassphrase: false)),
 
         // Store files and paths.
@@ -253,9 +278,12 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
         return bytes;
     }
 
-    /// <summary>A file the fixture wrote (not /dev/zero, not a link): its bytes must not change.</summary>
+    /// <summary>The FIFO the fixture makes (no writer, ever).</summary>
+    private const string FifoName = "a-fifo";
+
+    /// <summary>A file the fixture wrote (not /dev/zero, not a link, not the FIFO): its bytes must not change.</summary>
     private bool IsPreparedFile(string path) =>
-        path.StartsWith(Store.Directory, StringComparison.Ordinal) && File.Exists(path) && new FileInfo(path).LinkTarget is null;
+        path.StartsWith(Store.Directory, StringComparison.Ordinal) && File.Exists(path) && new FileInfo(path).LinkTarget is null && Path.GetFileName(path) != FifoName;
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
@@ -302,8 +330,19 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
                 ("config-wrong-shape.yaml", "profiles:\n  a:\n    store: [x, y]\n"u8.ToArray()),
                 ("config-no-default.yaml", "defaultProfile: gone\nprofiles: {}\n"u8.ToArray()),
                 ("config-unterminated.yaml", "profiles:\n  a: [x\n"u8.ToArray()),
-                ("config-profiles.yaml", Encoding.UTF8.GetBytes($"profiles:\n  missing-key:\n    keyFile: '{Path.Combine(Store.Directory, "absent.pem")}'\n")));
+                ("config-profiles.yaml", Encoding.UTF8.GetBytes($"profiles:\n  missing-key:\n    keyFile: '{Path.Combine(Store.Directory, "absent.pem")}'\n"
+                    + $"  zero-secret:\n    client: ci\n    secretFile: /dev/zero\n  fifo-key:\n    client: laptop\n    keyFile: '{Path.Combine(Store.Directory, FifoName)}'\n")),
+                ("nested-flow.yaml", Encoding.ASCII.GetBytes(new string('[', 1024 * 1024))),
+                ("nested-block.yaml", Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("- ", 512 * 1024)))),
+                ("nested-config.yaml", Encoding.ASCII.GetBytes(new string('[', 256 * 1024))));
             Directory.CreateDirectory(Path.Combine(Store.Directory, "a-directory"));
+            if (!OperatingSystem.IsWindows())
+            {
+                // Nobody ever writes to it: opening it for reading the ordinary way would wait forever.
+                using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(Store.Directory, FifoName)]);
+                mkfifo.WaitForExit();
+            }
+
             if (!OperatingSystem.IsWindows())
             {
                 System.IO.File.CreateSymbolicLink(Path.Combine(Store.Directory, "loop-a"), Path.Combine(Store.Directory, "loop-b"));

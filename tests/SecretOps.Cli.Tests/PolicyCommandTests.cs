@@ -144,7 +144,7 @@ public class PolicyCommandTests
             ("unterminated", Utf8("namespaces: [\n"), "line"),
             ("anchor", Utf8("namespaces:\n  - &n {name: a}\n  - *n\n"), "anchors and aliases"),
             ("alias-bomb", Utf8(bomb), "anchors and aliases"),
-            ("huge", Utf8("namespaces:\n" + string.Concat(Enumerable.Repeat("  - name: n\n", 100_000))), "larger than 1024 KiB"),
+            ("huge", Utf8("namespaces:\n" + string.Concat(Enumerable.Repeat("  - name: n\n", 100_000))), "huge.yaml' is larger than 1 MiB (1048576 bytes)"),
             ("too-many", Utf8("namespaces:\n" + string.Concat(Enumerable.Range(0, 10_001).Select(i => $"  - name: n{i}\n"))), "more than 10000 entries"),
             ("binary", [0xff, 0xfe, 0x00, 0x01, 0x80], "not UTF-8"),
             ("semantic", Utf8("""

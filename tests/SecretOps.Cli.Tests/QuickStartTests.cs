@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace SecretOps.Cli.Tests;
 
-/// <summary>README.md's quick start works as written (after its build step, which the test run has just done).</summary>
+/// <summary>
+/// README.md's quick start works as written (after its build step, which the test run has just done), with the
+/// passphrase typed at its prompt rather than written into the command.
+/// </summary>
 public class QuickStartTests
 {
     private const string Build = "dotnet build -c Release && ";
@@ -20,10 +23,15 @@ public class QuickStartTests
         Assert.StartsWith(Build, lines[0], StringComparison.Ordinal);
         Assert.Equal("dotnet tool restore && dotnet test SecretOps.sln -c Release && dotnet pwsh -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1", lines[1]);
 
+        // The passphrase is typed, never written into the command (shell history) nor given as an argument (process list).
+        Assert.Contains("read -rsp", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotMatch("SECRETOPS_PASSPHRASE=|--value", lines[0]);
+
         using var home = CliStore.Empty();
         var start = new ProcessStartInfo("bash")
         {
             WorkingDirectory = Cli.RepoRoot,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -39,6 +47,9 @@ public class QuickStartTests
         start.Environment["XDG_CONFIG_HOME"] = Path.Combine(home.Directory, "config");
         start.Environment["DOTNET_CLI_HOME"] = home.Directory;
         using var bash = Process.Start(start)!;
+        // What the person types at the passphrase prompt.
+        await bash.StandardInput.WriteLineAsync("a long passphrase only you know");
+        bash.StandardInput.Close();
         var cancel = TestContext.Current.CancellationToken;
         var stdout = bash.StandardOutput.ReadToEndAsync(cancel);
         var stderr = bash.StandardError.ReadToEndAsync(cancel);

@@ -52,6 +52,20 @@ public class RootCommandTests
     }
 
     [Fact]
+    public void SecretSetHelp_ListsTheSafeFormsFirst_AndSaysTheArgumentFormIsVisibleToOtherUsers()
+    {
+        var result = Cli.Run("secret", "set", "--help");
+        Assert.Equal(0, result.ExitCode);
+        var help = System.Text.RegularExpressions.Regex.Replace(result.Stdout, @"\s+", " ");
+        var stdin = help.IndexOf("--stdin ", StringComparison.Ordinal);
+        var file = help.IndexOf("--file <F>", StringComparison.Ordinal);
+        var value = help.IndexOf("--value <V>", StringComparison.Ordinal);
+        Assert.True(stdin >= 0 && stdin < file && file < value, help);
+        Assert.Contains("--value <V> The value as an argument: VISIBLE TO OTHER LOCAL USERS in the process list", help, StringComparison.Ordinal);
+        Assert.Contains("kept in your shell's history", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnknownCommand_IsAUsageError()
     {
         var result = Cli.Run("frobnicate");

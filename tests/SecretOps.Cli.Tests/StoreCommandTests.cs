@@ -232,21 +232,18 @@ public class StoreCommandTests
         store.Set("a", "v");
         IReadOnlyList<string>? asOtherUser = null;
         string? cliAssembly = null;
-        if (Environment.UserName == "root" || IsRoot())
+        if (Environment.UserName == "root" || OtherUser.IsRoot())
         {
             // Root writes to 0400 files anyway; run the CLI as 'nobody', who owns the read-only file.
-            const string setpriv = "/usr/bin/setpriv";
-            if (!File.Exists(setpriv))
+            if (!File.Exists(OtherUser.SetPriv))
             {
                 Assert.Skip("Running as root without setpriv: chmod 0400 does not stop root from writing.");
             }
 
-            asOtherUser = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={store.Directory}", $"DOTNET_CLI_HOME={store.Directory}"];
+            asOtherUser = OtherUser.Prefix(store.Directory);
             File.SetUnixFileMode(store.Directory, (UnixFileMode)Convert.ToInt32("777", 8));
-            Chown(store.StorePath, 65534);
-            // The checkout may sit where 'nobody' cannot reach (under /root, or a 0700 temporary folder).
-            var readableCli = CopyReadableByEveryone(Path.GetDirectoryName(Cli.AssemblyPath)!, Path.Combine(store.Directory, "cli"));
-            cliAssembly = Path.Combine(readableCli, Path.GetFileName(Cli.AssemblyPath));
+            OtherUser.Chown(store.StorePath, OtherUser.Nobody);
+            cliAssembly = OtherUser.ReadableCli(store.Directory);
         }
 
         File.SetUnixFileMode(store.StorePath, UnixFileMode.UserRead);
@@ -266,37 +263,5 @@ public class StoreCommandTests
 
         var info = store.Run(["store", "info", "-o", "json"], stdin: null, prefix: asOtherUser, cliAssembly: cliAssembly);
         Assert.True(JsonDocument.Parse(info.Stdout).RootElement.GetProperty("isReadOnly").GetBoolean());
-    }
-
-    /// <summary>Copies a folder tree to <paramref name="destination"/> with folders 0755 and files 0644; returns the destination.</summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static string CopyReadableByEveryone(string source, string destination)
-    {
-        var folderMode = (UnixFileMode)Convert.ToInt32("755", 8);
-        Directory.CreateDirectory(destination, folderMode);
-        File.SetUnixFileMode(destination, folderMode);
-        foreach (var file in Directory.EnumerateFiles(source))
-        {
-            var copy = Path.Combine(destination, Path.GetFileName(file));
-            File.Copy(file, copy);
-            File.SetUnixFileMode(copy, (UnixFileMode)Convert.ToInt32("644", 8));
-        }
-
-        foreach (var folder in Directory.EnumerateDirectories(source))
-        {
-            CopyReadableByEveryone(folder, Path.Combine(destination, Path.GetFileName(folder)));
-        }
-
-        return destination;
-    }
-
-    private static bool IsRoot() => File.Exists("/proc/self/status")
-        && File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0";
-
-    private static void Chown(string path, int uid)
-    {
-        using var chown = System.Diagnostics.Process.Start("chown", [uid.ToString(System.Globalization.CultureInfo.InvariantCulture), path])!;
-        chown.WaitForExit();
-        Assert.Equal(0, chown.ExitCode);
     }
 }

@@ -41,7 +41,7 @@ internal sealed class PassphraseCredential : ClientCredential
             throw new InvalidParameterException("passphrase", "The passphrase is empty.");
         }
 
-        utf8 = new byte[Encoding.UTF8.GetByteCount(passphrase)];
+        utf8 = GC.AllocateUninitializedArray<byte>(Encoding.UTF8.GetByteCount(passphrase), pinned: true);
         Encoding.UTF8.GetBytes(passphrase, utf8);
     }
 
@@ -86,7 +86,8 @@ public static class GeneratedSecret
     /// <summary>A new secret as text.</summary>
     public static string Create()
     {
-        var bytes = RandomNumberGenerator.GetBytes(Length);
+        var bytes = GC.AllocateUninitializedArray<byte>(Length, pinned: true);
+        RandomNumberGenerator.Fill(bytes);
         try
         {
             return Format(bytes);
@@ -117,7 +118,7 @@ public static class GeneratedSecret
         Span<char> base64 = stackalloc char[EncodedLength + 2];
         try
         {
-            var bytes = new byte[Length];
+            var bytes = GC.AllocateArray<byte>(Length, pinned: true);
             if (body.Length == EncodedLength)
             {
                 for (var i = 0; i < EncodedLength; i++)
@@ -132,6 +133,7 @@ public static class GeneratedSecret
                 }
             }
 
+            CryptographicOperations.ZeroMemory(bytes);
             throw new InvalidParameterException("secret", "The client secret is damaged or truncated.");
         }
         finally

@@ -1,5 +1,6 @@
 using System.Text;
 using SecretOps.Core.Secrets;
+using SecretOps.Core.Storage;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -43,8 +44,6 @@ public sealed class ConfigFile
     /// <summary>Largest configuration file read.</summary>
     public const int MaxLength = 256 * 1024;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>The profile used when none is named.</summary>
     public string? DefaultProfile { get; set; }
 
@@ -54,32 +53,13 @@ public sealed class ConfigFile
     /// <summary>Reads the file at <paramref name="path"/>; a missing file is an empty configuration.</summary>
     public static ConfigFile Load(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw new InvalidParameterException("config", $"The configuration file '{path}' is a directory.");
-        }
-
-        if (!File.Exists(path))
+        // A missing file is no configuration; anything else at that path is read as one, within the limit.
+        if (!File.Exists(path) && !Directory.Exists(path))
         {
             return new ConfigFile();
         }
 
-        var info = new FileInfo(path);
-        if (info.Length > MaxLength)
-        {
-            throw new InvalidParameterException("config", $"The configuration file '{path}' is larger than {MaxLength / 1024} KiB; it is not a SecretOps configuration.");
-        }
-
-        string yaml;
-        try
-        {
-            yaml = StrictUtf8.GetString(File.ReadAllBytes(path));
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new InvalidParameterException("config", $"The configuration file '{path}' is not UTF-8 text.");
-        }
-
+        var yaml = InputFile.ReadText(path, InputFileKind.Configuration);
         return Parse(yaml, path);
     }
 
@@ -92,6 +72,11 @@ public sealed class ConfigFile
             .Build();
         try
         {
+            if (YamlGuard.FindProblem(yaml, refuseAnchors: false) is { } problem)
+            {
+                throw new InvalidParameterException("config", $"{source}: {problem}.");
+            }
+
             var config = deserializer.Deserialize<ConfigFile?>(yaml) ?? new ConfigFile();
             var profiles = new Dictionary<string, Profile>(StringComparer.OrdinalIgnoreCase);
             foreach (var (profileName, profile) in config.Profiles ?? new())

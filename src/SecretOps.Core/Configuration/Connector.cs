@@ -79,7 +79,7 @@ public static class Connector
 
         if (request.SecretFile is { } secretFile)
         {
-            return ClientCredential.FromGeneratedSecret(ReadSmallFile(secretFile, "secret file"));
+            return ClientCredential.FromGeneratedSecret(ReadSmallFile(secretFile, InputFileKind.ClientSecret));
         }
 
         if (request.ClientSecret is { } secret)
@@ -115,14 +115,14 @@ public static class Connector
             return FromKeyFile(profileKeyFile, ReadOnlyMemory<char>.Empty);
         }
 
-        return ExpandHome(profile?.SecretFile) is { } profileSecret ? ClientCredential.FromGeneratedSecret(ReadSmallFile(profileSecret, "secret file")) : null;
+        return ExpandHome(profile?.SecretFile) is { } profileSecret ? ClientCredential.FromGeneratedSecret(ReadSmallFile(profileSecret, InputFileKind.ClientSecret)) : null;
     }
 
     private static ClientCredential FromKeyFile(string path, ReadOnlyMemory<char> passphrase)
     {
         try
         {
-            return ClientCredential.FromPrivateKey(PemKeyReader.ReadPrivateKey(ReadSmallFile(path, "key file"), passphrase.Span));
+            return ClientCredential.FromPrivateKey(PemKeyReader.ReadPrivateKey(ReadSmallFile(path, InputFileKind.PrivateKey), passphrase.Span));
         }
         catch (InvalidKeyException e)
         {
@@ -149,26 +149,16 @@ public static class Connector
 
     private static Profile? LoadProfile(string? name) => ConfigFile.Load(ConfigPath()).Select(name ?? Env("SECRETOPS_PROFILE"));
 
-    private static string ReadSmallFile(string path, string what)
+    /// <summary>Reads a credential file (bounded, regular files only) once it is known to be its owner's alone.</summary>
+    private static string ReadSmallFile(string path, InputFileKind kind)
     {
         var full = ExpandHome(path)!;
-        if (Directory.Exists(full))
+        if (File.Exists(full))
         {
-            throw new InvalidParameterException(what, $"The {what} '{full}' is a directory.");
+            RequireOwnerOnly(full, InputFile.Describe(kind));
         }
 
-        if (!File.Exists(full))
-        {
-            throw new InvalidParameterException(what, $"The {what} '{full}' does not exist.");
-        }
-
-        if (new FileInfo(full).Length > PemKeyReader.MaxPemLength)
-        {
-            throw new InvalidParameterException(what, $"The {what} '{full}' is larger than {PemKeyReader.MaxPemLength / 1024} KiB.");
-        }
-
-        RequireOwnerOnly(full, what);
-        return File.ReadAllText(full);
+        return InputFile.ReadText(full, kind);
     }
 
     /// <summary>Permission bits that let someone other than the owner read or change a credential file.</summary>

@@ -101,9 +101,10 @@ public static class PemKeyReader
             var label = remaining[fields.Label].ToString();
             if (label != "EC PARAMETERS")
             {
-                var der = new byte[fields.DecodedDataLength];
+                var der = GC.AllocateArray<byte>(fields.DecodedDataLength, pinned: true);
                 if (!Convert.TryFromBase64Chars(remaining[fields.Base64Data], der, out var written) || written != der.Length)
                 {
+                    CryptographicOperations.ZeroMemory(der);
                     throw new InvalidKeyException("The PEM block's base64 data is damaged.");
                 }
 

@@ -69,7 +69,7 @@ public sealed record Stanza(Guid RecipientId, StanzaAlgorithm Algorithm, byte[] 
             throw new TamperedException(What);
         }
 
-        var wrappingKey = new byte[SymmetricKey.Length];
+        var wrappingKey = GC.AllocateArray<byte>(SymmetricKey.Length, pinned: true);
         try
         {
             if (Algorithm == StanzaAlgorithm.RsaOaepSha256)

@@ -1,6 +1,5 @@
 using SecretOps.Core.Configuration;
 using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -41,7 +40,7 @@ public sealed class PolicyDocument
             .Serialize(this);
 
     /// <summary>
-    /// Parses policy YAML. Refused with a message naming the place: files over 1 MiB, anchors and aliases,
+    /// Parses policy YAML. Refused with a message naming the place: files over 1 MiB, nesting deeper than 64, anchors and aliases,
     /// unknown keys, wrong types, duplicate keys, an unknown version, more than 10,000 entries of a kind.
     /// </summary>
     public static PolicyDocument Parse(string yaml, string source)
@@ -54,13 +53,9 @@ public sealed class PolicyDocument
 
         try
         {
-            var parser = new Parser(new StringReader(yaml));
-            while (parser.MoveNext())
+            if (YamlGuard.FindProblem(yaml, refuseAnchors: true) is { } problem)
             {
-                if (parser.Current is AnchorAlias || parser.Current is NodeEvent { Anchor.IsEmpty: false })
-                {
-                    throw Refused(source, $"line {parser.Current.Start.Line}: anchors and aliases are not allowed in policy files");
-                }
+                throw Refused(source, problem);
             }
 
             var document = new DeserializerBuilder()

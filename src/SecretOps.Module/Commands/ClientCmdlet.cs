@@ -1,6 +1,7 @@
 using System.Security;
 using SecretOps.Core;
 using SecretOps.Core.Crypto;
+using SecretOps.Core.Storage;
 
 namespace SecretOps.Module.Commands;
 
@@ -61,12 +62,7 @@ public abstract class ClientCmdlet : AsClientSessionCmdlet
             throw new NotFoundException($"There is no public key file '{fullPath}'.", path);
         }
 
-        if (new FileInfo(fullPath).Length > PemKeyReader.MaxPemLength)
-        {
-            throw new InvalidKeyException($"'{fullPath}' is larger than {PemKeyReader.MaxPemLength / 1024} KiB; a PEM public key is a few hundred bytes.");
-        }
-
-        var publicKey = PemKeyReader.ReadPublicKey(File.ReadAllText(fullPath));
+        var publicKey = PemKeyReader.ReadPublicKey(InputFile.ReadText(fullPath, InputFileKind.PublicKey));
         WriteVerbose($"Read a {publicKey.Algorithm} public key ({publicKey.Fingerprint}) from '{fullPath}'.");
         return publicKey;
     }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SecretOps.Core.Policy;
+using SecretOps.Core.Storage;
 
 namespace SecretOps.Module.Commands;
 
@@ -97,7 +98,7 @@ public sealed class ImportSecretOpsPolicyCommand : SessionCmdlet
         }
     }
 
-    /// <summary>The policy file's text; a missing file is SecretOps.NotFound, a huge one is refused before it is read.</summary>
+    /// <summary>The policy file's text; a missing file is SecretOps.NotFound, anything but a regular file within 1 MiB is refused (InputFile).</summary>
     private string ReadPolicyFile(string fullPath)
     {
         if (!File.Exists(fullPath))
@@ -105,12 +106,6 @@ public sealed class ImportSecretOpsPolicyCommand : SessionCmdlet
             throw new NotFoundException($"There is no policy file '{fullPath}'.", Path);
         }
 
-        // UTF-8 takes at most 4 bytes a character; Parse checks the exact length.
-        if (new FileInfo(fullPath).Length > 4L * PolicyDocument.MaxLength)
-        {
-            throw new InvalidParameterException(nameof(Path), $"'{fullPath}' is larger than {PolicyDocument.MaxLength / 1024} KiB; a policy file is not that big; nothing was changed.");
-        }
-
-        return File.ReadAllText(fullPath);
+        return InputFile.ReadText(fullPath, InputFileKind.Policy);
     }
 }

@@ -21,7 +21,7 @@ public sealed class SetSecretValueCommand : OneSecretCmdlet
     public string Name { get; set; } = "";
 
     /// <summary>The value.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, HelpMessage = "The value: a string, SecureString, PSCredential, byte[] or Hashtable of those.")]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, HelpMessage = "The value: a string, SecureString, PSCredential, byte[] or Hashtable of those. A literal string typed here stays in your history; prefer Read-Host -AsSecureString.")]
     [ValidateNotNull]
     public object Value { get; set; } = null!;
 
