@@ -149,16 +149,13 @@ public static class Connector
 
     private static Profile? LoadProfile(string? name) => ConfigFile.Load(ConfigPath()).Select(name ?? Env("SECRETOPS_PROFILE"));
 
-    /// <summary>Reads a credential file (bounded, regular files only) once it is known to be its owner's alone.</summary>
+    /// <summary>Reads a credential file: a regular file within its limit (refused first, as for any input), then only if it is its owner's alone.</summary>
     private static string ReadSmallFile(string path, InputFileKind kind)
     {
         var full = ExpandHome(path)!;
-        if (File.Exists(full))
-        {
-            RequireOwnerOnly(full, InputFile.Describe(kind));
-        }
-
-        return InputFile.ReadText(full, kind);
+        var text = InputFile.ReadText(full, kind);
+        RequireOwnerOnly(full, InputFile.Describe(kind));
+        return text;
     }
 
     /// <summary>Permission bits that let someone other than the owner read or change a credential file.</summary>

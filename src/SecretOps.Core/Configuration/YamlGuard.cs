@@ -24,8 +24,9 @@ internal static class YamlGuard
         {
             return Walk(new Parser(new StringReader(yaml)), refuseAnchors);
         }
-        catch (YamlException)
+        catch (Exception e) when (e is YamlException || YamlErrors.IsParserFailure(e))
         {
+            // Malformed, not too deep: the deserializer reports it, with its position where it has one.
             return null;
         }
     }

@@ -102,7 +102,7 @@ public class PolicyTests
     // ArgumentException on these instead of a YamlException; they escaped as unhandled errors.
     [InlineData("...\0", "not valid YAML")]
     [InlineData("!!+!", "not valid YAML")]
-    [InlineData("- {a\n- b\n", "not valid YAML")]
+    [InlineData("- {a\n- b\n", "line 1")]
     public void MalformedOrHostileYaml_IsRefused(string yaml, string expected)
     {
         var error = Assert.Throws<InvalidParameterException>(() => PolicyDocument.Parse(yaml, "policy.yaml"));
