@@ -322,14 +322,21 @@ public static class SecretVault
             case VaultAuthentication.SecretFile:
                 return Connector.ResolveCredential(new ConnectionRequest { SecretFile = settings.CredentialSource })!;
             case VaultAuthentication.KeyFile:
+                // The request holds memory, not a span: a pinned copy, wiped once the key is decrypted.
+                var keyPassphrase = GC.AllocateUninitializedArray<char>(passphrase.Length, pinned: true);
                 try
                 {
-                    return Connector.ResolveCredential(new ConnectionRequest { KeyFile = settings.CredentialSource, Passphrase = passphrase.ToArray() })!;
+                    passphrase.CopyTo(keyPassphrase);
+                    return Connector.ResolveCredential(new ConnectionRequest { KeyFile = settings.CredentialSource, Passphrase = keyPassphrase })!;
                 }
                 catch (InvalidKeyException e) when (e.PassphraseRequired)
                 {
                     // An encrypted key waits for its passphrase, as a Prompt vault does.
                     throw new VaultLockedException(vaultName, resolved.Client, resolved.Store, innerException: e);
+                }
+                finally
+                {
+                    Array.Clear(keyPassphrase);
                 }
 
             case VaultAuthentication.SecretEnvironmentVariable:
