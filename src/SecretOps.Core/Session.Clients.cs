@@ -1,7 +1,7 @@
-using Microsoft.Data.Sqlite;
 using SecretOps.Core.Audit;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;
+using SecretOps.Core.Keys;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Storage;
 
@@ -46,37 +46,28 @@ public sealed partial class Session
 
         var id = Guid.NewGuid();
         var (publicKey, protection, secret) = NewKeyMaterial(id, credential);
-        var record = Change(AuditActions.ClientAdd, null, name, (connection, transaction) =>
+        var record = Change(AuditActions.ClientAdd, null, name, (reader, batch) =>
         {
             RequireAdmin("create clients");
-            if (ClientRecord.Load(connection, transaction, name) is not null)
+            if (reader.FindClient(name) is not null)
             {
                 throw new ConflictException($"A client named '{name}' already exists.", name);
             }
 
-            ClientRecord.Insert(connection, transaction, id, name, description, credential.Kind, role, publicKey, protection, ClientId);
-            return (ClientRecord.Load(connection, transaction, id.ToString())!, (int?)null);
+            var added = new ClientRecord(id, name, description, credential.Kind, role, ClientStatus.Active, publicKey, protection, DateTimeOffset.UtcNow, null);
+            batch.Add(new InsertClient(added, ClientId));
+            return (added, (int?)null);
         });
         return new ClientCreated(ToInfo(record), secret);
     }
 
     /// <summary>Every client of the store (names and roles are not secret; credentials never leave the store).</summary>
-    public IReadOnlyList<ClientInfo> ListClients() => Query(AuditActions.ClientList, null, null, (connection, transaction) =>
-    {
-        using var command = StoreDatabase.Command(connection, transaction, "SELECT id FROM clients ORDER BY name");
-        using var reader = command.ExecuteReader();
-        var ids = new List<Guid>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetUuid(0));
-        }
-
-        return ((IReadOnlyList<ClientInfo>)ids.Select(id => ToInfo(ClientRecord.Load(connection, transaction, id.ToString())!)).ToList(), (int?)null, AuditRecord.Ok);
-    });
+    public IReadOnlyList<ClientInfo> ListClients() => Query(AuditActions.ClientList, null, null, reader =>
+        ((IReadOnlyList<ClientInfo>)reader.Clients().Select(ToInfo).ToList(), (int?)null, AuditRecord.Ok));
 
     /// <summary>One client by name or id.</summary>
-    public ClientInfo GetClient(string client) => Query(AuditActions.ClientShow, null, client, (connection, transaction) =>
-        (ToInfo(RequireClient(connection, transaction, client)), (int?)null, AuditRecord.Ok));
+    public ClientInfo GetClient(string client) => Query(AuditActions.ClientShow, null, client, reader =>
+        (ToInfo(RequireClient(reader, client)), (int?)null, AuditRecord.Ok));
 
     /// <summary>Renames a client, changes its description or role (System and Admin clients only).</summary>
     public ClientInfo SetClient(string client, string? newName = null, string? description = null, ClientRole? role = null)
@@ -92,23 +83,23 @@ public sealed partial class Session
             throw new InvalidParameterException("role", "A client can be made an admin or a member, not System.");
         }
 
-        return Change(AuditActions.ClientUpdate, null, client, (connection, transaction) =>
+        return Change(AuditActions.ClientUpdate, null, client, (reader, batch) =>
         {
             RequireAdmin("change clients");
-            var record = RequireClient(connection, transaction, client);
+            var record = RequireClient(reader, client);
             if (record.Role == ClientRole.System && role is not null)
             {
                 throw new InvalidParameterException("role", "The System client's role cannot change; retire it once admins exist.");
             }
 
-            if (newName is not null && ClientRecord.Load(connection, transaction, newName) is { } other && other.Id != record.Id)
+            if (newName is not null && reader.FindClient(newName) is { } other && other.Id != record.Id)
             {
                 throw new ConflictException($"A client named '{newName}' already exists.", newName);
             }
 
-            StoreDatabase.Execute(connection, transaction, "UPDATE clients SET name = $name, description = $description, role = $role WHERE id = $id",
-                ("$name", newName ?? record.Name), ("$description", description ?? record.Description), ("$role", (int)(role ?? record.Role)), ("$id", record.Id.ToBlob()));
-            return (ToInfo(ClientRecord.Load(connection, transaction, record.Id.ToString())!), (int?)null);
+            var updated = record with { Name = newName ?? record.Name, Description = description ?? record.Description, Role = role ?? record.Role };
+            batch.Add(new UpdateClient(updated.Id, updated.Name, updated.Description, updated.Role));
+            return (ToInfo(updated), (int?)null);
         });
     }
 
@@ -130,9 +121,9 @@ public sealed partial class Session
         var target = client ?? ClientId.ToString();
         var newId = self ? ClientId : Guid.Empty;
         ClientRecord? record = null;
-        var created = Change(AuditActions.ClientRotate, null, target, (connection, transaction) =>
+        var created = Change(AuditActions.ClientRotate, null, target, (reader, batch) =>
         {
-            record = RequireClient(connection, transaction, target);
+            record = RequireClient(reader, target);
             if (!self)
             {
                 RequireAdmin("re-key other clients");
@@ -144,24 +135,18 @@ public sealed partial class Session
             }
 
             var (publicKey, protection, secret) = NewKeyMaterial(record.Id, credential);
-            var stanzas = StanzasOf(connection, transaction, record.Id);
-            foreach (var (kind, scopeId, generation) in stanzas)
+            foreach (var scope in reader.StanzasOf(record.Id))
             {
-                var context = kind == ScopeKind.Namespace ? Contexts.NamespaceKey(StoreId, scopeId, generation) : Contexts.SecretKey(StoreId, scopeId, generation);
-                var key = self ? UnwrapOwnStanza(connection, transaction, kind, scopeId, generation, context)! : KeyForRekey(connection, transaction, kind, scopeId, generation, record.Name);
-                WriteStanza(connection, transaction, record.Id, publicKey, kind, scopeId, generation, key, context);
+                var key = self ? keys.UnwrapOwn(reader, scope)! : KeyForRekey(reader, scope, record.Name);
+                keys.PutStanza(batch, record.Id, publicKey, scope, key);
                 if (self)
                 {
                     key.Dispose();
                 }
             }
 
-            StoreDatabase.Execute(connection, transaction,
-                "UPDATE clients SET kind = $kind, public_key = $public, kdf_salt = $salt, kdf_memory_kib = $m, kdf_iterations = $t, kdf_parallelism = $p, private_key_nonce = $nonce, private_key = $key WHERE id = $id",
-                ("$kind", (int)credential.Kind), ("$public", publicKey.ExportSubjectPublicKeyInfo()), ("$salt", protection?.Salt), ("$m", protection?.Kdf?.MemoryKiB),
-                ("$t", protection?.Kdf?.Iterations), ("$p", protection?.Kdf?.Parallelism), ("$nonce", protection?.Envelope.Nonce), ("$key", protection?.Envelope.Ciphertext),
-                ("$id", record.Id.ToBlob()));
-            return (new ClientCreated(ToInfo(ClientRecord.Load(connection, transaction, record.Id.ToString())!), secret), (int?)null);
+            batch.Add(new ReplaceClientKey(record.Id, credential.Kind, publicKey, protection));
+            return (new ClientCreated(ToInfo(record with { Kind = credential.Kind, PublicKey = publicKey, Protection = protection }), secret), (int?)null);
         });
 
         if (self)
@@ -173,17 +158,17 @@ public sealed partial class Session
         return created;
     }
 
-    private SymmetricKey KeyForRekey(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation, string clientName)
+    private SymmetricKey KeyForRekey(IStoreReader reader, KeyScope scope, string clientName)
     {
         try
         {
-            if (kind == ScopeKind.Namespace)
+            if (scope.Kind == ScopeKind.Namespace)
             {
-                return NamespaceKey(connection, transaction, scopeId, generation, $"a namespace '{clientName}' holds");
+                return keys.NamespaceKey(reader, scope.ScopeId, scope.Generation, $"a namespace '{clientName}' holds");
             }
 
-            var namespaceId = (byte[])StoreDatabase.Scalar(connection, transaction, "SELECT namespace_id FROM secrets WHERE id = $id", ("$id", scopeId.ToBlob()))!;
-            return SecretKey(connection, transaction, Columns.ToGuid(namespaceId), scopeId, generation, $"a secret '{clientName}' holds");
+            var secret = reader.GetSecret(scope.ScopeId) ?? throw new TamperedException($"A secret key '{clientName}' holds");
+            return keys.SecretKey(reader, secret.NamespaceId, scope.ScopeId, scope.Generation, $"a secret '{clientName}' holds");
         }
         catch (AccessDeniedException)
         {
@@ -232,10 +217,10 @@ public sealed partial class Session
         return Store.Kdf;
     }
 
-    private ClientInfo SetStatus(string client, ClientStatus status, string action) => Change(action, null, client, (connection, transaction) =>
+    private ClientInfo SetStatus(string client, ClientStatus status, string action) => Change(action, null, client, (reader, batch) =>
     {
         RequireAdmin("disable or enable clients");
-        var record = RequireClient(connection, transaction, client);
+        var record = RequireClient(reader, client);
         if (record.Id == ClientId)
         {
             throw new ConflictException("A client cannot disable or enable itself.", record.Name);
@@ -246,7 +231,7 @@ public sealed partial class Session
             throw new ConflictException($"Client '{record.Name}' is retired; retirement is permanent.", record.Name);
         }
 
-        StoreDatabase.Execute(connection, transaction, "UPDATE clients SET status = $status WHERE id = $id", ("$status", (int)status), ("$id", record.Id.ToBlob()));
+        batch.Add(new SetClientStatus(record.Id, status));
         return (ToInfo(record with { Status = status }), (int?)null);
     });
 
@@ -261,21 +246,8 @@ public sealed partial class Session
     private bool Matches(string client) =>
         string.Equals(client, ClientName, StringComparison.OrdinalIgnoreCase) || (Guid.TryParse(client, out var id) && id == ClientId);
 
-    private static ClientRecord RequireClient(SqliteConnection connection, StoreTransaction transaction, string client) =>
-        ClientRecord.Load(connection, transaction, client) ?? throw new NotFoundException($"There is no client '{Names.Printable(client)}'.", client);
-
-    private static List<(ScopeKind Kind, Guid ScopeId, int Generation)> StanzasOf(SqliteConnection connection, StoreTransaction transaction, Guid clientId)
-    {
-        using var command = StoreDatabase.Command(connection, transaction, "SELECT scope_kind, scope_id, generation FROM stanzas WHERE client_id = $id", ("$id", clientId.ToBlob()));
-        using var reader = command.ExecuteReader();
-        var stanzas = new List<(ScopeKind, Guid, int)>();
-        while (reader.Read())
-        {
-            stanzas.Add(((ScopeKind)reader.GetInt32(0), reader.GetUuid(1), reader.GetInt32(2)));
-        }
-
-        return stanzas;
-    }
+    private static ClientRecord RequireClient(IStoreReader reader, string client) =>
+        reader.FindClient(client) ?? throw new NotFoundException($"There is no client '{Names.Printable(client)}'.", client);
 
     private static ClientInfo ToInfo(ClientRecord record) => new(
         record.Id, record.Name, record.Description, record.Kind, record.Role, record.Status,

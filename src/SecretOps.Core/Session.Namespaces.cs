@@ -1,13 +1,9 @@
-using Microsoft.Data.Sqlite;
+using SecretOps.Core.Audit;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Storage;
-using SecretOps.Core.Audit;
 
 namespace SecretOps.Core;
-
-/// <summary>A row of the namespaces table.</summary>
-internal sealed record NamespaceRecord(Guid Id, string Name, string? Description, int KeyGeneration, int? MaxVersions, DateTimeOffset Created, Guid CreatedBy);
 
 public sealed partial class Session
 {
@@ -20,31 +16,26 @@ public sealed partial class Session
         Names.ValidateNamespaceName(name);
         ValidateRetention(maxVersions);
         ValidateDescription(description);
-        return Change(AuditActions.NamespaceCreate, name, null, (connection, transaction) =>
+        return Change(AuditActions.NamespaceCreate, name, null, (reader, batch) =>
         {
             if (Role == ClientRole.Member)
             {
                 throw new AccessDeniedException($"Client '{ClientName}' is a member; only admins create namespaces.", name);
             }
 
-            var record = CreateNamespaceIn(connection, transaction, name, description, maxVersions);
-            return (ToInfo(connection, transaction, record), (int?)null);
+            var record = CreateNamespaceIn(reader, batch, name, description, maxVersions);
+            return (new NamespaceInfo(record.Name, record.Description, record.MaxVersions, 0, record.KeyGeneration, record.Created, ClientName), (int?)null);
         });
     }
 
     /// <summary>The namespaces this client can reach (all of them for System and Admin clients).</summary>
-    public IReadOnlyList<NamespaceInfo> ListNamespaces() => Query(AuditActions.NamespaceList, null, null, (connection, transaction) =>
+    public IReadOnlyList<NamespaceInfo> ListNamespaces() => Query(AuditActions.NamespaceList, null, null, reader =>
     {
-        var visible = new List<NamespaceInfo>();
-        foreach (var record in AllNamespaces(connection, transaction))
-        {
-            if (Role != ClientRole.Member || EffectivePermissions(connection, transaction, record.Id, null) != Permissions.None || HasSecretGrantsIn(connection, transaction, record.Id))
-            {
-                visible.Add(ToInfo(connection, transaction, record));
-            }
-        }
-
-        return ((IReadOnlyList<NamespaceInfo>)visible, (int?)null, SecretOps.Core.Audit.AuditRecord.Ok);
+        var visible = reader.Namespaces()
+            .Where(record => Role != ClientRole.Member || reader.EffectiveFlags(ClientId, record.Id, null) != Permissions.None || reader.SecretGrantsIn(ClientId, record.Id).Count > 0)
+            .Select(record => ToInfo(reader, record))
+            .ToList();
+        return ((IReadOnlyList<NamespaceInfo>)visible, (int?)null, AuditRecord.Ok);
     });
 
     /// <summary>Changes a namespace's description and retention; lowering retention prunes old versions now.</summary>
@@ -53,21 +44,18 @@ public sealed partial class Session
         Names.ValidateNamespaceName(name);
         ValidateRetention(maxVersions);
         ValidateDescription(description);
-        return Change(AuditActions.NamespaceUpdate, name, null, (connection, transaction) =>
+        return Change(AuditActions.NamespaceUpdate, name, null, (reader, batch) =>
         {
-            var ns = RequireNamespace(connection, transaction, name);
-            Require(EffectivePermissions(connection, transaction, ns.Id, null), Permissions.Delete, $"namespace '{ns.Name}'");
-            var retention = clearRetention ? null : maxVersions ?? ns.MaxVersions;
-            StoreDatabase.Execute(connection, transaction, "UPDATE namespaces SET description = $description, max_versions = $max WHERE id = $id",
-                ("$description", description ?? ns.Description), ("$max", retention), ("$id", ns.Id.ToBlob()));
-            if (retention is { } keep)
+            var ns = RequireNamespace(reader, name);
+            Require(reader.EffectiveFlags(ClientId, ns.Id, null), Permissions.Delete, $"namespace '{ns.Name}'");
+            var updated = ns with { Description = description ?? ns.Description, MaxVersions = clearRetention ? null : maxVersions ?? ns.MaxVersions };
+            batch.Add(new UpdateNamespace(ns.Id, updated.Description, updated.MaxVersions));
+            if (updated.MaxVersions is { } keep)
             {
-                StoreDatabase.Execute(connection, transaction,
-                    "DELETE FROM versions WHERE secret_id IN (SELECT id FROM secrets WHERE namespace_id = $ns) AND version <= (SELECT current_version FROM secrets WHERE id = versions.secret_id) - $keep",
-                    ("$ns", ns.Id.ToBlob()), ("$keep", keep));
+                batch.Add(new PruneVersionsIn(ns.Id, keep));
             }
 
-            return (ToInfo(connection, transaction, RequireNamespace(connection, transaction, name)), (int?)null);
+            return (ToInfo(reader, updated), (int?)null);
         });
     }
 
@@ -80,98 +68,46 @@ public sealed partial class Session
             throw new InvalidParameterException("namespace", "The default namespace cannot be removed.");
         }
 
-        Change(AuditActions.NamespaceRemove, name, null, (connection, transaction) =>
+        Change(AuditActions.NamespaceRemove, name, null, (reader, batch) =>
         {
-            var ns = RequireNamespace(connection, transaction, name);
-            Require(EffectivePermissions(connection, transaction, ns.Id, null), Permissions.Delete, $"namespace '{ns.Name}'");
-            var secrets = (long)StoreDatabase.Scalar(connection, transaction, "SELECT count(*) FROM secrets WHERE namespace_id = $id", ("$id", ns.Id.ToBlob()))!;
+            var ns = RequireNamespace(reader, name);
+            Require(reader.EffectiveFlags(ClientId, ns.Id, null), Permissions.Delete, $"namespace '{ns.Name}'");
+            var secrets = reader.CountSecrets(ns.Id);
             if (secrets > 0 && !force)
             {
                 throw new ConflictException($"Namespace '{ns.Name}' holds {secrets} secret(s); remove them first or force the removal.", ns.Name);
             }
 
-            StoreDatabase.Execute(connection, transaction,
-                """
-                DELETE FROM stanzas WHERE scope_kind = 2 AND scope_id IN (SELECT id FROM secrets WHERE namespace_id = $id);
-                DELETE FROM permissions WHERE scope_kind = 2 AND scope_id IN (SELECT id FROM secrets WHERE namespace_id = $id);
-                DELETE FROM secrets WHERE namespace_id = $id;
-                DELETE FROM stanzas WHERE scope_kind = 1 AND scope_id = $id;
-                DELETE FROM permissions WHERE scope_kind = 1 AND scope_id = $id;
-                DELETE FROM namespaces WHERE id = $id;
-                """,
-                ("$id", ns.Id.ToBlob()));
+            batch.Add(new RemoveNamespace(ns.Id));
             return (0, (int?)null);
         });
     }
 
-    /// <summary>Creates the namespace row, its first key generation (with canary), and the creator's stanza and permissions.</summary>
-    internal NamespaceRecord CreateNamespaceIn(SqliteConnection connection, StoreTransaction transaction, string name, string? description, int? maxVersions)
+    /// <summary>Adds the namespace, its first key generation (with canary), and the creator's stanza and permissions to the batch.</summary>
+    internal NamespaceRecord CreateNamespaceIn(IStoreReader reader, WriteBatch batch, string name, string? description, int? maxVersions)
     {
-        if (FindNamespace(connection, transaction, name) is not null)
+        if (reader.FindNamespace(name) is not null)
         {
             throw new ConflictException($"Namespace '{name}' already exists.", name);
         }
 
-        var id = Guid.NewGuid();
         var now = DateTimeOffset.UtcNow;
-        StoreDatabase.Execute(connection, transaction,
-            "INSERT INTO namespaces VALUES ($id, $name, $description, 1, $max, $now, $by)",
-            ("$id", id.ToBlob()), ("$name", name), ("$description", description), ("$max", maxVersions),
-            ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()));
+        var record = new NamespaceRecord(Guid.NewGuid(), name, description, 1, maxVersions, now, ClientId);
+        batch.Add(new InsertNamespace(record));
         using var key = SymmetricKey.Generate();
-        AddNamespaceKeyGeneration(connection, transaction, id, 1, key);
-        WriteStanza(connection, transaction, ClientId, privateKey.PublicKey, ScopeKind.Namespace, id, 1, key, Contexts.NamespaceKey(StoreId, id, 1));
-        WritePermission(connection, transaction, ClientId, ScopeKind.Namespace, id, Permissions.All);
-        return new NamespaceRecord(id, name, description, 1, maxVersions, now, ClientId);
+        keys.AddNamespaceKey(batch, record.Id, 1, key);
+        keys.PutStanza(batch, ClientId, keys.PublicKey, new KeyScope(ScopeKind.Namespace, record.Id, 1), key);
+        batch.Add(new PutPermission(ClientId, ScopeKind.Namespace, record.Id, Permissions.All, ClientId, now));
+        return record;
     }
 
-    private void AddNamespaceKeyGeneration(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, int generation, SymmetricKey key)
-    {
-        var canary = Aead.Seal(key, Contexts.CanaryPlaintext, Contexts.Canary(StoreId, namespaceId, generation));
-        StoreDatabase.Execute(connection, transaction, "INSERT INTO namespace_keys VALUES ($ns, $generation, $nonce, $canary, $now)",
-            ("$ns", namespaceId.ToBlob()), ("$generation", generation), ("$nonce", canary.Nonce), ("$canary", canary.Ciphertext),
-            ("$now", DateTimeOffset.UtcNow.ToUnixMilliseconds()));
-    }
+    private static NamespaceRecord RequireNamespace(IStoreReader reader, string name) =>
+        reader.FindNamespace(name) ?? throw new NotFoundException($"Namespace '{name}' does not exist.", name);
 
-    internal static NamespaceRecord? FindNamespace(SqliteConnection connection, StoreTransaction transaction, string name)
-    {
-        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM namespaces WHERE name = $name", ("$name", name));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadNamespace(reader) : null;
-    }
+    private static NamespaceInfo ToInfo(IStoreReader reader, NamespaceRecord record) =>
+        new(record.Name, record.Description, record.MaxVersions, reader.CountSecrets(record.Id), record.KeyGeneration, record.Created, ClientNameOf(reader, record.CreatedBy));
 
-    private static NamespaceRecord RequireNamespace(SqliteConnection connection, StoreTransaction transaction, string name) =>
-        FindNamespace(connection, transaction, name) ?? throw new NotFoundException($"Namespace '{name}' does not exist.", name);
-
-    private static List<NamespaceRecord> AllNamespaces(SqliteConnection connection, StoreTransaction transaction)
-    {
-        using var command = StoreDatabase.Command(connection, transaction, "SELECT * FROM namespaces ORDER BY name");
-        using var reader = command.ExecuteReader();
-        var all = new List<NamespaceRecord>();
-        while (reader.Read())
-        {
-            all.Add(ReadNamespace(reader));
-        }
-
-        return all;
-    }
-
-    private bool HasSecretGrantsIn(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId) =>
-        StoreDatabase.Scalar(connection, transaction,
-            "SELECT 1 FROM permissions p JOIN secrets s ON p.scope_kind = 2 AND p.scope_id = s.id WHERE p.client_id = $client AND s.namespace_id = $ns LIMIT 1",
-            ("$client", ClientId.ToBlob()), ("$ns", namespaceId.ToBlob())) is not null;
-
-    private static NamespaceRecord ReadNamespace(SqliteDataReader reader) => new(
-        reader.GetUuid(0), reader.GetString(1), reader.GetNullableString(2), reader.GetInt32(3), reader.GetNullableInt32(4), reader.GetTime(5), reader.GetUuid(6));
-
-    private static NamespaceInfo ToInfo(SqliteConnection connection, StoreTransaction transaction, NamespaceRecord record)
-    {
-        var count = (long)StoreDatabase.Scalar(connection, transaction, "SELECT count(*) FROM secrets WHERE namespace_id = $id", ("$id", record.Id.ToBlob()))!;
-        return new NamespaceInfo(record.Name, record.Description, record.MaxVersions, (int)count, record.KeyGeneration, record.Created, ClientNameOf(connection, transaction, record.CreatedBy));
-    }
-
-    internal static string ClientNameOf(SqliteConnection connection, StoreTransaction transaction, Guid id) =>
-        StoreDatabase.Scalar(connection, transaction, "SELECT name FROM clients WHERE id = $id", ("$id", id.ToBlob())) as string ?? id.ToString();
+    private static string ClientNameOf(IStoreReader reader, Guid id) => reader.ClientName(id) ?? id.ToString();
 
     private static void ValidateRetention(int? maxVersions)
     {

@@ -270,7 +270,7 @@ public sealed partial class Session
         }
     }
 
-    private string PublicKeyPem(string client) => Store.Database.Read((connection, transaction) => RequireClient(connection, transaction, client).PublicKey.ExportPem());
+    private string PublicKeyPem(string client) => Backend.Read(reader => RequireClient(reader, client).PublicKey.ExportPem());
 
     private static bool Valid(Action check, List<string> problems)
     {

@@ -1,41 +1,34 @@
-using System.Security.Cryptography;
-using Microsoft.Data.Sqlite;
 using SecretOps.Core.Audit;
 using SecretOps.Core.Clients;
-using SecretOps.Core.Crypto;
+using SecretOps.Core.Keys;
 using SecretOps.Core.Storage;
 
 namespace SecretOps.Core;
 
-/// <summary>What a key is for: a namespace's key or one secret's key.</summary>
-internal enum ScopeKind
-{
-    Namespace = 1,
-    Secret = 2,
-}
-
 /// <summary>
-/// A client connected to a store: its private key unlocked, the namespace and secret keys it has
-/// unwrapped cached, until <see cref="Dispose"/> or the idle timeout wipes them. The connect and the reads
-/// are audited once per command (<see cref="FlushAudit"/>, or on dispose), or with the next change: every
-/// change is audited in its own transaction, after the entries still waiting.
+/// A client connected to a store: the facade every surface calls. Each command validates its input, then runs as one
+/// read (<see cref="Query"/>) or one change (<see cref="Change"/>) through the store's backend: it reads, decides with
+/// the client's keys (<see cref="KeyRing"/>), and hands the backend one batch. The connect and the reads are audited once
+/// per command (<see cref="FlushAudit"/>, or on dispose), or with the next change: every change is audited in its own
+/// transaction, after the entries still waiting.
 /// </summary>
 public sealed partial class Session : IDisposable
 {
-    private readonly ClientPrivateKey privateKey;
+    private readonly KeyRing keys;
+    private readonly KeyRotation rotation;
     private readonly SessionOptions options;
-    private readonly Dictionary<(ScopeKind Kind, Guid Id, int Generation), SymmetricKey> keys = new();
-    private readonly List<AuditRecord> pendingAudit = new();
+    private readonly PendingAudit pendingAudit = new();
     private readonly object gate = new();
     private DateTimeOffset lastActivity = DateTimeOffset.UtcNow;
     private bool closed;
 
-    internal Session(SecretStore store, ClientRecord client, ClientPrivateKey privateKey, SessionOptions options)
+    internal Session(SecretStore store, ClientRecord client, Crypto.ClientPrivateKey privateKey, SessionOptions options)
     {
         Store = store;
         Client = client;
-        this.privateKey = privateKey;
         this.options = options;
+        keys = new KeyRing(privateKey, store.StoreId, client.Id, client.Name);
+        rotation = new KeyRotation(keys, store.StoreId);
     }
 
     /// <summary>The store.</summary>
@@ -72,12 +65,14 @@ public sealed partial class Session : IDisposable
 
     private Guid StoreId => Store.StoreId;
 
+    private IStoreBackend Backend => Store.Backend;
+
     private bool IdleExpired => options.IdleTimeout != Timeout.InfiniteTimeSpan && DateTimeOffset.UtcNow - lastActivity > options.IdleTimeout;
 
     /// <summary>Writes the audit entries of reads made so far (one transaction).</summary>
     public void FlushAudit()
     {
-        var pending = TakePending();
+        var pending = pendingAudit.TakeAll();
         if (pending.Length == 0)
         {
             return;
@@ -90,15 +85,16 @@ public sealed partial class Session : IDisposable
 
         try
         {
-            Store.Database.Write((connection, transaction) =>
+            Backend.Write((reader, batch) =>
             {
-                AuditLog.Append(connection, transaction, StoreId, options.Surface, pending);
+                AuditLog.Append(reader, batch, StoreId, options.Surface, pending);
                 return 0;
             });
         }
-        catch (SqliteException e)
+        catch
         {
-            throw SecretStore.Unusable(Store.Path, e);
+            pendingAudit.PutBack(pending);
+            throw;
         }
     }
 
@@ -120,7 +116,7 @@ public sealed partial class Session : IDisposable
                 FlushAudit();
             }
         }
-        catch (Exception e) when (e is SqliteException or SecretOpsException)
+        catch (SecretOpsException)
         {
             // Disposal must still wipe the keys.
         }
@@ -138,12 +134,23 @@ public sealed partial class Session : IDisposable
             return;
         }
 
-        Store.Database.Write((connection, transaction) =>
+        Backend.Write((_, batch) =>
         {
-            StoreDatabase.Execute(connection, transaction, "UPDATE clients SET last_used_at = $now WHERE id = $id",
-                ("$now", DateTimeOffset.UtcNow.ToUnixMilliseconds()), ("$id", ClientId.ToBlob()));
+            batch.Add(new NoteClientUse(ClientId, DateTimeOffset.UtcNow));
             return 0;
         });
+    }
+
+    /// <summary>
+    /// Records the connect (<c>client.connect</c>, ok) with the session's next audit write, so connecting costs no
+    /// transaction of its own. A read-only store records nothing, as for a failed connect.
+    /// </summary>
+    internal void RecordConnect()
+    {
+        if (!Store.IsReadOnly)
+        {
+            pendingAudit.Add(Audit(AuditActions.ClientConnect, null, null, null));
+        }
     }
 
     /// <summary>Checks the session is usable and records activity; an idle-expired session locks itself.</summary>
@@ -153,8 +160,7 @@ public sealed partial class Session : IDisposable
         {
             if (!closed && IdleExpired)
             {
-                WipeKeys();
-                privateKey.Dispose();
+                keys.Dispose();
                 closed = true;
                 throw new StoreLockedException($"The session for client '{ClientName}' was idle longer than {options.IdleTimeout} and has been locked; connect again.", ClientName);
             }
@@ -172,58 +178,8 @@ public sealed partial class Session : IDisposable
     {
         lock (gate)
         {
-            WipeKeys();
-            privateKey.Dispose();
+            keys.Dispose();
             closed = true;
-        }
-    }
-
-    private void WipeKeys()
-    {
-        foreach (var key in keys.Values)
-        {
-            key.Dispose();
-        }
-
-        keys.Clear();
-    }
-
-    /// <summary>
-    /// Records the connect (<c>client.connect</c>, ok) with the session's next audit write, so connecting costs no
-    /// transaction of its own. A read-only store records nothing, as for a failed connect.
-    /// </summary>
-    internal void RecordConnect()
-    {
-        if (!Store.IsReadOnly)
-        {
-            RecordRead(Audit("client.connect", null, null, null));
-        }
-    }
-
-    private void RecordRead(AuditRecord record)
-    {
-        lock (gate)
-        {
-            pendingAudit.Add(record);
-        }
-    }
-
-    /// <summary>Takes the entries waiting to be written; <see cref="ReturnPending"/> puts them back if the write fails.</summary>
-    private AuditRecord[] TakePending()
-    {
-        lock (gate)
-        {
-            AuditRecord[] pending = [.. pendingAudit];
-            pendingAudit.Clear();
-            return pending;
-        }
-    }
-
-    private void ReturnPending(AuditRecord[] pending)
-    {
-        lock (gate)
-        {
-            pendingAudit.InsertRange(0, pending);
         }
     }
 
@@ -231,22 +187,23 @@ public sealed partial class Session : IDisposable
         new(ClientId, ClientName, action, ns, target, version, outcome, errorId);
 
     /// <summary>
-    /// Runs a change in one write transaction, its audit entry inside it, after the entries still waiting (the
-    /// connect, reads not yet flushed). When it fails for a reason worth recording (denied, conflict, missing,
-    /// tampered), the failure is audited in a transaction of its own, and the waiting entries keep waiting.
+    /// Runs a change: <paramref name="body"/> reads and fills the batch, which the backend commits with the change's
+    /// audit entry, after the entries still waiting (the connect, reads not yet flushed). When it fails for a reason
+    /// worth recording (denied, conflict, missing, tampered), the failure is audited in a transaction of its own, and the
+    /// waiting entries keep waiting.
     /// </summary>
-    private T Change<T>(string action, string? ns, string? target, Func<SqliteConnection, StoreTransaction, (T Result, int? Version)> body)
+    private T Change<T>(string action, string? ns, string? target, Func<IStoreReader, WriteBatch, (T Result, int? Version)> body)
     {
         Touch();
-        var pending = TakePending();
+        var pending = pendingAudit.TakeAll();
         var written = false;
         try
         {
-            var changed = Store.Database.Write((connection, transaction) =>
+            var changed = Backend.Write((reader, batch) =>
             {
-                EnsureStillActive(connection, transaction);
-                var (result, version) = body(connection, transaction);
-                AuditLog.Append(connection, transaction, StoreId, options.Surface, [.. pending, Audit(action, ns, target, version)]);
+                EnsureStillActive(reader);
+                var (result, version) = body(reader, batch);
+                AuditLog.Append(reader, batch, StoreId, options.Surface, [.. pending, Audit(action, ns, target, version)]);
                 return result;
             });
             written = true;
@@ -257,102 +214,64 @@ public sealed partial class Session : IDisposable
             Store.TryAudit(options.Surface, Audit(action, ns, target, null, Outcome(e), e.ErrorId));
             throw;
         }
-        catch (SqliteException e)
-        {
-            throw SecretStore.Unusable(Store.Path, e);
-        }
         finally
         {
             if (!written)
             {
-                ReturnPending(pending);
+                pendingAudit.PutBack(pending);
             }
         }
     }
 
     /// <summary>
     /// Runs a read in one snapshot; its audit entry (success or failure) waits for <see cref="FlushAudit"/>. When
-    /// given, <paramref name="warm"/> is tried first outside a transaction: a single statement is its own
-    /// snapshot, so a warm read that one statement answers skips BEGIN and COMMIT; it returns null to leave the
-    /// read (and any error) to <paramref name="body"/>.
+    /// given, <paramref name="warm"/> is tried first without a transaction: one lookup is its own snapshot, so a warm
+    /// read that one lookup answers skips BEGIN and COMMIT; it returns null to leave the read (and any error) to
+    /// <paramref name="body"/>.
     /// </summary>
-    private T Query<T>(string action, string? ns, string? target, Func<SqliteConnection, StoreTransaction, (T Result, int? Version, string Outcome)> body,
-                       Func<SqliteConnection, (T Result, int? Version)?>? warm = null)
+    private T Query<T>(string action, string? ns, string? target, Func<IStoreReader, (T Result, int? Version, string Outcome)> body,
+                       Func<IStoreReader, (T Result, int? Version)?>? warm = null)
     {
         Touch();
         try
         {
-            if (warm is not null && TryWarm(warm) is { } answered)
+            if (warm is not null && Backend.TryReadOnce(warm) is { } answered)
             {
-                RecordRead(Audit(action, ns, target, answered.Version));
+                pendingAudit.Add(Audit(action, ns, target, answered.Version));
                 return answered.Result;
             }
 
-            var (result, version, outcome) = Store.Database.Read((connection, transaction) =>
+            var (result, version, outcome) = Backend.Read(reader =>
             {
-                EnsureStillActive(connection, transaction);
-                return body(connection, transaction);
+                EnsureStillActive(reader);
+                return body(reader);
             });
-            RecordRead(Audit(action, ns, target, version, outcome));
+            pendingAudit.Add(Audit(action, ns, target, version, outcome));
             return result;
         }
         catch (SecretOpsException e) when (e.Category != SecretOpsErrorCategory.InvalidArgument)
         {
-            RecordRead(Audit(action, ns, target, null, Outcome(e), e.ErrorId));
+            pendingAudit.Add(Audit(action, ns, target, null, Outcome(e), e.ErrorId));
             throw;
-        }
-        catch (SqliteException e)
-        {
-            throw SecretStore.Unusable(Store.Path, e);
-        }
-    }
-
-    /// <summary>A warm attempt; a busy file leaves the read to the full path, which waits and retries.</summary>
-    private TResult? TryWarm<TResult>(Func<SqliteConnection, TResult?> warm)
-        where TResult : struct
-    {
-        try
-        {
-            return Store.Database.Use(warm);
-        }
-        catch (SqliteException e) when (StoreDatabase.IsBusy(e))
-        {
-            return null;
         }
     }
 
     /// <summary>
     /// A client disabled or retired while this session was open stops here, at its next operation, not at
-    /// its next connect: the check reads one row inside the operation's own transaction.
+    /// its next connect: the check reads one row inside the operation's own snapshot.
     /// </summary>
-    private void EnsureStillActive(SqliteConnection connection, StoreTransaction transaction)
+    private void EnsureStillActive(IStoreReader reader)
     {
-        var status = StoreDatabase.Scalar(connection, transaction, "SELECT status FROM clients WHERE id = $id", ("$id", ClientId.ToBlob()));
-        if (status is not long value || (ClientStatus)value != ClientStatus.Active)
+        var status = reader.ClientStatus(ClientId);
+        if (status != ClientStatus.Active)
         {
-            var now = status is long known ? ((ClientStatus)known).ToString().ToLowerInvariant() : "removed";
+            var now = status is { } known ? known.ToString().ToLowerInvariant() : "removed";
             throw new AuthenticationFailedException($"Client '{ClientName}' is {now}; this session can no longer be used.", ClientName);
         }
     }
 
     private static string Outcome(SecretOpsException e) =>
         e.Category == SecretOpsErrorCategory.AccessDenied ? AuditRecord.Denied : AuditRecord.Failed;
-
-    /// <summary>The flags the client holds on a namespace and, when given, on a secret in it.</summary>
-    private Permissions EffectivePermissions(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, Guid? secretId)
-    {
-        using var command = StoreDatabase.Command(connection, transaction,
-            "SELECT flags FROM permissions WHERE client_id = $client AND ((scope_kind = 1 AND scope_id = $ns) OR (scope_kind = 2 AND scope_id = $secret))",
-            ("$client", ClientId.ToBlob()), ("$ns", namespaceId.ToBlob()), ("$secret", secretId?.ToBlob()));
-        using var reader = command.ExecuteReader();
-        var flags = Permissions.None;
-        while (reader.Read())
-        {
-            flags |= (Permissions)reader.GetInt32(0);
-        }
-
-        return flags;
-    }
 
     private void Require(Permissions held, Permissions needed, string what)
     {
@@ -362,109 +281,9 @@ public sealed partial class Session : IDisposable
         }
     }
 
-    /// <summary>A namespace key generation, unwrapped from this client's stanza (cached).</summary>
-    private SymmetricKey NamespaceKey(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, int generation, string what) =>
-        CachedKey(ScopeKind.Namespace, namespaceId, generation, () =>
-            UnwrapOwnStanza(connection, transaction, ScopeKind.Namespace, namespaceId, generation, Contexts.NamespaceKey(StoreId, namespaceId, generation))
-            ?? throw new AccessDeniedException($"Client '{ClientName}' holds no key for {what}.", what));
-
-    /// <summary>
-    /// A secret key generation: from this client's own stanza for the secret, or unwrapped with the
-    /// namespace key generation that wrapped it.
-    /// </summary>
-    private SymmetricKey SecretKey(SqliteConnection connection, StoreTransaction transaction, Guid namespaceId, Guid secretId, int generation, string what) =>
-        CachedKey(ScopeKind.Secret, secretId, generation, () =>
-        {
-            var own = UnwrapOwnStanza(connection, transaction, ScopeKind.Secret, secretId, generation, Contexts.SecretKey(StoreId, secretId, generation));
-            if (own is not null)
-            {
-                return own;
-            }
-
-            using var command = StoreDatabase.Command(connection, transaction,
-                "SELECT namespace_generation, nonce, wrapped_key FROM secret_keys WHERE secret_id = $id AND generation = $generation",
-                ("$id", secretId.ToBlob()), ("$generation", generation));
-            using var reader = command.ExecuteReader();
-            if (!reader.Read())
-            {
-                throw new TamperedException($"The key of {what}");
-            }
-
-            var namespaceGeneration = reader.GetInt32(0);
-            // A generation the namespace never had is an altered row, not a key this client lacks.
-            using var generationExists = StoreDatabase.Command(connection, transaction, "SELECT 1 FROM namespace_keys WHERE namespace_id = $ns AND generation = $generation",
-                ("$ns", namespaceId.ToBlob()), ("$generation", namespaceGeneration));
-            if (generationExists.ExecuteScalar() is null)
-            {
-                throw new TamperedException($"The key of {what}");
-            }
-
-            var namespaceKey = NamespaceKey(connection, transaction, namespaceId, namespaceGeneration, what);
-            return Aead.OpenKey(namespaceKey, new SealedData(reader.GetBlob(1), reader.GetBlob(2)),
-                                Contexts.WrappedSecretKey(StoreId, namespaceId, secretId, generation, namespaceGeneration), $"The key of {what}");
-        });
-
-    /// <summary>A key generation this session has already unwrapped, or null.</summary>
-    private SymmetricKey? CachedKeyOrNull(ScopeKind kind, Guid id, int generation)
-    {
-        lock (gate)
-        {
-            return keys.GetValueOrDefault((kind, id, generation));
-        }
-    }
-
-    private SymmetricKey CachedKey(ScopeKind kind, Guid id, int generation, Func<SymmetricKey> unwrap)
-    {
-        if (CachedKeyOrNull(kind, id, generation) is { } cached)
-        {
-            return cached;
-        }
-
-        var key = unwrap();
-        lock (gate)
-        {
-            if (keys.TryAdd((kind, id, generation), key))
-            {
-                return key;
-            }
-        }
-
-        key.Dispose();
-        lock (gate)
-        {
-            return keys[(kind, id, generation)];
-        }
-    }
-
-    private SymmetricKey? UnwrapOwnStanza(SqliteConnection connection, StoreTransaction transaction, ScopeKind kind, Guid scopeId, int generation, AssociatedData context)
-    {
-        using var command = StoreDatabase.Command(connection, transaction,
-            "SELECT algorithm, header, nonce, wrapped_key FROM stanzas WHERE client_id = $client AND scope_kind = $kind AND scope_id = $scope AND generation = $generation",
-            ("$client", ClientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$generation", generation));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-
-        var stanza = new Stanza(ClientId, (StanzaAlgorithm)reader.GetInt32(0), reader.GetBlob(1), reader.GetBlob(2), reader.GetBlob(3));
-        return stanza.Unwrap(privateKey, context);
-    }
-
-    /// <summary>Wraps a key to a client and stores the stanza.</summary>
-    private static void WriteStanza(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ClientPublicKey recipient, ScopeKind kind, Guid scopeId, int generation, SymmetricKey key, AssociatedData context)
-    {
-        var stanza = Stanza.Wrap(key, clientId, recipient, context);
-        StoreDatabase.Execute(connection, transaction,
-            "INSERT OR REPLACE INTO stanzas VALUES ($client, $kind, $scope, $generation, $algorithm, $header, $nonce, $key)",
-            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$generation", generation),
-            ("$algorithm", (int)stanza.Algorithm), ("$header", stanza.Header), ("$nonce", stanza.Nonce), ("$key", stanza.Ciphertext));
-    }
-
-    private void WritePermission(SqliteConnection connection, StoreTransaction transaction, Guid clientId, ScopeKind kind, Guid scopeId, Permissions flags) =>
-        StoreDatabase.Execute(connection, transaction,
-            "INSERT OR REPLACE INTO permissions VALUES ($client, $kind, $scope, $flags, $by, $now)",
-            ("$client", clientId.ToBlob()), ("$kind", (int)kind), ("$scope", scopeId.ToBlob()), ("$flags", (int)flags),
-            ("$by", ClientId.ToBlob()), ("$now", DateTimeOffset.UtcNow.ToUnixMilliseconds()));
-
+    /// <summary>Writes a client's flags on a scope, or removes the grant when none are left.</summary>
+    private void SetPermission(WriteBatch batch, Guid clientId, ScopeKind kind, Guid scopeId, Permissions flags) =>
+        batch.Add(flags == Permissions.None
+            ? new RemovePermission(clientId, kind, scopeId)
+            : new PutPermission(clientId, kind, scopeId, flags, ClientId, DateTimeOffset.UtcNow));
 }

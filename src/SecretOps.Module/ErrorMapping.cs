@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Management.Automation;
 using SecretOps.Core.Vault;
 
@@ -20,12 +19,9 @@ internal static class ErrorMapping
     /// <summary>A file the command needed could not be read or written (permissions, disk).</summary>
     public const string IOErrorId = "SecretOps.IOError";
 
-    /// <summary>SQLite failed in a way Core did not translate.</summary>
-    public const string StoreUnavailableId = "SecretOps.StoreUnavailable";
-
     /// <summary>True for the failures a command reports per input; anything else is a bug and stays terminating.</summary>
     public static bool IsExpected(Exception exception) =>
-        exception is SecretOpsException or IOException or UnauthorizedAccessException or DbException;
+        exception is SecretOpsException or IOException or UnauthorizedAccessException;
 
     public static ErrorRecord ToErrorRecord(this SecretOpsException exception, object? target = null)
     {
@@ -58,8 +54,6 @@ internal static class ErrorMapping
         SecretOpsException e => e.ToErrorRecord(target),
         UnauthorizedAccessException => new ErrorRecord(exception, IOErrorId, ErrorCategory.PermissionDenied, target),
         IOException => new ErrorRecord(exception, IOErrorId, ErrorCategory.WriteError, target),
-        DbException => new ErrorRecord(
-            new InvalidOperationException($"The store could not be used: {exception.Message}", exception), StoreUnavailableId, ErrorCategory.ResourceUnavailable, target),
         _ => new ErrorRecord(exception, "SecretOps.Unexpected", ErrorCategory.NotSpecified, target),
     };
 
@@ -85,7 +79,7 @@ internal static class ErrorMapping
 
     internal static ErrorCategory ToCategory(SecretOpsException exception) => exception.ErrorId switch
     {
-        StoreUnavailableId => ErrorCategory.ResourceUnavailable,
+        "SecretOps.StoreUnavailable" => ErrorCategory.ResourceUnavailable,
         _ => exception.Category switch
         {
             SecretOpsErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,

@@ -12,6 +12,12 @@ public static partial class Names
     public const int MaxIdentifierLength = 64;
 
     /// <summary>
+    /// What secret names are unique and looked up by: the name upper-cased with invariant (full Unicode) case rules,
+    /// because SQLite's NOCASE folds only A–Z and would let "Émile" and "émile" be two secrets.
+    /// </summary>
+    internal static string LookupKey(string name) => name.ToUpperInvariant();
+
+    /// <summary>
     /// Secret names: 1–256 characters, no control characters, no bidirectional formatting characters, no
     /// unpaired surrogates, no leading or trailing white space. Case is preserved; uniqueness ignores case
     /// (invariant upper case) and nothing else: lookalikes (Cyrillic 'а' and Latin 'a', fullwidth forms,

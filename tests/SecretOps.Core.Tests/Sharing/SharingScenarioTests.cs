@@ -351,7 +351,7 @@ public sealed class SharingScenarioTests : IDisposable
     {
         using var credential = ClientCredential.FromGeneratedSecret(generated[name]);
         var opened = SecretStore.Open(store.Path);
-        var record = opened.Database.Read((c, t) => ClientRecord.Load(c, t, name))!;
+        var record = opened.Backend.Read(reader => reader.FindClient(name))!;
         return ClientKeyProtection.Open(record.Protection!, credential, opened.StoreId, record.Id);
     }
 
@@ -359,19 +359,16 @@ public sealed class SharingScenarioTests : IDisposable
     private static List<SymmetricKey> KeysHeldIn(string path, string client, ClientPrivateKey key)
     {
         var opened = SecretStore.Open(path);
-        return opened.Database.Read((c, t) =>
+        return opened.Backend.Read(reader =>
         {
-            var id = ClientRecord.Load(c, t, client)!.Id;
-            using var command = StoreDatabase.Command(c, t, "SELECT scope_kind, scope_id, generation, algorithm, header, nonce, wrapped_key FROM stanzas WHERE client_id = $id",
-                ("$id", id.ToByteArray(bigEndian: true)));
-            using var reader = command.ExecuteReader();
+            var id = reader.FindClient(client)!.Id;
             var keys = new List<SymmetricKey>();
-            while (reader.Read())
+            foreach (var scope in reader.StanzasOf(id))
             {
-                var scope = new Guid((byte[])reader[1], bigEndian: true);
-                var generation = reader.GetInt32(2);
-                var context = reader.GetInt32(0) == 1 ? Contexts.NamespaceKey(opened.StoreId, scope, generation) : Contexts.SecretKey(opened.StoreId, scope, generation);
-                keys.Add(new Stanza(id, (StanzaAlgorithm)reader.GetInt32(3), (byte[])reader[4], (byte[])reader[5], (byte[])reader[6]).Unwrap(key, context));
+                var context = scope.Kind == ScopeKind.Namespace
+                    ? Contexts.NamespaceKey(opened.StoreId, scope.ScopeId, scope.Generation)
+                    : Contexts.SecretKey(opened.StoreId, scope.ScopeId, scope.Generation);
+                keys.Add(reader.Stanza(id, scope)!.Unwrap(key, context));
             }
 
             return keys;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using IndependentReader;
 using SecretOps.Core.Audit;
 using SecretOps.Core.Storage;
+using SecretOps.Core.Storage.Sqlite;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Tests.Support;
@@ -136,23 +137,31 @@ public sealed class SchemaTamperTests : IDisposable
     {
         // Defence in depth behind the schema check: a TEMP trigger (on this connection only, invisible to the file's
         // schema) interferes the way a planted one would; the confirmation catches it and nothing is committed.
+        // SQLite only: the interference is a TEMP trigger on the backend's own connection.
         var opened = store.Open();
-        var mallory = Convert.FromHexString(MalloryIdHex());
+        var database = new StoreDatabase(store.Path, shared: false);
+        var mallory = new Guid(Convert.FromHexString(MalloryIdHex()), bigEndian: true);
         var before = RawDb.Fingerprint(store.Path);
-        var deletion = Assert.Throws<StoreUnavailableException>(() => opened.Database.Write((connection, transaction) =>
+        var deletion = Assert.Throws<StoreUnavailableException>(() => database.Write((connection, transaction) =>
         {
             StoreDatabase.Execute(connection, transaction, "CREATE TEMP TRIGGER keep_mine BEFORE DELETE ON main.stanzas BEGIN SELECT RAISE(IGNORE); END");
-            return StoreDatabase.DeleteConfirmed(connection, transaction, "stanzas", "client_id = $id", "the revoked client's keys", ("$id", mallory));
-        }));
-        Assert.Equal("SecretOps.StoreCorrupt", deletion.ErrorId);
-        Assert.Contains("the revoked client's keys", deletion.Message, StringComparison.Ordinal);
-
-        var audit = Assert.Throws<StoreUnavailableException>(() => opened.Database.Write((connection, transaction) =>
-        {
-            StoreDatabase.Execute(connection, transaction, "CREATE TEMP TRIGGER hide AFTER INSERT ON main.audit BEGIN DELETE FROM audit WHERE sequence = new.sequence; END");
-            AuditLog.Append(connection, transaction, opened.StoreId, Surface.Api, new AuditRecord(null, "mallory", "secret.get", "prod", "db-password", 1, AuditRecord.Ok, null));
+            var batch = new WriteBatch();
+            batch.Add(new RemoveStanzas(mallory));
+            new SqliteBatchWriter(connection, transaction).Apply(batch);
             return 0;
         }));
+        Assert.Equal("SecretOps.StoreCorrupt", deletion.ErrorId);
+        Assert.Contains("the client's keys", deletion.Message, StringComparison.Ordinal);
+
+        var audit = Assert.Throws<StoreUnavailableException>(() => database.Write((connection, transaction) =>
+        {
+            StoreDatabase.Execute(connection, transaction, "CREATE TEMP TRIGGER hide AFTER INSERT ON main.audit BEGIN DELETE FROM audit WHERE sequence = new.sequence; END");
+            var batch = new WriteBatch();
+            AuditLog.Append(new SqliteReader(connection, transaction), batch, opened.StoreId, Surface.Api, [new AuditRecord(null, "mallory", "secret.get", "prod", "db-password", 1, AuditRecord.Ok, null)]);
+            new SqliteBatchWriter(connection, transaction).Apply(batch);
+            return 0;
+        }));
+        database.ReleaseConnections();
         Assert.Equal("SecretOps.StoreCorrupt", audit.ErrorId);
         Assert.Contains("audit entries", audit.Message, StringComparison.Ordinal);
         Assert.Equal(before, RawDb.Fingerprint(store.Path));

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
+using SecretOps.Core.Storage;
 
-namespace SecretOps.Core.Storage;
+namespace SecretOps.Core.Storage.Sqlite;
 
 /// <summary>
 /// The store's tables, created and upgraded by numbered migrations, each in its own transaction.

@@ -16,14 +16,12 @@ public sealed partial class Session
         Names.ValidateNamespaceName(ns);
         Names.ValidateSecretName(name);
         var validated = SecretMetadata.Validate(metadata);
-        return Change(AuditActions.SecretMetadata, ns, name, (connection, transaction) =>
+        return Change(AuditActions.SecretMetadata, ns, name, (reader, batch) =>
         {
-            var (namespaceRecord, record) = RequireSecret(connection, transaction, ns, name, Permissions.Write);
+            var (namespaceRecord, record) = RequireSecret(reader, ns, name, Permissions.Write);
             var now = DateTimeOffset.UtcNow;
             var updated = record with { Metadata = validated.Count == 0 ? null : SecretMetadata.Serialize(validated), Updated = now, UpdatedBy = ClientName };
-            StoreDatabase.Execute(connection, transaction,
-                "UPDATE secrets SET metadata = $metadata, updated_at = $now, updated_by = $by WHERE id = $id",
-                ("$metadata", updated.Metadata), ("$now", now.ToUnixMilliseconds()), ("$by", ClientId.ToBlob()), ("$id", record.Id.ToBlob()));
+            batch.Add(new UpdateSecret(updated, record.CurrentVersion, ClientId));
             return (ToEntry(namespaceRecord, updated), (int?)null);
         });
     }

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using SecretOps.Core.Storage;
 
-namespace SecretOps.Core.Storage;
+namespace SecretOps.Core.Storage.Sqlite;
 
 /// <summary>
 /// Connections to one store file with the settings of DESIGN §5: WAL and synchronous=FULL on local disk;
@@ -248,7 +249,7 @@ internal sealed class StoreDatabase
             catch (Exception failure)
             {
                 // A refusal or a busy file leaves a sound connection worth keeping; anything else may not.
-                var busy = failure is SqliteException sqlite && IsBusy(sqlite);
+                var busy = failure is SqliteException sqlite && SqliteErrors.IsBusy(sqlite);
                 if ((busy || failure is SecretOpsException) && TryRollBack(lease.Connection))
                 {
                     Return(lease);
@@ -337,8 +338,6 @@ internal sealed class StoreDatabase
         }
     }
 
-    /// <summary>SQLITE_BUSY or SQLITE_LOCKED: another connection holds what this one needs.</summary>
-    public static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
 
     /// <summary>A connection lent out, with the generation of its file's idle set when it was opened.</summary>
     private readonly record struct Lease(SqliteConnection Connection, IdleConnections? Owner, int Generation);
@@ -390,97 +389,4 @@ internal sealed class StoreDatabase
             }
         }
     }
-}
-
-/// <summary>
-/// An open SQLite transaction on a connection, begun and ended by <see cref="StoreDatabase"/> with prepared
-/// statements (Microsoft.Data.Sqlite's own transactions prepare BEGIN and COMMIT afresh each time). Passing it
-/// on says "inside this transaction"; statements given it check they run on its connection.
-/// </summary>
-internal sealed class StoreTransaction(SqliteConnection connection)
-{
-    public SqliteConnection Connection { get; } = connection;
-}
-
-/// <summary>The prepared statements of one kept connection, by SQL text (a few of each, for nested use).</summary>
-internal sealed class StatementCache
-{
-    // Bounded: SQLite statements hold memory, and ad-hoc SQL (filters, pragmas) should not pile up.
-    private const int MaxStatements = 128;
-    private readonly Dictionary<string, Stack<SqliteCommand>> idle = new(StringComparer.Ordinal);
-    private int count;
-
-    public SqliteCommand? Take(string sql) =>
-        idle.TryGetValue(sql, out var commands) && commands.TryPop(out var command) ? Taken(command) : null;
-
-    public bool TryReturn(SqliteCommand command)
-    {
-        if (count >= MaxStatements)
-        {
-            return false;
-        }
-
-        if (!idle.TryGetValue(command.CommandText, out var commands))
-        {
-            idle[command.CommandText] = commands = new Stack<SqliteCommand>(1);
-        }
-
-        commands.Push(command);
-        count++;
-        return true;
-    }
-
-    private SqliteCommand Taken(SqliteCommand command)
-    {
-        count--;
-        return command;
-    }
-}
-
-/// <summary>A bound statement; disposing it returns it to its connection's cache, or frees it.</summary>
-internal sealed class Statement(SqliteCommand command, StatementCache? cache) : IDisposable
-{
-    public SqliteDataReader ExecuteReader() => command.ExecuteReader();
-
-    public object? ExecuteScalar() => command.ExecuteScalar();
-
-    public int ExecuteNonQuery() => command.ExecuteNonQuery();
-
-    public void Dispose()
-    {
-        command.Parameters.Clear();
-        if (cache is null || !cache.TryReturn(command))
-        {
-            command.Dispose();
-        }
-    }
-}
-
-/// <summary>Column conversions: UUIDs as 16-byte blobs (RFC 4122 order), times as Unix milliseconds.</summary>
-internal static class Columns
-{
-    public static byte[] ToBlob(this Guid id) => id.ToByteArray(bigEndian: true);
-
-    public static Guid ToGuid(byte[] blob) => new(blob, bigEndian: true);
-
-    public static Guid GetUuid(this SqliteDataReader reader, int ordinal) => ToGuid((byte[])reader[ordinal]);
-
-    public static Guid? GetNullableUuid(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : ToGuid((byte[])reader[ordinal]);
-
-    public static long ToUnixMilliseconds(this DateTimeOffset time) => time.ToUnixTimeMilliseconds();
-
-    public static DateTimeOffset GetTime(this SqliteDataReader reader, int ordinal) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static DateTimeOffset? GetNullableTime(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static string? GetNullableString(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static int? GetNullableInt32(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
-
-    public static byte[] GetBlob(this SqliteDataReader reader, int ordinal) => (byte[])reader[ordinal];
 }

@@ -1,0 +1,45 @@
+namespace SecretOps.Core.Storage;
+
+/// <summary>
+/// Where a store's rows live. Core runs every command through it: a read in one snapshot, or a change as one
+/// <see cref="WriteBatch"/> committed whole or not at all. Every failure of the storage itself comes out as a
+/// <see cref="StoreUnavailableException"/>; a backend never lets its own error types reach Core.
+/// </summary>
+/// <remarks>
+/// A local backend runs the body and applies its batch in one transaction. A remote one may run the body, send the
+/// batch with its preconditions, and run the body again when they no longer hold; so a body must be repeatable and
+/// must decide only from what it read.
+/// </remarks>
+internal interface IStoreBackend
+{
+    /// <summary>Where the store is, for messages (a path).</summary>
+    string Location { get; }
+
+    /// <summary>Whether the store can only be read.</summary>
+    bool IsReadOnly { get; }
+
+    /// <summary>Whether the store is kept in the mode for a share several machines open.</summary>
+    bool IsShared { get; }
+
+    /// <summary>Runs <paramref name="body"/> on one consistent snapshot.</summary>
+    T Read<T>(Func<IStoreReader, T> body);
+
+    /// <summary>
+    /// A read cheap enough to skip a transaction: <paramref name="body"/> makes one lookup, which is its own snapshot.
+    /// Null when the store is busy (the caller falls back to <see cref="Read"/>, which waits) or the body returns null.
+    /// </summary>
+    T? TryReadOnce<T>(Func<IStoreReader, T?> body)
+        where T : struct;
+
+    /// <summary>Runs <paramref name="body"/> on a snapshot and commits the batch it fills, atomically, with its preconditions.</summary>
+    T Write<T>(Func<IStoreReader, WriteBatch, T> body);
+
+    /// <summary>
+    /// Writes a consistent copy of the whole store, even while others write, into <paramref name="file"/> (a new, empty,
+    /// owner-only file), in the form a file store opens.
+    /// </summary>
+    void BackupTo(string file);
+
+    /// <summary>Lets go of what this process keeps open to the store between operations.</summary>
+    void ReleaseConnections();
+}
