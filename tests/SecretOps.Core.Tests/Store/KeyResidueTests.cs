@@ -1,4 +1,3 @@
-using System.Reflection;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Secrets;
 using SecretOps.Core.Tests.Support;
@@ -32,17 +31,10 @@ public sealed class KeyResidueTests
             }
 
             // The session now holds (pinned, until disposed) the namespace's first key and the secret's first key.
-            keys.AddRange(CachedKeys(session).Select(k => MaskedSecret.Of(k.Bytes)));
+            keys.AddRange(SessionInternals.CachedKeys(session).Select(k => MaskedSecret.Of(k.Bytes)));
         }
 
         Assert.True(keys.Count >= 2, $"expected the namespace and secret keys in the session, found {keys.Count}");
         Assert.Equal(0, MemoryScan.CountCopies(keys));
-    }
-
-    private static IEnumerable<SymmetricKey> CachedKeys(Session session)
-    {
-        var field = typeof(Session).GetField("keys", BindingFlags.Instance | BindingFlags.NonPublic)!;
-        var cache = (System.Collections.IDictionary)field.GetValue(session)!;
-        return cache.Values.Cast<SymmetricKey>().ToList();
     }
 }

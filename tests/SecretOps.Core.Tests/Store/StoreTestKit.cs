@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Data.Sqlite;
 using SecretOps.Core.Crypto;
+using SecretOps.Core.Keys;
 using SecretOps.Core.Secrets;
 
 namespace SecretOps.Core.Tests.Store;
@@ -31,14 +32,23 @@ internal static class SessionInternals
     /// <summary>The raw bytes of every namespace and secret key the session has cached (the live arrays, not copies).</summary>
     public static List<byte[]> CachedKeyArrays(Session session)
     {
-        var keys = (System.Collections.IDictionary)typeof(Session).GetField("keys", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(session)!;
         var field = typeof(SymmetricKey).GetField("bytes", BindingFlags.NonPublic | BindingFlags.Instance)!;
-        return keys.Values.Cast<SymmetricKey>().Select(k => (byte[])field.GetValue(k)!).ToList();
+        return CachedKeys(session).Select(k => (byte[])field.GetValue(k)!).ToList();
+    }
+
+    /// <summary>Every namespace and secret key the session's key ring has cached.</summary>
+    public static List<SymmetricKey> CachedKeys(Session session)
+    {
+        var cache = (System.Collections.IDictionary)typeof(KeyRing).GetField("keys", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(KeyRingOf(session))!;
+        return cache.Values.Cast<SymmetricKey>().ToList();
     }
 
     /// <summary>The session's private key object.</summary>
     public static ClientPrivateKey PrivateKey(Session session) =>
-        (ClientPrivateKey)typeof(Session).GetField("privateKey", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(session)!;
+        (ClientPrivateKey)typeof(KeyRing).GetField("privateKey", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(KeyRingOf(session))!;
+
+    private static KeyRing KeyRingOf(Session session) =>
+        (KeyRing)typeof(Session).GetField("keys", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(session)!;
 }
 
 internal static class UnixFiles
