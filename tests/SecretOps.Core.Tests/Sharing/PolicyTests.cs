@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Policy;
@@ -87,6 +88,75 @@ public class PolicyTests
         var clients = session.ListClients();
         Assert.Equal(ClientStatus.Disabled, clients.Single(c => c.Name == "paused").Status);
         Assert.DoesNotContain(clients, c => c.Name == "gone");
+    }
+
+    [Fact]
+    public void PlanSteps_AreDataNamingWhatTheyChange_AndApplyingAPlanBuiltEarlier_DoesExactlyThoseSteps()
+    {
+        using var store = new TempStore();
+        using var session = store.ConnectSystem();
+        session.AddClient("ci", new ClientCredentialSpec { Kind = ClientKind.Generated });
+        session.AddClient("old", new ClientCredentialSpec { Kind = ClientKind.Generated });
+        session.Grant("old", "default", null, Permissions.Read | Permissions.Write);
+        using var deployKey = ClientPrivateKey.Generate();
+        var pem = deployKey.PublicKey.ExportPem();
+        var policy = new PolicyDocument
+        {
+            Namespaces = [new() { Name = "prod", Description = "production", MaxVersions = 5 }],
+            Clients =
+            [
+                new() { Name = "ci", Kind = "generated", Role = "admin" },
+                new() { Name = "deploy", Kind = "keyfile", PublicKey = pem },
+                new() { Name = "bot", Kind = "generated", Description = "robot" },
+            ],
+            Grants = session.ListPermissions("system").Select(p => new PolicyGrant { Client = "system", Namespace = p.Namespace, Secret = p.Secret, Permissions = Session.FlagNames(p.Permissions) })
+                .Append(new PolicyGrant { Client = "ci", Namespace = "prod", Permissions = ["read", "write"] })
+                .ToList(),
+        };
+        var before = Grants(session);
+
+        var plan = session.PlanPolicy(policy, prune: true);
+
+        // Each step is a record of what it changes: no code, compared by value.
+        PolicyChange[] expected =
+        [
+            new CreateNamespaceChange("prod", "production", 5),
+            new SetClientRoleChange("ci", ClientRole.Admin),
+            new CreateKeyFileClientChange("deploy", ClientRole.Member, null, pem, deployKey.PublicKey.Fingerprint),
+            new CreateGeneratedClientChange("bot", ClientRole.Member, "robot"),
+            new GrantChange("ci", "prod", null, Permissions.Read | Permissions.Write),
+            new RevokeChange("old", "default", null, Permissions.Read | Permissions.Write),
+        ];
+        Assert.Equal(expected, plan.Changes);
+        var grant = Assert.Single(plan.Changes.OfType<GrantChange>());
+        Assert.Equal(("ci", "prod", (string?)null, Permissions.Read | Permissions.Write), (grant.Client, grant.Namespace, grant.Secret, grant.Permissions));
+        Assert.Equal(PolicyChangeKind.Grant, grant.Kind);
+        Assert.Equal("grant read,write to 'ci' on namespace 'prod'", grant.Description);
+        Assert.Equal("Revoke: revoke read,write from 'old' on namespace 'default'", plan.Changes[^1].ToString());
+        Assert.True(plan.Changes[^1].IsDestructive);
+        Assert.Equal(before, Grants(session));
+
+        // The plan survives a round trip as JSON, and the copy is what gets applied.
+        var json = JsonSerializer.Serialize(plan.Changes);
+        Assert.Contains("\"change\":\"grant\"", json);
+        var restored = JsonSerializer.Deserialize<List<PolicyChange>>(json)!;
+        Assert.Equal(expected, restored);
+
+        var secrets = session.ApplyPolicy(new PolicyPlan(restored));
+
+        Assert.StartsWith("secretops_", Assert.Single(secrets, s => s.Key == "bot").Value);
+        Assert.Equal(5, session.ListNamespaces().Single(n => n.Name == "prod").MaxVersions);
+        var clients = session.ListClients().ToDictionary(c => c.Name);
+        Assert.Equal(ClientRole.Admin, clients["ci"].Role);
+        Assert.Equal((ClientKind.KeyFile, deployKey.PublicKey.Fingerprint), (clients["deploy"].Kind, clients["deploy"].Fingerprint));
+        Assert.Equal((ClientKind.Generated, "robot"), (clients["bot"].Kind, clients["bot"].Description));
+        var after = Grants(session).Where(g => g.Item2 != "prod" || g.Item1 != "system").ToList();
+        Assert.Equal(before.Where(g => g.Item1 != "old").Append(("ci", "prod", null, Permissions.Read | Permissions.Write)).Order(), after);
+
+        // A plan of one step built by hand does that step and nothing else.
+        before = Grants(session);
+        Assert.Empty(session.ApplyPolicy(new PolicyPlan([new GrantChange("bot", "prod", null, Permissions.Read)])));
+        Assert.Equal(before.Append(("bot", "prod", null, Permissions.Read)).Order(), Grants(session));
     }
 
     [Theory]
