@@ -64,7 +64,7 @@ public sealed class SecretStore
         var header = new StoreHeader(storeId, DateTimeOffset.UtcNow, options.AllowWeakKdf, options.Kdf);
         var system = new ClientRecord(clientId, SystemClientName, "Created with the store; retire it once admins exist.", credential.Kind, ClientRole.System,
                                       ClientStatus.Active, privateKey.PublicKey, protection, header.Created, null);
-        SqliteBackend.Create(fullPath, options.Shared ?? StoreFiles.IsOnNetworkShare(fullPath), backend =>
+        SqliteBackend.Create(fullPath, options.Shared, backend =>
         {
             var store = new SecretStore(backend, header);
             using var session = new Session(store, system, privateKey.Clone(), new SessionOptions { Surface = options.Surface });
@@ -206,7 +206,7 @@ public sealed class SecretStore
         }
 
         // The restored store keeps the mode the one it replaces had (the backup itself is in rollback-journal mode).
-        var shared = StoreFiles.IsOnNetworkShare(fullDestination) || StoreFiles.HasRollbackJournal(fullDestination);
+        var shared = SqliteBackend.IsSharedFile(fullDestination);
         using var work = StoreFiles.CreatePrivateDirectory();
         var verified = work.File("restore.db");
         StageVerifiedCopy(source, verified);

@@ -57,12 +57,12 @@ internal sealed class SqliteBackend : IStoreBackend
     /// through the backend. The file is built in a private directory and copied into place through the one handle that
     /// creates it: SQLite opens files by name, and a name in a directory others can write may be swapped for a link.
     /// </summary>
-    public static void Create(string fullPath, bool shared, Action<IStoreBackend> populate)
+    public static void Create(string fullPath, bool? shared, Action<IStoreBackend> populate)
     {
         using var work = StoreFiles.CreatePrivateDirectory();
         var building = work.File("store.db");
         StoreFiles.CreateOwnerOnlyFile(building).Dispose();
-        var database = new StoreDatabase(building, shared);
+        var database = new StoreDatabase(building, shared ?? StoreFiles.IsOnNetworkShare(fullPath));
         try
         {
             Translated(building, () => database.Use(connection =>
@@ -94,7 +94,7 @@ internal sealed class SqliteBackend : IStoreBackend
     {
         // The journal mode belongs to the store: a file a client opened as shared (journal_mode=DELETE) stays shared
         // for openers that do not say otherwise, rather than being switched back to WAL under that client.
-        var database = new StoreDatabase(fullPath, shared ?? (StoreFiles.IsOnNetworkShare(fullPath) || StoreFiles.HasRollbackJournal(fullPath)));
+        var database = new StoreDatabase(fullPath, shared ?? IsSharedFile(fullPath));
         // Connections kept from before may reach a file since replaced (a restore, a new store at this path).
         database.ReleaseConnections();
         try
@@ -132,6 +132,12 @@ internal sealed class SqliteBackend : IStoreBackend
         }
     }
 
+    /// <summary>
+    /// Whether the store file at <paramref name="fullPath"/> is to be kept in shared mode: on a network share, or already
+    /// in rollback-journal mode (a client opened it as shared).
+    /// </summary>
+    public static bool IsSharedFile(string fullPath) => StoreFiles.IsOnNetworkShare(fullPath) || SqliteFiles.HasRollbackJournal(fullPath);
+
     /// <summary>The store format this backend writes.</summary>
     public static int FormatVersion => Schema.CurrentVersion;
 
@@ -153,7 +159,7 @@ internal sealed class SqliteBackend : IStoreBackend
     /// <summary>Copies the store file at <paramref name="fullSource"/> into <paramref name="staging"/> (a new owner-only file) with SQLite's backup API.</summary>
     public static void CopyFile(string fullSource, string staging)
     {
-        StoreFiles.CheckSideFiles(fullSource);
+        SqliteFiles.CheckSideFiles(fullSource);
         StoreFiles.CreateOwnerOnlyFile(staging).Dispose();
         Translated(fullSource, () =>
         {

@@ -314,7 +314,7 @@ internal sealed class StoreDatabase
     private SqliteConnection OpenConnection(bool cacheStatements)
     {
         // Before every open: SQLite adopts an existing -wal, -shm or -journal as it finds it.
-        StoreFiles.CheckSideFiles(Path);
+        SqliteFiles.CheckSideFiles(Path);
         var connection = new SqliteConnection(connectionString);
         try
         {
