@@ -44,6 +44,19 @@ public class SharedRuleTests
         store.Fails(4, ["secret", "list"], stdin: null, new Dictionary<string, string?> { ["SECRETOPS_PASSPHRASE"] = "another passphrase" });
     }
 
+    [Fact]
+    public void MissingPolicyOrPublicKeyFile_IsNotFound()
+    {
+        using var store = CliStore.Create();
+        string[] policy = ["policy", "apply", Path.Combine(store.Directory, "missing.yaml")];
+        Assert.Contains($"There is no policy file '{Path.Combine(store.Directory, "missing.yaml")}'.", store.Fails(3, policy).Stderr);
+        Assert.Contains("[SecretOps.NotFound]", ErrorIdRun(store, policy));
+
+        string[] key = ["client", "add", "laptop", "--public-key", Path.Combine(store.Directory, "missing.pub")];
+        Assert.Contains("There is no public key file", store.Fails(3, key).Stderr);
+        Assert.Contains("[SecretOps.NotFound]", ErrorIdRun(store, key));
+    }
+
     /// <summary>Standard error of the command run again with --verbose, which names the error id.</summary>
     private static string ErrorIdRun(CliStore store, string[] arguments, IDictionary<string, string?>? environment = null)
     {

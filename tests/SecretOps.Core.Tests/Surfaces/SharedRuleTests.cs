@@ -1,5 +1,6 @@
 using SecretOps.Core.Configuration;
 using SecretOps.Core.Crypto;
+using SecretOps.Core.Policy;
 using SecretOps.Core.Tests.Support;
 
 namespace SecretOps.Core.Tests.Surfaces;
@@ -92,5 +93,39 @@ public sealed class SharedRuleTests : IDisposable
         {
             secret.Dispose();
         }
+    }
+
+    [Fact]
+    public void PolicyFile_Missing_IsNotFound_OtherRefusalsStayInvalidParameter()
+    {
+        var missing = Path.Combine(directory, "missing.yaml");
+        var notFound = Assert.Throws<NotFoundException>(() => PolicyDocument.ReadFile(missing));
+        Assert.Equal("SecretOps.NotFound", notFound.ErrorId);
+        Assert.Equal($"There is no policy file '{missing}'.", notFound.Message);
+        Assert.Equal(missing, notFound.Target);
+
+        Assert.Contains("is a directory", Assert.Throws<InvalidParameterException>(() => PolicyDocument.ReadFile(directory)).Message, StringComparison.Ordinal);
+
+        var file = Path.Combine(directory, "policy.yaml");
+        File.WriteAllText(file, "namespaces:\n  - name: prod\n");
+        Assert.Equal("prod", Assert.Single(PolicyDocument.ReadFile(file).Namespaces).Name);
+        File.WriteAllText(file, "namespaces:\n  - name: prod\n    colour: red\n");
+        Assert.Contains("colour", Assert.Throws<InvalidParameterException>(() => PolicyDocument.ReadFile(file)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PublicKeyFile_Missing_IsNotFound_ABadKeyNamesTheFile()
+    {
+        var missing = Path.Combine(directory, "missing.pub");
+        Assert.Equal($"There is no public key file '{missing}'.", Assert.Throws<NotFoundException>(() => PemKeyReader.ReadPublicKeyFile(missing)).Message);
+
+        var file = Path.Combine(directory, "not-a-key.pub");
+        File.WriteAllText(file, "hello\n");
+        var bad = Assert.Throws<InvalidKeyException>(() => PemKeyReader.ReadPublicKeyFile(file));
+        Assert.StartsWith($"The public key file '{file}': ", bad.Message, StringComparison.Ordinal);
+
+        using var key = ClientPrivateKey.Generate();
+        File.WriteAllText(file, key.PublicKey.ExportPem());
+        Assert.Equal(key.PublicKey.Fingerprint, PemKeyReader.ReadPublicKeyFile(file).Fingerprint);
     }
 }
