@@ -128,4 +128,19 @@ public sealed class SharedRuleTests : IDisposable
         File.WriteAllText(file, key.PublicKey.ExportPem());
         Assert.Equal(key.PublicKey.Fingerprint, PemKeyReader.ReadPublicKeyFile(file).Fingerprint);
     }
+
+    [Fact]
+    public void CryptoPrimitives_AreNotPublicApi()
+    {
+        var core = typeof(Argon2Parameters).Assembly;
+        string[] primitives = ["Aead", "SealedData", "Blake2b", "Argon2", "AssociatedData", "SymmetricKey", "Stanza", "StanzaAlgorithm"];
+        foreach (var name in primitives)
+        {
+            var type = core.GetType($"SecretOps.Core.Crypto.{name}", throwOnError: true)!;
+            Assert.False(type.IsPublic, $"{type.FullName} is a crypto primitive, not public API: make it internal.");
+        }
+
+        var publicCrypto = core.GetExportedTypes().Where(t => t.Namespace == "SecretOps.Core.Crypto").Select(t => t.Name).Order().ToArray();
+        Assert.Equal(["Argon2Parameters", "Argon2Type", "Argon2Version", "ClientKeyAlgorithm", "ClientPrivateKey", "ClientPublicKey", "PemKeyReader"], publicCrypto);
+    }
 }
