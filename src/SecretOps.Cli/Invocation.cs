@@ -190,7 +190,7 @@ internal sealed class Invocation
         SecretOpsHint.CreateClient => $"{exception.Message} Create such clients with 'secretops client add' before applying the policy.",
         SecretOpsHint.AllowWeakKdf => $"{exception.Message} The command asks for it with --weak-kdf.",
         SecretOpsHint.RevokeStrayStanza when exception.HintSubject is { Client: { } client, Namespace: { } ns } subject =>
-            $"{exception.Message} Check with 'secretops audit verify' and 'secretops store check', then remove it with "
+            $"{exception.Message} Find out who wrote it ('secretops audit verify', 'secretops store check'), then remove it with "
             + $"'secretops revoke {ShellWord(client)}{(subject.Secret is { } secret ? $" --secret {ShellWord(secret)}" : "")} --namespace {ShellWord(ns)}' before rotating.",
         _ => exception.Message,
     };

@@ -51,7 +51,7 @@ internal static class ErrorMapping
             $"Use Unlock-SecretVault -Name '{locked.VaultName}' (or Connect-SecretOpsStore -Path '{locked.Store}' -Client '{locked.Client}') to provide it.",
         { Hint: SecretOpsHint.AllowWeakKdf } => "A cmdlet asks for it with -AllowWeakKdf.",
         { Hint: SecretOpsHint.RevokeStrayStanza, HintSubject: { Client: { } client, Namespace: { } ns } subject } =>
-            $"Check with Test-SecretAuditLog and Test-SecretOpsStore, then remove it with Revoke-SecretPermission -Client {Quote(client)} -Namespace {Quote(ns)}"
+            $"Find out who wrote it (Test-SecretAuditLog, Test-SecretOpsStore), then remove it with Revoke-SecretPermission -Client {Quote(client)} -Namespace {Quote(ns)}"
             + (subject.Secret is { } secret ? $" -Name {Quote(secret)}" : "") + " before rotating.",
         _ => null,
     };

@@ -52,8 +52,8 @@ public enum SecretOpsHint
     AllowWeakKdf,
 
     /// <summary>
-    /// A client holds a key with no grant behind it (a row no command writes): check the audit chain and the store, then
-    /// revoke the client's access to the scope before rotating. <see cref="SecretOpsException.HintSubject"/> names the
+    /// A client holds a key with no grant behind it (a row no command writes): find out who wrote it (the audit chain, a
+    /// store check), then revoke the client's access to the scope before rotating. <see cref="SecretOpsException.HintSubject"/> names the
     /// client, the namespace and, for one secret's grant, the secret.
     /// </summary>
     RevokeStrayStanza,
