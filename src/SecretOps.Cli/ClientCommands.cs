@@ -2,7 +2,6 @@ using System.CommandLine;
 using SecretOps.Core;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Secrets;
-using SecretOps.Core.Storage;
 
 namespace SecretOps.Cli;
 
@@ -312,16 +311,7 @@ internal static class ClientCommands
 
             if (run.Get(publicKey) is { } file)
             {
-                var full = Path.GetFullPath(file);
-                var pem = Terminal.ReadTextFile(file, InputFileKind.PublicKey);
-                try
-                {
-                    key = PemKeyReader.ReadPublicKey(pem);
-                }
-                catch (InvalidKeyException e)
-                {
-                    throw new InvalidKeyException($"--public-key '{full}': {e.Message}", e);
-                }
+                key = PemKeyReader.ReadPublicKeyFile(file);
             }
         }
 

@@ -188,8 +188,18 @@ internal sealed class Invocation
     {
         SecretOpsHint.CreateStore => $"{exception.Message} Create one with 'secretops store init'.",
         SecretOpsHint.CreateClient => $"{exception.Message} Create such clients with 'secretops client add' before applying the policy.",
+        SecretOpsHint.AllowWeakKdf => $"{exception.Message} The command asks for it with --weak-kdf.",
+        SecretOpsHint.RevokeStrayStanza when exception.HintSubject is { Client: { } client, Namespace: { } ns } subject =>
+            $"{exception.Message} Find out who wrote it ('secretops audit verify', 'secretops store check'), then remove it with "
+            + $"'secretops revoke {ShellWord(client)}{(subject.Secret is { } secret ? $" --secret {ShellWord(secret)}" : "")} --namespace {ShellWord(ns)}' before rotating.",
         _ => exception.Message,
     };
+
+    /// <summary>A name as one shell word: as is when it is plain, else in single quotes.</summary>
+    private static string ShellWord(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '/' or ':' or '@') && name[0] != '-'
+            ? name
+            : $"'{name.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 
     /// <summary>
     /// A message on one line. Core lists several problems on indented lines after a colon ("…: \n  a\n  b"):

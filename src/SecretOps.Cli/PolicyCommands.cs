@@ -90,7 +90,9 @@ internal static class PolicyCommands
             }
 
             var source = path == "-" ? "standard input" : Path.GetFullPath(path);
-            var document = PolicyDocument.Parse(Terminal.ReadTextFile(path, InputFileKind.Policy, allowStdin: true), source);
+            var document = path == "-"
+                ? PolicyDocument.Parse(Terminal.ReadTextFile(path, InputFileKind.Policy, allowStdin: true), source)
+                : PolicyDocument.ReadFile(source);
             using var session = run.Connect();
             var plan = session.PlanPolicy(document, run.Get(prune));
             if (planOnly)

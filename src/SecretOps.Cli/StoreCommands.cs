@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SecretOps.Core;
+using SecretOps.Core.Configuration;
 using SecretOps.Core.Crypto;
 
 namespace SecretOps.Cli;
@@ -21,21 +22,24 @@ internal static class StoreCommands
         var generate = new Option<bool>("--generate-secret")
         {
             Description = "Give the System client a generated secret (for automation), printed once. Otherwise the System client's credential is "
-                          + "--passphrase-stdin, SECRETOPS_SYSTEM_CLIENT_ID/SECRETOPS_SYSTEM_CLIENT_SECRET, SECRETOPS_PASSPHRASE, or a prompt at a terminal.",
+                          + $"--passphrase-stdin, else {EnvironmentVariables.SystemClientId}/{EnvironmentVariables.SystemClientSecret}, else {EnvironmentVariables.Passphrase}, "
+                          + "else a prompt at a terminal.",
         };
         var memory = new Option<int?>("--kdf-memory")
         {
-            Description = $"Argon2id memory for passphrase clients, in MiB (default {Argon2Parameters.Default.MemoryKiB / 1024}).",
+            Description = $"Argon2id memory for passphrase clients, in MiB (default {Argon2Parameters.Default.MemoryKiB / 1024}; "
+                          + $"{Argon2Parameters.Floor.MemoryKiB / 1024}–{Argon2Parameters.MaxMemoryMiB}, or {Argon2Parameters.MinMemoryMiB}–{Argon2Parameters.MaxMemoryMiB} with --weak-kdf).",
             HelpName = "MiB",
         };
         var iterations = new Option<int?>("--kdf-iterations")
         {
-            Description = $"Argon2id passes for passphrase clients (default {Argon2Parameters.Default.Iterations}).",
+            Description = $"Argon2id passes for passphrase clients (default {Argon2Parameters.Default.Iterations}; "
+                          + $"{Argon2Parameters.Floor.Iterations}–{Argon2Parameters.MaxIterations}, or 1–{Argon2Parameters.MaxIterations} with --weak-kdf).",
             HelpName = "N",
         };
         var parallelism = new Option<int?>("--kdf-parallelism")
         {
-            Description = $"Argon2id lanes for passphrase clients (default {Argon2Parameters.Default.Parallelism}).",
+            Description = $"Argon2id lanes for passphrase clients (default {Argon2Parameters.Default.Parallelism}; 1–{Argon2Parameters.MaxParallelism}).",
             HelpName = "N",
         };
         var weak = new Option<bool>("--weak-kdf")
@@ -54,7 +58,7 @@ internal static class StoreCommands
                 throw new InvalidParameterException("generate-secret", "Give either --generate-secret or --passphrase-stdin, not both.");
             }
 
-            var kdf = Kdf(run.Get(memory), run.Get(iterations), run.Get(parallelism));
+            var kdf = Argon2Parameters.ForNewStore(run.Get(memory), run.Get(iterations), run.Get(parallelism), run.Get(weak));
             var path = run.StorePath();
             char[]? passphrase = null;
             (Guid Id, string Secret)? preset = null;
@@ -66,11 +70,14 @@ internal static class StoreCommands
                     {
                         passphrase = Terminal.ReadLineFromStdin("passphrase");
                     }
-                    else if ((preset = StoreCreateOptions.SystemClientFromEnvironment()) is null)
+                    else if (StoreCreateOptions.CredentialFromEnvironment() is { } fromEnvironment)
                     {
-                        passphrase = Environment.GetEnvironmentVariable("SECRETOPS_PASSPHRASE") is { Length: > 0 } fromEnvironment
-                            ? fromEnvironment.ToCharArray()
-                            : PromptNewPassphrase();
+                        preset = fromEnvironment.PresetSystemClient;
+                        passphrase = fromEnvironment.Passphrase;
+                    }
+                    else
+                    {
+                        passphrase = PromptNewPassphrase();
                     }
                 }
 
@@ -195,23 +202,13 @@ internal static class StoreCommands
     /// <summary>A <c>--yes</c> option for a destructive command.</summary>
     public static Option<bool> YesOption(string description) => new("--yes", "-y") { Description = description };
 
-    private static Argon2Parameters Kdf(int? memoryMiB, int? iterations, int? parallelism)
-    {
-        var defaults = Argon2Parameters.Default;
-        if (memoryMiB is < 1 or > Argon2Parameters.MaxMemoryKiB / 1024)
-        {
-            throw new InvalidParameterException("kdf-memory", $"--kdf-memory is 1–{Argon2Parameters.MaxMemoryKiB / 1024} MiB; got {memoryMiB}.");
-        }
-
-        return new Argon2Parameters(Argon2Type.Argon2id, iterations ?? defaults.Iterations, memoryMiB * 1024 ?? defaults.MemoryKiB, parallelism ?? defaults.Parallelism);
-    }
-
     private static char[] PromptNewPassphrase()
     {
         if (!Terminal.IsInteractive)
         {
             throw new InvalidParameterException("passphrase",
-                "No credential for the System client: use --generate-secret or --passphrase-stdin, or set SECRETOPS_PASSPHRASE (or SECRETOPS_SYSTEM_CLIENT_ID and SECRETOPS_SYSTEM_CLIENT_SECRET).");
+                $"No credential for the System client: use --generate-secret or --passphrase-stdin, or set {EnvironmentVariables.Passphrase} "
+                + $"(or {EnvironmentVariables.SystemClientId} and {EnvironmentVariables.SystemClientSecret}).");
         }
 
         return Terminal.PromptNewPassphrase("Passphrase for the new store's System client: ", "nothing was created");

@@ -1,4 +1,5 @@
 using SecretOps.Core.Clients;
+using SecretOps.Core.Configuration;
 using SecretOps.Core.Crypto;
 
 namespace SecretOps.Core;
@@ -33,8 +34,8 @@ public sealed class StoreCreateOptions
     /// </summary>
     public static (Guid Id, string Secret)? SystemClientFromEnvironment()
     {
-        var id = Environment.GetEnvironmentVariable("SECRETOPS_SYSTEM_CLIENT_ID");
-        var secret = Environment.GetEnvironmentVariable("SECRETOPS_SYSTEM_CLIENT_SECRET");
+        var id = Environment.GetEnvironmentVariable(EnvironmentVariables.SystemClientId);
+        var secret = Environment.GetEnvironmentVariable(EnvironmentVariables.SystemClientSecret);
         if (string.IsNullOrEmpty(id) && string.IsNullOrEmpty(secret))
         {
             return null;
@@ -42,18 +43,45 @@ public sealed class StoreCreateOptions
 
         if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret))
         {
-            throw new InvalidParameterException("SECRETOPS_SYSTEM_CLIENT_ID", "Set both SECRETOPS_SYSTEM_CLIENT_ID and SECRETOPS_SYSTEM_CLIENT_SECRET, or neither.");
+            throw new InvalidParameterException(EnvironmentVariables.SystemClientId,
+                $"Set both {EnvironmentVariables.SystemClientId} and {EnvironmentVariables.SystemClientSecret}, or neither.");
         }
 
         if (!Guid.TryParse(id, out var clientId))
         {
-            throw new InvalidParameterException("SECRETOPS_SYSTEM_CLIENT_ID", "SECRETOPS_SYSTEM_CLIENT_ID is not a UUID.");
+            throw new InvalidParameterException(EnvironmentVariables.SystemClientId, $"{EnvironmentVariables.SystemClientId} is not a UUID.");
         }
 
         GeneratedSecret.Parse(secret);
         return (clientId, secret);
     }
+
+    /// <summary>
+    /// The System client's credential from the environment, for a store created with no explicit credential (no
+    /// passphrase given and no generated secret asked for). The one rule every surface follows: a preset System client
+    /// (<see cref="SystemClientFromEnvironment"/>) first, then <see cref="EnvironmentVariables.Passphrase"/>; null
+    /// when neither is set (a surface may then ask a person). The passphrase is a pinned copy the caller wipes.
+    /// </summary>
+    public static StoreCreationCredential? CredentialFromEnvironment()
+    {
+        if (SystemClientFromEnvironment() is { } preset)
+        {
+            return new StoreCreationCredential(preset, null);
+        }
+
+        if (Environment.GetEnvironmentVariable(EnvironmentVariables.Passphrase) is not { Length: > 0 } passphrase)
+        {
+            return null;
+        }
+
+        var chars = GC.AllocateUninitializedArray<char>(passphrase.Length, pinned: true);
+        passphrase.CopyTo(chars);
+        return new StoreCreationCredential(null, chars);
+    }
 }
+
+/// <summary>What the environment gives a new store's System client: a preset client, or else a passphrase (pinned; the caller wipes it).</summary>
+public sealed record StoreCreationCredential((Guid Id, string Secret)? PresetSystemClient, char[]? Passphrase);
 
 /// <summary>How to open a store.</summary>
 public sealed class StoreOpenOptions

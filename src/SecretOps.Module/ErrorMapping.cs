@@ -45,8 +45,15 @@ internal static class ErrorMapping
         { Hint: SecretOpsHint.CreateClient } => "Create such clients with New-SecretClient before importing the policy.",
         VaultLockedException { Hint: SecretOpsHint.UnlockVault } locked =>
             $"Use Unlock-SecretVault -Name '{locked.VaultName}' (or Connect-SecretOpsStore -Path '{locked.Store}' -Client '{locked.Client}') to provide it.",
+        { Hint: SecretOpsHint.AllowWeakKdf } => "A cmdlet asks for it with -AllowWeakKdf.",
+        { Hint: SecretOpsHint.RevokeStrayStanza, HintSubject: { Client: { } client, Namespace: { } ns } subject } =>
+            $"Find out who wrote it (Test-SecretAuditLog, Test-SecretOpsStore), then remove it with Revoke-SecretPermission -Client {Quote(client)} -Namespace {Quote(ns)}"
+            + (subject.Secret is { } secret ? $" -Name {Quote(secret)}" : "") + " before rotating.",
         _ => null,
     };
+
+    /// <summary>A name as a PowerShell single-quoted string.</summary>
+    private static string Quote(string name) => $"'{name.Replace("'", "''", StringComparison.Ordinal)}'";
 
     /// <summary>Maps any <see cref="IsExpected"/> failure; <paramref name="target"/> is the input that failed.</summary>
     public static ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch

@@ -45,7 +45,25 @@ public enum SecretOpsHint
 
     /// <summary>The vault needs its credential (the vault error names the vault, store and client).</summary>
     UnlockVault,
+
+    /// <summary>
+    /// A passphrase is sealed with a store's weak KDF defaults only when the command asks for it (on a store created weak).
+    /// </summary>
+    AllowWeakKdf,
+
+    /// <summary>
+    /// A client holds a key with no grant behind it (a row no command writes): find out who wrote it (the audit chain, a
+    /// store check), then revoke the client's access to the scope before rotating. <see cref="SecretOpsException.HintSubject"/> names the
+    /// client, the namespace and, for one secret's grant, the secret.
+    /// </summary>
+    RevokeStrayStanza,
 }
+
+/// <summary>What a hint's command acts on, for a surface to name in its own syntax; each part is null when the hint does not need it.</summary>
+/// <param name="Client">A client's name.</param>
+/// <param name="Namespace">A namespace's name.</param>
+/// <param name="Secret">A secret's name (in <paramref name="Namespace"/>).</param>
+public sealed record SecretOpsHintSubject(string? Client = null, string? Namespace = null, string? Secret = null);
 
 /// <summary>
 /// Base of every error SecretOps reports on purpose. <see cref="ErrorId"/> is stable across releases
@@ -73,6 +91,9 @@ public abstract class SecretOpsException : Exception
 
     /// <summary>The next step the surface should name in its own words, after the message.</summary>
     public SecretOpsHint Hint { get; init; }
+
+    /// <summary>What <see cref="Hint"/>'s command acts on, when it needs names (a client, a namespace, a secret).</summary>
+    public SecretOpsHintSubject? HintSubject { get; init; }
 }
 
 /// <summary>A parameter is outside what SecretOps accepts (<c>SecretOps.InvalidParameter</c>).</summary>

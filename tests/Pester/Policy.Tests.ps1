@@ -132,7 +132,12 @@ grants:
         "$err" | Should -Not -Match 'secretops client'
         (Get-FirstError { Get-SecretNamespace -Name fresh }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
 
-        (Get-FirstError { Import-SecretOpsPolicy -Path (New-PolicyPath) -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+        # A missing file is SecretOps.NotFound, with the message 'secretops policy apply' gives (exit 3): Core reads the file for both.
+        $missingPath = New-PolicyPath
+        $missing = Get-FirstError { Import-SecretOpsPolicy -Path $missingPath -Confirm:$false }
+        $missing.FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotFound,*'
+        $missing.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $missing.Exception.Message | Should -Be "There is no policy file '$missingPath'."
 
         $memberPassphrase = ConvertTo-SecureString 'member passphrase' -AsPlainText -Force
         $null = New-SecretClient -Name member -Passphrase $memberPassphrase -AllowWeakKdf

@@ -50,6 +50,35 @@ Describe 'Store lifecycle' {
         $weak.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
     }
 
+    # The same bounds, error id and message as 'secretops store init' (tests/SecretOps.Cli.Tests/SharedRuleTests.cs): Core's one rule.
+    It 'refuses KDF parameters outside Core''s bounds with SecretOps.InvalidParameter, as the CLI does' -ForEach @(
+        @{ Kdf = @{ KdfMemoryMiB = 0 }; Expected = 'memory must be 1–4096 MiB' }
+        @{ Kdf = @{ KdfMemoryMiB = 4097; AllowWeakKdf = $true }; Expected = 'memory must be 1–4096 MiB' }
+        @{ Kdf = @{ KdfMemoryMiB = 1; KdfIterations = 17; AllowWeakKdf = $true }; Expected = 'exceed the limits' }
+        @{ Kdf = @{ KdfMemoryMiB = 1; KdfParallelism = 65; AllowWeakKdf = $true }; Expected = 'exceed the limits' }
+        @{ Kdf = @{ KdfIterations = 0; AllowWeakKdf = $true }; Expected = 'at least 1 iteration' }
+        @{ Kdf = @{ KdfMemoryMiB = 63 }; Expected = 'weaker than the minimum' }
+        @{ Kdf = @{ KdfIterations = 2 }; Expected = 'weaker than the minimum' }
+    ) {
+        $path = New-TestStorePath
+        $err = Get-FirstError { New-SecretOpsStore -Path $path -Passphrase $script:Passphrase @Kdf }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter,*'
+        $err.Exception.Message | Should -BeLike "*$Expected*"
+        Test-Path $path | Should -BeFalse
+    }
+
+    It 'seals the System client with SECRETOPS_PASSPHRASE when no credential is given, as the CLI does' {
+        $path = New-TestStorePath
+        $env:SECRETOPS_PASSPHRASE = 'passphrase from the environment'
+        try { $created = New-SecretOpsStore -Path $path @WeakKdf }
+        finally { Remove-Item Env:SECRETOPS_PASSPHRASE }
+        $created.ClientSecret | Should -BeNullOrEmpty
+        $wrong = Get-FirstError { Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase }
+        $wrong.FullyQualifiedErrorId | Should -BeLike 'SecretOps.AuthenticationFailed,*'
+        $session = Connect-SecretOpsStore -Path $path -Passphrase (ConvertTo-SecureString 'passphrase from the environment' -AsPlainText -Force) -PassThru
+        $session.Client | Should -Be 'system'
+    }
+
     It 'connects with a passphrase and registers the session' {
         $path = New-TestStore
         $session = Connect-SecretOpsStore -Path $path -Passphrase $script:Passphrase -PassThru

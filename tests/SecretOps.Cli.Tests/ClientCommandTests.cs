@@ -77,7 +77,8 @@ public class ClientCommandTests
         Assert.Contains("--new-passphrase-stdin", none.Stderr);
         Assert.Contains("--public-key", none.Stderr);
         Assert.Contains("No new passphrase", store.Fails(2, ["client", "add", "bob", "--new-passphrase-stdin"], "").Stderr);
-        Assert.Contains("does not exist", store.Fails(2, "client", "add", "bob", "--public-key", Path.Combine(store.Directory, "missing.pub")).Stderr);
+        // A missing public key file is SecretOps.NotFound (exit 3), as for New-SecretClient -PublicKeyPath: Core reads it for both.
+        Assert.Contains("There is no public key file", store.Fails(3, "client", "add", "bob", "--public-key", Path.Combine(store.Directory, "missing.pub")).Stderr);
         Assert.Contains("is a directory", store.Fails(2, "client", "add", "bob", "--public-key", store.Directory).Stderr);
         store.Fails(2, "client", "add", "bob", "--generate-secret", "--role", "system");
         store.Fails(2, "client", "add", "bad name!", "--generate-secret");

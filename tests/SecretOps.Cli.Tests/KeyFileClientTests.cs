@@ -89,7 +89,7 @@ public class KeyFileClientTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
                  })
         {
             var refused = store.Fails(2, "client", "add", "refused", "--public-key", keys.Path(file));
-            Assert.Contains($"--public-key '{keys.Path(file)}'", refused.Stderr);
+            Assert.Contains($"public key file '{keys.Path(file)}'", refused.Stderr);
             Assert.Contains(expected, refused.Stderr);
             Assert.Equal("", refused.Stdout);
         }

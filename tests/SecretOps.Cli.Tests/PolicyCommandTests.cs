@@ -192,7 +192,8 @@ public class PolicyCommandTests
             Assert.Contains(expected, semantic);
         }
 
-        store.Fails(2, "policy", "apply", Path.Combine(store.Directory, "missing.yaml"));
+        // A missing policy file is SecretOps.NotFound (exit 3), as for Import-SecretOpsPolicy: Core reads it for both.
+        Assert.Contains("There is no policy file", store.Fails(3, "policy", "apply", Path.Combine(store.Directory, "missing.yaml")).Stderr);
         store.Fails(2, "policy", "apply", store.Directory);
         Assert.Equal(before, State(store));
     }

@@ -90,7 +90,7 @@ public class StoreCommandTests
             Assert.False(File.Exists(store.StorePath));
             store.Fails(2, "store", "init", "--generate-secret", "--passphrase-stdin");
             Assert.Contains("weaker than the minimum", store.Fails(2, "store", "init", "--kdf-memory", "1", "--kdf-iterations", "1").Stderr);
-            Assert.Contains("--kdf-memory", store.Fails(2, "store", "init", "--kdf-memory", "0").Stderr);
+            Assert.Contains("memory must be 1–4096 MiB", store.Fails(2, "store", "init", "--kdf-memory", "0").Stderr);
             Assert.False(File.Exists(store.StorePath));
         }
     }

@@ -74,7 +74,7 @@ public static class Connector
         // Explicit values first. A passphrase given alongside a key file unlocks an encrypted key file.
         if (request.KeyFile is { } keyFile)
         {
-            return FromKeyFile(keyFile, request.Passphrase.IsEmpty ? Env("SECRETOPS_PASSPHRASE").AsMemory() : request.Passphrase);
+            return FromKeyFile(keyFile, request.Passphrase.IsEmpty ? Env(EnvironmentVariables.Passphrase).AsMemory() : request.Passphrase);
         }
 
         if (request.SecretFile is { } secretFile)
@@ -95,7 +95,7 @@ public static class Connector
         // Then the environment.
         if (Env("SECRETOPS_KEY_FILE") is { } envKeyFile)
         {
-            return FromKeyFile(envKeyFile, Env("SECRETOPS_PASSPHRASE").AsMemory());
+            return FromKeyFile(envKeyFile, Env(EnvironmentVariables.Passphrase).AsMemory());
         }
 
         if (Env("SECRETOPS_CLIENT_SECRET") is { } envSecret)
@@ -103,7 +103,7 @@ public static class Connector
             return ClientCredential.FromGeneratedSecret(envSecret);
         }
 
-        if (Env("SECRETOPS_PASSPHRASE") is { } envPassphrase)
+        if (Env(EnvironmentVariables.Passphrase) is { } envPassphrase)
         {
             return ClientCredential.FromPassphrase(envPassphrase);
         }

@@ -3,13 +3,13 @@ using System.Security.Cryptography;
 namespace SecretOps.Core.Crypto;
 
 /// <summary>An AES-256-GCM ciphertext: a 12-byte random nonce, and the ciphertext with its 16-byte tag appended.</summary>
-public sealed record SealedData(byte[] Nonce, byte[] Ciphertext);
+internal sealed record SealedData(byte[] Nonce, byte[] Ciphertext);
 
 /// <summary>
 /// AES-256-GCM with 12-byte random nonces and 16-byte tags, always with associated data that binds the
 /// ciphertext to its context. Opening anything that fails authentication throws <see cref="TamperedException"/>.
 /// </summary>
-public static class Aead
+internal static class Aead
 {
     /// <summary>Nonce length in bytes.</summary>
     public const int NonceSize = 12;

@@ -24,7 +24,7 @@ internal enum Argon2Implementation
 /// see <see cref="Argon2Memory"/>), lanes of a slice are filled in parallel with one synchronisation per
 /// slice, and every byte of it is wiped as soon as the tag is computed.
 /// </summary>
-public static class Argon2
+internal static class Argon2
 {
     /// <summary>Smallest tag, in bytes.</summary>
     public const int MinOutputLength = 4;

@@ -44,6 +44,33 @@ public sealed record Argon2Parameters
     /// <summary>Most lanes a stored header may demand.</summary>
     public const int MaxParallelism = 64;
 
+    /// <summary>Least memory a command may give a new store, in MiB (below <see cref="Floor"/>'s only for a weak store).</summary>
+    public const int MinMemoryMiB = 1;
+
+    /// <summary>Most memory a command may give a new store, in MiB: <see cref="MaxMemoryKiB"/>.</summary>
+    public const int MaxMemoryMiB = MaxMemoryKiB / 1024;
+
+    /// <summary>
+    /// The Argon2id parameters of a new store from what a command was given (memory in MiB; null takes
+    /// <see cref="Default"/>'s value), checked against every rule a store's KDF must meet: memory
+    /// <see cref="MinMemoryMiB"/>–<see cref="MaxMemoryMiB"/> MiB, RFC 9106's ranges, the caps of
+    /// <see cref="EnsureAcceptable"/> and, unless <paramref name="allowWeak"/>, the <see cref="Floor"/>. Every
+    /// surface creates a store with this, so each refuses the same values with <c>SecretOps.InvalidParameter</c>,
+    /// before anything is asked for or written.
+    /// </summary>
+    public static Argon2Parameters ForNewStore(int? memoryMiB, int? iterations, int? parallelism, bool allowWeak)
+    {
+        if (memoryMiB is < MinMemoryMiB or > MaxMemoryMiB)
+        {
+            throw new InvalidParameterException("kdf", $"The Argon2 memory must be {MinMemoryMiB}–{MaxMemoryMiB} MiB; got {memoryMiB} MiB.");
+        }
+
+        var kdf = new Argon2Parameters(
+            Argon2Type.Argon2id, iterations ?? Default.Iterations, memoryMiB is { } mebibytes ? mebibytes * 1024 : Default.MemoryKiB, parallelism ?? Default.Parallelism);
+        kdf.EnsureAcceptable(allowWeak);
+        return kdf;
+    }
+
     /// <summary>Creates and range-checks parameters.</summary>
     public Argon2Parameters(Argon2Type type, int iterations, int memoryKiB, int parallelism, Argon2Version version = Argon2Version.Version13)
     {

@@ -10,7 +10,7 @@ namespace SecretOps.Core.Crypto;
 /// its bytes, so no two different field lists encode alike. Strings are UTF-8, integers 8-byte
 /// big-endian, GUIDs their 16 bytes in RFC 4122 (big-endian) order.
 /// </summary>
-public sealed class AssociatedData
+internal sealed class AssociatedData
 {
     private readonly ArrayBufferWriter<byte> buffer = new(128);
 

@@ -9,7 +9,7 @@ namespace SecretOps.Core.Crypto;
 /// BLAKE2b (RFC 7693), unkeyed or keyed, with 1–64 byte output, usable incrementally.
 /// Argon2 is built on it; it is not used on its own for anything secret-bearing yet.
 /// </summary>
-public sealed class Blake2b : IDisposable
+internal sealed class Blake2b : IDisposable
 {
     /// <summary>Largest digest and key, in bytes.</summary>
     public const int MaxOutputLength = 64;

@@ -45,6 +45,26 @@ public static class PemKeyReader
         }
     }
 
+    /// <summary>
+    /// Reads the public key in the file at <paramref name="path"/> (a client's key to register): the one way every surface
+    /// reads one. A missing file is SecretOps.NotFound; a file <see cref="Storage.InputFile"/> refuses is SecretOps.InvalidParameter;
+    /// a key <see cref="ReadPublicKey"/> refuses is SecretOps.InvalidKey, its message naming the file.
+    /// </summary>
+    public static ClientPublicKey ReadPublicKeyFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        var pem = Configuration.RequiredInputFile.ReadText(full, Storage.InputFileKind.PublicKey);
+        try
+        {
+            return ReadPublicKey(pem);
+        }
+        catch (InvalidKeyException e)
+        {
+            throw new InvalidKeyException($"The public key file '{full}': {e.Message}", e);
+        }
+    }
+
     /// <summary>Reads the public key in <paramref name="pem"/>. A private key is refused: only its owner should hold it.</summary>
     public static ClientPublicKey ReadPublicKey(string pem)
     {

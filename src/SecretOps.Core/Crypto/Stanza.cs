@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace SecretOps.Core.Crypto;
 
 /// <summary>How a stanza's wrapping key reaches its recipient.</summary>
-public enum StanzaAlgorithm
+internal enum StanzaAlgorithm
 {
     /// <summary>Ephemeral ECDH on P-256, HKDF-SHA256, AES-256-GCM. Header: the ephemeral public point (65 bytes).</summary>
     EcdhP256 = 1,
@@ -21,7 +21,7 @@ public enum StanzaAlgorithm
 /// The AEAD binds the caller's context, the recipient id, the algorithm and the header, so a stanza moved to
 /// another recipient, scope or generation, or altered in any byte, fails with <see cref="TamperedException"/>.
 /// </summary>
-public sealed record Stanza(Guid RecipientId, StanzaAlgorithm Algorithm, byte[] Header, byte[] Nonce, byte[] Ciphertext)
+internal sealed record Stanza(Guid RecipientId, StanzaAlgorithm Algorithm, byte[] Header, byte[] Nonce, byte[] Ciphertext)
 {
     private const string What = "A key stanza";
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace SecretOps.Core.Crypto;
 
 /// <summary>A 256-bit AES key held in a pinned array and wiped on dispose.</summary>
-public sealed class SymmetricKey : IDisposable
+internal sealed class SymmetricKey : IDisposable
 {
     /// <summary>Key length in bytes.</summary>
     public const int Length = 32;

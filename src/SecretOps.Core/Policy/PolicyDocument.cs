@@ -40,6 +40,18 @@ public sealed class PolicyDocument
             .Serialize(this);
 
     /// <summary>
+    /// Reads and parses the policy file at <paramref name="path"/>: the one way every surface reads one. A missing file is
+    /// SecretOps.NotFound; one that is not a regular UTF-8 file of at most 1 MiB, or whose YAML is refused (<see cref="Parse"/>),
+    /// is SecretOps.InvalidParameter. Messages name the file by its full path.
+    /// </summary>
+    public static PolicyDocument ReadFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        return Parse(RequiredInputFile.ReadText(full, Storage.InputFileKind.Policy), full);
+    }
+
+    /// <summary>
     /// Parses policy YAML. Refused with a message naming the place: files over 1 MiB, nesting deeper than 64, anchors and aliases,
     /// unknown keys, wrong types, duplicate keys, an unknown version, more than 10,000 entries of a kind.
     /// </summary>

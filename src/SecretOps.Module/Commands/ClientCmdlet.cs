@@ -1,7 +1,6 @@
 using System.Security;
 using SecretOps.Core;
 using SecretOps.Core.Crypto;
-using SecretOps.Core.Storage;
 
 namespace SecretOps.Module.Commands;
 
@@ -57,12 +56,7 @@ public abstract class ClientCmdlet : AsClientSessionCmdlet
     private protected ClientPublicKey ReadPublicKeyFile(string path)
     {
         var fullPath = ResolveFilePath(path, "PublicKeyPath");
-        if (!File.Exists(fullPath))
-        {
-            throw new NotFoundException($"There is no public key file '{fullPath}'.", path);
-        }
-
-        var publicKey = PemKeyReader.ReadPublicKey(InputFile.ReadText(fullPath, InputFileKind.PublicKey));
+        var publicKey = PemKeyReader.ReadPublicKeyFile(fullPath);
         WriteVerbose($"Read a {publicKey.Algorithm} public key ({publicKey.Fingerprint}) from '{fullPath}'.");
         return publicKey;
     }

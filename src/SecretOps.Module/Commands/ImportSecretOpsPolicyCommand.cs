@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using SecretOps.Core.Policy;
-using SecretOps.Core.Storage;
 
 namespace SecretOps.Module.Commands;
 
@@ -33,7 +32,7 @@ public sealed class ImportSecretOpsPolicyCommand : SessionCmdlet
         try
         {
             var fullPath = ResolveFilePath(Path, nameof(Path));
-            var plan = Session.PlanPolicy(PolicyDocument.Parse(ReadPolicyFile(fullPath), fullPath), Prune);
+            var plan = Session.PlanPolicy(PolicyDocument.ReadFile(fullPath), Prune);
             if (plan.IsEmpty)
             {
                 WriteVerbose($"The store already matches '{fullPath}': nothing to do.");
@@ -96,16 +95,5 @@ public sealed class ImportSecretOpsPolicyCommand : SessionCmdlet
                 WriteObject(new PolicyChangeInfo(i + 1, steps, change, PolicyChangeInfo.Applied, client, secret));
             }
         }
-    }
-
-    /// <summary>The policy file's text; a missing file is SecretOps.NotFound, anything but a regular file within 1 MiB is refused (InputFile).</summary>
-    private string ReadPolicyFile(string fullPath)
-    {
-        if (!File.Exists(fullPath))
-        {
-            throw new NotFoundException($"There is no policy file '{fullPath}'.", Path);
-        }
-
-        return InputFile.ReadText(fullPath, InputFileKind.Policy);
     }
 }

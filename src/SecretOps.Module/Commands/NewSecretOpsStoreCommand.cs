@@ -8,7 +8,8 @@ namespace SecretOps.Module.Commands;
 /// <summary>
 /// New-SecretOpsStore: creates the store file, its <c>default</c> namespace and its System client. The System
 /// client authenticates with -Passphrase (Argon2id), a generated secret (-GenerateSecret: shown once, in the
-/// output), or SECRETOPS_SYSTEM_CLIENT_ID/SECRET when neither is given; otherwise an interactive session asks.
+/// output), or, when neither is given, what the environment gives (Core's one rule: SECRETOPS_SYSTEM_CLIENT_ID/SECRET,
+/// then SECRETOPS_PASSPHRASE); otherwise an interactive session asks. The KDF bounds are Core's too.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "SecretOpsStore", DefaultParameterSetName = PassphraseSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(StoreCreated))]
@@ -23,7 +24,7 @@ public sealed class NewSecretOpsStoreCommand : SecretOpsCmdlet
     public string Path { get; set; } = "";
 
     /// <summary>The System client's passphrase.</summary>
-    [Parameter(ParameterSetName = PassphraseSet, Position = 1, HelpMessage = "Passphrase of the System client. Without it (and without SECRETOPS_SYSTEM_CLIENT_ID/SECRET) an interactive session asks for one.")]
+    [Parameter(ParameterSetName = PassphraseSet, Position = 1, HelpMessage = "Passphrase of the System client. Without it, SECRETOPS_SYSTEM_CLIENT_ID/SECRET or else SECRETOPS_PASSPHRASE are used; without those an interactive session asks for one.")]
     public SecureString? Passphrase { get; set; }
 
     /// <summary>Generate a secret for the System client instead.</summary>
@@ -31,15 +32,15 @@ public sealed class NewSecretOpsStoreCommand : SecretOpsCmdlet
     public SwitchParameter GenerateSecret { get; set; }
 
     /// <summary>Argon2id memory in MiB.</summary>
-    [Parameter(HelpMessage = "Argon2id memory cost in MiB for passphrase clients of this store (default 256; at least 64 unless -AllowWeakKdf).")]
+    [Parameter(HelpMessage = "Argon2id memory cost in MiB for passphrase clients of this store (default 256; 64–4096, or 1–4096 with -AllowWeakKdf).")]
     public int? KdfMemoryMiB { get; set; }
 
     /// <summary>Argon2id passes.</summary>
-    [Parameter(HelpMessage = "Argon2id passes for passphrase clients of this store (default 3; at least 3 unless -AllowWeakKdf).")]
+    [Parameter(HelpMessage = "Argon2id passes for passphrase clients of this store (default 3; 3–16, or 1–16 with -AllowWeakKdf).")]
     public int? KdfIterations { get; set; }
 
     /// <summary>Argon2id lanes.</summary>
-    [Parameter(HelpMessage = "Argon2id lanes for passphrase clients of this store (default 4).")]
+    [Parameter(HelpMessage = "Argon2id lanes for passphrase clients of this store (default 4; 1–64).")]
     public int? KdfParallelism { get; set; }
 
     /// <summary>Allow KDF parameters below the floor.</summary>
@@ -59,12 +60,22 @@ public sealed class NewSecretOpsStoreCommand : SecretOpsCmdlet
                 return;
             }
 
-            var preset = GenerateSecret || Passphrase is not null ? null : StoreCreateOptions.SystemClientFromEnvironment();
-            if (!GenerateSecret && preset is null)
+            (Guid Id, string Secret)? preset = null;
+            if (!GenerateSecret)
             {
-                passphrase = Passphrase is not null
-                    ? PowerShellValues.ToChars(Passphrase)
-                    : PromptNewPassphrase($"New passphrase for the System client of '{fullPath}'", "passphrase (-Passphrase or -GenerateSecret)", Path);
+                if (Passphrase is not null)
+                {
+                    passphrase = PowerShellValues.ToChars(Passphrase);
+                }
+                else if (StoreCreateOptions.CredentialFromEnvironment() is { } fromEnvironment)
+                {
+                    preset = fromEnvironment.PresetSystemClient;
+                    passphrase = fromEnvironment.Passphrase;
+                }
+                else
+                {
+                    passphrase = PromptNewPassphrase($"New passphrase for the System client of '{fullPath}'", "passphrase (-Passphrase or -GenerateSecret)", Path);
+                }
             }
 
             WriteVerbose($"Creating '{fullPath}' with Argon2id m={kdf.MemoryKiB} KiB, t={kdf.Iterations}, p={kdf.Parallelism}.");
@@ -96,22 +107,5 @@ public sealed class NewSecretOpsStoreCommand : SecretOpsCmdlet
         }
     }
 
-    private Argon2Parameters BuildKdf()
-    {
-        var defaults = Argon2Parameters.Default;
-        var memoryKiB = defaults.MemoryKiB;
-        if (KdfMemoryMiB is { } mebibytes)
-        {
-            if (mebibytes is < 1 or > int.MaxValue / 1024)
-            {
-                throw new InvalidParameterException(nameof(KdfMemoryMiB), $"-KdfMemoryMiB must be 1–{Argon2Parameters.MaxMemoryKiB / 1024}; got {mebibytes}.");
-            }
-
-            memoryKiB = mebibytes * 1024;
-        }
-
-        var kdf = new Argon2Parameters(Argon2Type.Argon2id, KdfIterations ?? defaults.Iterations, memoryKiB, KdfParallelism ?? defaults.Parallelism);
-        kdf.EnsureAcceptable(AllowWeakKdf);
-        return kdf;
-    }
+    private Argon2Parameters BuildKdf() => Argon2Parameters.ForNewStore(KdfMemoryMiB, KdfIterations, KdfParallelism, AllowWeakKdf);
 }
