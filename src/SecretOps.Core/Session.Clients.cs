@@ -211,7 +211,10 @@ public sealed partial class Session
         catch (InvalidParameterException e)
         {
             throw new InvalidParameterException("kdf", $"The store's KDF defaults are refused for a new passphrase: {e.Message} A passphrase is sealed below the floor only "
-                + "on a store created weak and when the command asks for it (--weak-kdf, -AllowWeakKdf). If this store was not created weak, its header was altered.");
+                + "on a store created weak and when the command asks for it. If this store was not created weak, its header was altered.")
+            {
+                Hint = Store.AllowWeakKdf && !allowWeak ? SecretOpsHint.AllowWeakKdf : SecretOpsHint.None,
+            };
         }
 
         return Store.Kdf;

@@ -14,13 +14,6 @@ public partial class SurfaceHintTests
     /// <summary>Hints only one surface can take (the vault is the module's alone).</summary>
     private static readonly HashSet<SecretOpsHint> ModuleOnly = [SecretOpsHint.UnlockVault];
 
-    /// <summary>
-    /// Core files that still name a surface's command in a message, in files another change owns; each entry must
-    /// still match (so it is removed once fixed). Empty this when Session.Clients.cs and Session.Grants.cs set the
-    /// AllowWeakKdf and RevokeStrayStanza hints instead.
-    /// </summary>
-    private static readonly HashSet<string> Pending = ["Session.Clients.cs", "Session.Grants.cs"];
-
     public static TheoryData<string> Hints() => new(Enum.GetNames<SecretOpsHint>().Where(n => n != nameof(SecretOpsHint.None)));
 
     [Theory]
@@ -40,7 +33,6 @@ public partial class SurfaceHintTests
     public void CoreMessages_NameNoSurfaceCommand()
     {
         var offenders = new List<string>();
-        var stillPending = new HashSet<string>();
         foreach (var file in Directory.EnumerateFiles(Path.Combine(Src, "SecretOps.Core"), "*.cs", SearchOption.AllDirectories))
         {
             var name = Path.GetFileName(file);
@@ -57,19 +49,12 @@ public partial class SurfaceHintTests
                     continue;
                 }
 
-                if (Pending.Contains(name))
-                {
-                    stillPending.Add(name);
-                    continue;
-                }
-
                 offenders.Add($"{Path.GetRelativePath(Src, file)}:{number}: {line.Trim()}");
             }
         }
 
         Assert.True(offenders.Count == 0,
             "Core messages must not name a surface's command; throw with a SecretOpsHint and word it in Invocation.cs and ErrorMapping.cs:\n" + string.Join("\n", offenders));
-        Assert.True(stillPending.SetEquals(Pending), $"Fixed: remove [{string.Join(", ", Pending.Except(stillPending))}] from SurfaceHintTests.Pending.");
     }
 
     /// <summary>Inside a string: 'secretops …', a --long-option, a -PowerShellParameter, or a Verb-SecretOps… cmdlet.</summary>

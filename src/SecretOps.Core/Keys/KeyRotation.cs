@@ -95,10 +95,12 @@ internal sealed class KeyRotation(KeyRing keys, Guid storeId)
         }
 
         var scope = stray.Kind == ScopeKind.Namespace ? $"namespace '{ns.Name}'" : $"secret '{stray.Secret}' in namespace '{ns.Name}'";
-        var revoke = stray.Kind == ScopeKind.Namespace ? $"--namespace {ns.Name}" : $"--secret {stray.Secret} --namespace {ns.Name}";
         throw new TamperedException(scope,
-            $"Client '{stray.Client}' has a key stanza for {scope} but no grant there: a row no SecretOps command writes, so the store was altered. "
-            + $"Nothing was rotated. Find out who wrote it (audit verify, store check), then remove it with 'secretops revoke {stray.Client} {revoke}' before rotating.");
+            $"Client '{stray.Client}' has a key stanza for {scope} but no grant there: a row no SecretOps command writes, so the store was altered. Nothing was rotated.")
+        {
+            Hint = SecretOpsHint.RevokeStrayStanza,
+            HintSubject = new SecretOpsHintSubject(stray.Client, ns.Name, stray.Kind == ScopeKind.Namespace ? null : stray.Secret),
+        };
     }
 
     private static ClientPublicKey PublicKeyOf(IStoreReader reader, Guid clientId, Dictionary<Guid, ClientPublicKey> cache)
