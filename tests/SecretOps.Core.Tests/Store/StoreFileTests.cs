@@ -447,7 +447,7 @@ public class StoreFileTests
     /// Makes a file (0400) or a directory (0500) read-only for this process, and when the mode does not stop
     /// us (root ignores modes) sets the immutable attribute too. Undone on dispose so it can be removed.
     /// </summary>
-    private sealed class ReadOnlyFile : IDisposable
+    internal sealed class ReadOnlyFile : IDisposable
     {
         private readonly string path;
         private readonly bool immutable;
