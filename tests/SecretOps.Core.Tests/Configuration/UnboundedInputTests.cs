@@ -87,6 +87,7 @@ public sealed class UnboundedInputTests : IDisposable
         Assert.Contains(reason, RefusedWithin(() => Connector.ResolveCredential(new ConnectionRequest())).Message, StringComparison.Ordinal);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void ProfileSecretFile_OnAnEndlessDevice_IsRefused_AndTheStoreIsUnchanged()
     {

@@ -13,6 +13,7 @@ namespace SecretOps.Core.Tests.Sharing;
 /// attacker would, and then tries to read a value written after the defence ran. The attacker's read plants the
 /// permission rows it wants first, so only cryptography stands between it and the value.
 /// </summary>
+[Trait("Backend", "SqliteOnly")]
 public sealed class RevocationAttackTests : IDisposable
 {
     private const string AfterValue = "written-after-the-rotation";

@@ -56,6 +56,7 @@ public sealed class SharingScenarioTests : IDisposable
         Assert.Equal("SecretOps.AccessDenied", Assert.Throws<AccessDeniedException>(() => revoked.GetSecret("prod", "db-password")).ErrorId);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void RevokedClient_WithEveryKeyItEverHeld_CannotDecryptWhatIsWrittenAfter()
     {
@@ -183,6 +184,7 @@ public sealed class SharingScenarioTests : IDisposable
         Assert.Throws<AuthenticationFailedException>(() => SecretStore.Open(store.Path).Connect("alice", stale));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void Retire_RevokesCryptographically_AndTheSystemClientRetiresOnceAnAdminExists()
     {
@@ -302,6 +304,7 @@ public sealed class SharingScenarioTests : IDisposable
         Assert.Throws<AccessDeniedException>(() => ci.GetSecret("prod", "db-password"));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void AlteredCiphertext_IsTampered_EvenForASessionThatHoldsTheKey()
     {

@@ -8,6 +8,7 @@ namespace SecretOps.Core.Tests.Store;
 /// reported by <see cref="SecretStore.VerifyAudit"/> (and by Check) with the first broken sequence number.
 /// Deleting entries at the end of the chain is not detectable from the file alone (docs/SECURITY.md).
 /// </summary>
+[Trait("Backend", "SqliteOnly")]
 public class AuditChainTamperTests
 {
     /// <summary>A store with at least seven audit entries; returns their count.</summary>

@@ -185,6 +185,7 @@ public class BadInputTests
         Assert.Equal(32, entry.Metadata.Count);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void ValueOverOneMebibyte_IsRefused_BeforeItReachesTheStore()
     {

@@ -16,6 +16,7 @@ namespace SecretOps.Core.Tests.Store;
 /// only the outcomes they should (a CAS conflict, a revoked client's AccessDenied), and the audit chain is
 /// valid and holds every write and read. Run in WAL mode and in shared mode (journal_mode=DELETE, no pooling).
 /// </summary>
+[Trait("Backend", "SqliteOnly")]
 public class ConcurrencyTests(ITestOutputHelper output)
 {
     private const string Ns = SecretStore.DefaultNamespace;

@@ -73,6 +73,7 @@ public class CrashConsistencyTests(CrashConsistencyTests.BulkStore bulk, ITestOu
 
     // In shared mode every read opens its own connection, which makes reading 2,000 secrets per kill slow:
     // shared mode is covered here by set/remove and client rotation, and by the CLI test's revocations.
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void RevokeWithRotation_IsAllOrNothing()
     {

@@ -23,6 +23,7 @@ public class FileModeTests
         return SecretStore.Open(path).Connect(SecretStore.SystemClientName, credential);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void NewStore_InANewDirectory_IsOwnerOnly_AndSoAreItsWalAndShm()
     {

@@ -43,6 +43,7 @@ public class HostileInputTests
 
     public static TheoryData<string> AcceptedNames() => new(AcceptedNameCases.Keys);
 
+    [Trait("Backend", "SqliteOnly")]
     [Theory]
     [MemberData(nameof(AcceptedNames))]
     public void HostileButValidName_IsStoredLiterally_AndNeverMeetsItsTwin(string label)

@@ -14,6 +14,7 @@ namespace SecretOps.Core.Tests.Store;
 /// System.Security.Cryptography, decrypts what the engine wrote. The engine is used here only to create the
 /// store and write secrets; every value is then read back by the independent reader alone.
 /// </summary>
+[Trait("Backend", "SqliteOnly")]
 public partial class IndependentDecryptorTests
 {
     private static string RepositoryRoot([CallerFilePath] string here = "")

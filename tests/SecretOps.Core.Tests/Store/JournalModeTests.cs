@@ -9,6 +9,7 @@ namespace SecretOps.Core.Tests.Store;
 /// </summary>
 public class JournalModeTests
 {
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void SharedStore_StaysShared_UntilAnOpenerSaysItIsNot()
     {

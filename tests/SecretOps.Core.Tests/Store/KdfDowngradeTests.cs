@@ -7,6 +7,7 @@ namespace SecretOps.Core.Tests.Store;
 /// Issue 12, finding 5: the store header's KDF defaults are rows anyone with the file can write. Lowering them (and
 /// setting allow_weak_kdf) must not make the next passphrase be sealed with cheap parameters without a word.
 /// </summary>
+[Trait("Backend", "SqliteOnly")]
 public sealed class KdfDowngradeTests : IDisposable
 {
     private const string SystemPassphrase = "the system passphrase at the floor";

@@ -15,6 +15,7 @@ namespace SecretOps.Core.Tests.Store;
 /// </summary>
 public class KnownLimitsTests
 {
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void SwappedSecretNames_AreTampered_NotServedUnderTheOtherName()
     {
@@ -35,6 +36,7 @@ public class KnownLimitsTests
         Assert.Throws<TamperedException>(() => after.GetSecret("default", "test-db"));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void SwappedNamespaceNames_AreTampered_ForAClientHoldingBoth()
     {
@@ -53,6 +55,7 @@ public class KnownLimitsTests
         Assert.Throws<TamperedException>(() => after.GetSecret("test", "db"));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void LoweredCurrentVersion_RollsBackToAnOlderAuthenticValue_AndOnlyTheAuditLogShowsIt()
     {
@@ -72,6 +75,7 @@ public class KnownLimitsTests
         Assert.Contains(after.ListAudit(new Audit.AuditQuery(Action: "secret.set")), e => e.Target == "db" && e.Version == 2);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void ExpiryAndMetadata_AreNotAuthenticated()
     {
@@ -127,6 +131,7 @@ public class KnownLimitsTests
         return SecretStore.Open(store.Path).Connect("robot", credential);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void WriteWithoutRead_IsRefusedReadsByTheProgram_ButHoldsTheKeyToRead()
     {
@@ -146,6 +151,7 @@ public class KnownLimitsTests
         }
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void DeleteAndPermit_AreRowsThatTheProgramEnforces_NotCryptography()
     {
@@ -165,6 +171,7 @@ public class KnownLimitsTests
         }
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void DisabledClient_CannotConnect_ButItsKeysStillOpenWhatItWasGranted()
     {
@@ -191,6 +198,7 @@ public class KnownLimitsTests
         }
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void RevokedClient_KeysItKept_OpenOldVersions_ButNothingWrittenAfterRotation()
     {
@@ -234,6 +242,7 @@ public class KnownLimitsTests
         }
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void PlantedPermissionAndStanza_Together_StillMakeTheNextRotationWrapToThePlanter()
     {

@@ -20,10 +20,12 @@ public class LeakScanTests
     private const string WrongPassphrase = "canary-wrong-passphrase-c2f19a06";
     private static readonly byte[] CanaryBytes = Encoding.UTF8.GetBytes("canary-bytes-31a9e5d8");
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void PassphraseStore_NothingSecretInFilesAuditOrErrors() =>
         Exercise(generated: false);
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void GeneratedSecretStore_NothingSecretInFilesAuditOrErrors() =>
         Exercise(generated: true);
@@ -245,6 +247,7 @@ public class LeakScanTests
         }
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void KeyFileClient_ItsPrivateKeyNeverEntersTheStore()
     {

@@ -15,6 +15,7 @@ namespace SecretOps.Core.Tests.Store;
 /// the file would, and shows the store refused (SecretOps.StoreCorrupt, naming what differs) before anything is
 /// disclosed or recorded wrongly.
 /// </summary>
+[Trait("Backend", "SqliteOnly")]
 public sealed class SchemaTamperTests : IDisposable
 {
     private const string WrittenAfterRevocation = "canary-written-after-revocation-7f3a";

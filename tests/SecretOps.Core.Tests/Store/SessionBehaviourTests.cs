@@ -85,6 +85,7 @@ public class SessionBehaviourTests
         Assert.Equal("v", still.Value.GetString());
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void Dispose_WipesKeys_AndLaterOperationsAreLocked()
     {

@@ -77,6 +77,7 @@ public sealed class SideFileTests
         Assert.Empty(FileAttacks.Read(target));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void SideFilesSQLiteLeftBehind_AreAccepted()
     {

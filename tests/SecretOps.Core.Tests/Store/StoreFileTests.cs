@@ -74,6 +74,7 @@ public class StoreFileTests
         RefusedUnchanged<StoreUnavailableException>(path, "SecretOps.StoreCorrupt", "is empty");
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void TruncatedStore_IsStoreCorrupt()
     {
@@ -93,6 +94,7 @@ public class StoreFileTests
         RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreCorrupt", "damaged");
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void SqliteDatabaseThatIsNotOurs_IsRefused_AndLeftAlone()
     {
@@ -108,6 +110,7 @@ public class StoreFileTests
         Assert.Equal(0L, RawDb.Scalar(path, "PRAGMA user_version"));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void EmptySqliteDatabase_IsRefused_NotInitialised()
     {
@@ -125,6 +128,7 @@ public class StoreFileTests
         Assert.DoesNotContain("store init", error.Message, StringComparison.Ordinal);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void NewerFormat_IsRefused_NamingBothFormats()
     {
@@ -137,6 +141,7 @@ public class StoreFileTests
         RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "store format 99", "format 1");
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void StoreWithoutItsHeaderRow_IsStoreCorrupt()
     {
@@ -146,6 +151,7 @@ public class StoreFileTests
         RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreCorrupt", "no store header");
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void StoreWithAnotherApplicationId_IsRefused_AndLeftAlone()
     {
@@ -169,6 +175,7 @@ public class StoreFileTests
         Assert.Equal(["loop-a.db", "loop-b.db"], Directory.GetFileSystemEntries(directory.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void DirectoryThatIsNotWritable_IsRefusedCleanly_AndTheStoreIsUnchanged()
     {
@@ -226,6 +233,7 @@ public class StoreFileTests
         Assert.False(Directory.Exists(Path.GetDirectoryName(path)), "nothing recreates the removed directory");
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void FullDisk_FailsWithAClearMessage_AndTheStoreIsIntactAfterwards()
     {
@@ -327,6 +335,7 @@ public class StoreFileTests
     // SQLite accepts but SecretOps cannot read escaped as IndexOutOfRangeException (a negative format indexing the
     // migrations), ArgumentOutOfRangeException (a time beyond DateTimeOffset), ArgumentException (a UUID that is
     // not 16 bytes) and InvalidOperationException (NULL where the schema says NOT NULL, reachable only by editing pages).
+    [Trait("Backend", "SqliteOnly")]
     [Theory]
     [InlineData("PRAGMA user_version = -1")]
     [InlineData("UPDATE audit SET at = 9223372036854775807")]
@@ -346,6 +355,7 @@ public class StoreFileTests
         FailsOnlyAsStoreCorrupt(store.Path, sql);
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Theory]
     [InlineData("clients")]
     [InlineData("secrets")]
@@ -388,6 +398,7 @@ public class StoreFileTests
             $"{what}: {e!.GetType().Name}: {e.Message}"));
     }
 
+    [Trait("Backend", "SqliteOnly")]
     [Fact]
     public void ReadOnlyStore_ReadsWork_WritesFailCleanly_AndNothingChanges()
     {
@@ -447,7 +458,7 @@ public class StoreFileTests
     /// Makes a file (0400) or a directory (0500) read-only for this process, and when the mode does not stop
     /// us (root ignores modes) sets the immutable attribute too. Undone on dispose so it can be removed.
     /// </summary>
-    private sealed class ReadOnlyFile : IDisposable
+    internal sealed class ReadOnlyFile : IDisposable
     {
         private readonly string path;
         private readonly bool immutable;

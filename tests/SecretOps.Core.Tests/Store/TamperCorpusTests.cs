@@ -162,6 +162,7 @@ public sealed record TamperCase(string Name, Action<TamperContext> Apply, Read[]
 /// stanzas or the rows that place them, a read either returns the exact value that was written or throws
 /// <see cref="TamperedException"/> (SecretOps.Tampered): never a wrong value, never another exception.
 /// </summary>
+[Trait("Backend", "SqliteOnly")]
 public class TamperCorpusTests(TamperCorpusFixture fixture) : IClassFixture<TamperCorpusFixture>
 {
     private static readonly TamperCase[] Cases =

@@ -23,6 +23,7 @@ public class WrongCredentialTests
         { "generated", "key file" },
     };
 
+    [Trait("Backend", "SqliteOnly")]
     [Theory]
     [MemberData(nameof(Cases))]
     public void WrongCredential_FailsAudited_AndChangesNothingElse(string storeKind, string attempt)

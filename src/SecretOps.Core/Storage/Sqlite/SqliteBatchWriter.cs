@@ -31,14 +31,14 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, StoreTransa
             case InsertClient(var client, var createdBy):
                 Expect(1, "a new client",
                     """
-                    INSERT INTO clients (id, name, description, kind, role, status, public_key, kdf_salt, kdf_memory_kib, kdf_iterations, kdf_parallelism, private_key_nonce, private_key, created_at, created_by)
-                    VALUES ($id, $name, $description, $kind, $role, $status, $public, $salt, $m, $t, $p, $nonce, $key, $now, $by)
+                    INSERT INTO clients (id, name, description, kind, role, status, public_key, kdf_salt, kdf_memory_kib, kdf_iterations, kdf_parallelism, private_key_nonce, private_key, created_at, created_by, last_used_at)
+                    VALUES ($id, $name, $description, $kind, $role, $status, $public, $salt, $m, $t, $p, $nonce, $key, $now, $by, $used)
                     """,
                     ("$id", client.Id.ToBlob()), ("$name", client.Name), ("$description", client.Description), ("$kind", (int)client.Kind), ("$role", (int)client.Role),
                     ("$status", (int)client.Status), ("$public", client.PublicKey.ExportSubjectPublicKeyInfo()), ("$salt", client.Protection?.Salt),
                     ("$m", client.Protection?.Kdf?.MemoryKiB), ("$t", client.Protection?.Kdf?.Iterations), ("$p", client.Protection?.Kdf?.Parallelism),
                     ("$nonce", client.Protection?.Envelope.Nonce), ("$key", client.Protection?.Envelope.Ciphertext),
-                    ("$now", client.Created.ToUnixMilliseconds()), ("$by", createdBy?.ToBlob()));
+                    ("$now", client.Created.ToUnixMilliseconds()), ("$by", createdBy?.ToBlob()), ("$used", client.LastUsed?.ToUnixMilliseconds()));
                 break;
             case UpdateClient(var id, var name, var description, var role):
                 Expect(1, "a client", "UPDATE clients SET name = $name, description = $description, role = $role WHERE id = $id",
@@ -171,6 +171,21 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, StoreTransa
         if (entries.Count == 0)
         {
             return;
+        }
+
+        // The precondition AppendAudit states: the first entry links to the log's end as this transaction sees it, each
+        // next one to the entry before it. A batch chained onto another view of the log would fork or gap the chain.
+        // (The first link of an empty log is to a hash of the store id, which AuditLog checks; only its number is checked here.)
+        var end = new SqliteReader(connection, transaction).LastAuditEntry();
+        var (sequence, link) = (end?.Sequence ?? 0, end?.Hash);
+        foreach (var (entry, previous, hash) in entries)
+        {
+            if (entry.Sequence != sequence + 1 || (link is not null && !previous.AsSpan().SequenceEqual(link)))
+            {
+                throw StoreDatabase.Altered($"audit entries: entry {entry.Sequence} does not follow entry {sequence}, the end of the log");
+            }
+
+            (sequence, link) = (entry.Sequence, hash);
         }
 
         foreach (var (entry, previous, hash) in entries)
