@@ -31,3 +31,25 @@ internal static class Columns
 
     public static byte[] GetBlob(this SqliteDataReader reader, int ordinal) => (byte[])reader[ordinal];
 }
+
+/// <summary>
+/// A value in a row that SecretOps cannot convert (NULL where the format forbids it, a value of the wrong type).
+/// Thrown around every row conversion, so a damaged row is told apart from a fault in SecretOps itself: by the
+/// place it happened, not by where Microsoft.Data.Sqlite's getter happened to be compiled (inlined into the caller,
+/// its exception names the caller).
+/// </summary>
+internal sealed class UnreadableValueException(Exception inner) : Exception(inner.Message, inner)
+{
+    /// <summary>Converts one row with <paramref name="read"/>, reporting a value it cannot convert as unreadable.</summary>
+    public static T Converting<T>(SqliteDataReader reader, Func<SqliteDataReader, T> read)
+    {
+        try
+        {
+            return read(reader);
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidCastException or FormatException or OverflowException or ArgumentException)
+        {
+            throw new UnreadableValueException(e);
+        }
+    }
+}

@@ -200,7 +200,8 @@ internal static class Schema
         {
             while (reader.Read())
             {
-                var item = new SchemaObject(reader.GetString(0), reader.GetString(1), reader.GetString(2), Normalise(reader.IsDBNull(3) ? null : reader.GetString(3)));
+                var item = UnreadableValueException.Converting(reader, r =>
+                    new SchemaObject(r.GetString(0), r.GetString(1), r.GetString(2), Normalise(r.IsDBNull(3) ? null : r.GetString(3))));
                 actual[item.Name] = item;
             }
         }

@@ -27,7 +27,8 @@ internal sealed partial class SqliteReader
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            yield return new ChainedAuditEntry(ReadAuditEntry(reader), reader.GetBlob(reader.GetOrdinal("previous_hash")), reader.GetBlob(reader.GetOrdinal("hash")));
+            yield return UnreadableValueException.Converting(reader, r =>
+                new ChainedAuditEntry(ReadAuditEntry(r), r.GetBlob(r.GetOrdinal("previous_hash")), r.GetBlob(r.GetOrdinal("hash"))));
         }
     }
 

@@ -32,10 +32,10 @@ internal sealed partial class SqliteReader
         }
 
         const int SecretFirst = 7, FlagsFirst = SecretFirst + 14, StatusColumn = FlagsFirst + 2, VersionFirst = StatusColumn + 1;
-        var held = (Permissions)((reader.GetNullableInt32(FlagsFirst) ?? 0) | (reader.GetNullableInt32(FlagsFirst + 1) ?? 0));
-        return new SecretLookup(
-            (ClientStatus?)reader.GetNullableInt32(StatusColumn), ReadNamespace(reader), reader.IsDBNull(SecretFirst) ? null : ReadSecret(reader, SecretFirst), held,
-            reader.IsDBNull(VersionFirst) ? null : ReadVersion(reader, VersionFirst));
+        return UnreadableValueException.Converting(reader, r => new SecretLookup(
+            (ClientStatus?)r.GetNullableInt32(StatusColumn), ReadNamespace(r), r.IsDBNull(SecretFirst) ? null : ReadSecret(r, SecretFirst),
+            (Permissions)((r.GetNullableInt32(FlagsFirst) ?? 0) | (r.GetNullableInt32(FlagsFirst + 1) ?? 0)),
+            r.IsDBNull(VersionFirst) ? null : ReadVersion(r, VersionFirst)));
     }
 
     public SecretRecord? FindSecret(Guid namespaceId, string nameKey) =>

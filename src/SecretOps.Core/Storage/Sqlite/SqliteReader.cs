@@ -103,7 +103,7 @@ internal sealed partial class SqliteReader(SqliteConnection connection, StoreTra
     {
         using var command = StoreDatabase.Command(connection, transaction, sql, parameters);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? read(reader) : null;
+        return reader.Read() ? UnreadableValueException.Converting(reader, read) : null;
     }
 
     private List<T> List<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
@@ -113,7 +113,7 @@ internal sealed partial class SqliteReader(SqliteConnection connection, StoreTra
         var rows = new List<T>();
         while (reader.Read())
         {
-            rows.Add(read(reader));
+            rows.Add(UnreadableValueException.Converting(reader, read));
         }
 
         return rows;

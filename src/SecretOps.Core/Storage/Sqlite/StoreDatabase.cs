@@ -89,11 +89,13 @@ internal sealed class StoreDatabase
     /// makes Microsoft.Data.Sqlite or a conversion throw; that is a damaged or altered file, told as one. Found by
     /// fuzzing store files: these escaped as InvalidOperationException, InvalidCastException and ArgumentOutOfRangeException.
     /// </summary>
-    private StoreUnavailableException? Damaged(Exception failure) =>
-        failure is InvalidCastException or FormatException or OverflowException or ArgumentException
-            || (failure is InvalidOperationException && failure.TargetSite?.DeclaringType?.Namespace == typeof(SqliteConnection).Namespace)
-            ? new StoreUnavailableException($"'{Path}' holds a value SecretOps cannot read ({failure.GetType().Name}); the store file was altered or is damaged.", Path, corrupt: true, failure)
+    private StoreUnavailableException? Damaged(Exception failure)
+    {
+        var cause = failure is UnreadableValueException unreadable ? unreadable.InnerException! : failure;
+        return failure is UnreadableValueException or InvalidCastException or FormatException or OverflowException or ArgumentException
+            ? new StoreUnavailableException($"'{Path}' holds a value SecretOps cannot read ({cause.GetType().Name}); the store file was altered or is damaged.", Path, corrupt: true, cause)
             : null;
+    }
 
     /// <summary>
     /// Runs <paramref name="body"/> in a BEGIN IMMEDIATE transaction and commits. When SQLite reports the
