@@ -129,7 +129,7 @@ internal static class StoreCommands
 
     private static Command Check()
     {
-        var command = new Command("check", "Check the store as the connected client: SQLite integrity, every namespace key it holds, and the audit chain. Exit code 7 when anything is wrong.");
+        var command = new Command("check", "Check the store as the connected client: SQLite integrity, every namespace key it holds, key stanzas held without a grant, and the audit chain. Exit code 7 when anything is wrong.");
         Invocation.SetAction(command, run =>
         {
             using var session = run.Connect();

@@ -28,7 +28,8 @@ public sealed partial class Session
 
     /// <summary>
     /// The storage's own integrity check, then every namespace key generation this client holds decrypting its
-    /// canary, then the audit chain. Problems are reported, not thrown.
+    /// canary, a key stanza without a grant in any namespace (a row no command writes, which the next rotation would
+    /// refuse), then the audit chain. Problems are reported, not thrown.
     /// </summary>
     public StoreCheckResult Check() => Query(AuditActions.StoreCheck, null, null, reader =>
     {
@@ -49,6 +50,15 @@ public sealed partial class Session
             catch (TamperedException e)
             {
                 problems.Add($"Namespace '{name}' key generation {generation}: {e.Message}");
+            }
+        }
+
+        foreach (var ns in reader.Namespaces())
+        {
+            if (reader.FirstUngrantedStanza(ns.Id, null, null) is { } stray)
+            {
+                var scope = stray.Kind == ScopeKind.Namespace ? $"namespace '{ns.Name}'" : $"secret '{stray.Secret}' in namespace '{ns.Name}'";
+                problems.Add($"Client '{stray.Client}' has a key stanza for {scope} but no grant there: a row no SecretOps command writes; revoke it before the next rotation.");
             }
         }
 

@@ -44,6 +44,10 @@ public class RevocationAttackTests
             "INSERT INTO stanzas SELECT (SELECT id FROM clients WHERE name = 'eve'), scope_kind, scope_id, generation, algorithm, header, nonce, wrapped_key " +
             "FROM stanzas WHERE client_id = (SELECT id FROM clients WHERE name = 'alice') AND scope_kind = 1");
 
+        // store check finds the planted row before anything is rotated, naming who holds it.
+        var check = store.Fails(7, ["store", "check"], stdin: null, admin);
+        Assert.Contains("Client 'eve' has a key stanza for namespace 'prod' but no grant there", check.Stdout + check.Stderr);
+
         var refused = store.Fails(7, ["revoke", "ci", "--namespace", "prod", "--yes"], stdin: null, admin);
         Assert.Contains("Client 'eve' has a key stanza for namespace 'prod' but no grant there", refused.Stderr);
         Assert.Contains("secretops revoke eve --namespace prod", refused.Stderr);
@@ -51,6 +55,7 @@ public class RevocationAttackTests
 
         // The way out the message names, then the routine revoke; what is written after is out of eve's and ci's reach.
         store.Ok(["revoke", "eve", "--namespace", "prod", "--yes"], stdin: null, admin);
+        store.Ok(["store", "check"], stdin: null, admin);
         store.Ok(["revoke", "ci", "--namespace", "prod", "--yes"], stdin: null, admin);
         store.Ok(["secret", "set", "db", "--value", AfterValue, "-n", "prod"], stdin: null, admin);
         AssertCannotRead(store, "eve", eve, "db");
