@@ -13,9 +13,9 @@ using SecretOps.ReferenceLibs;
 namespace SecretOps.Core.Tests.Store;
 
 /// <summary>
-/// The test vectors of docs/FORMAT.md §13.2–§13.5, one per path a reader can take: a passphrase client (Argon2id), a key-file
+/// The test vectors of docs/FORMAT.md §13.2–§13.6, one per path a reader can take: a passphrase client (Argon2id), a key-file
 /// client with an RSA-OAEP stanza reached through a namespace grant, a key-file client with a P-256 ECDH stanza reached through
-/// a per-secret grant, and the hash of one audit entry. Every value in each block is recomputed twice from the block's inputs:
+/// a per-secret grant, one with a P-384 ECDH stanza through a namespace grant, and the hash of one audit entry. Every value in each block is recomputed twice from the block's inputs:
 /// by the independent reader (<see cref="FormatReader"/>, written from the document) and by the engine's own code. So neither
 /// the document nor the code can drift without a test failing. <see cref="Vectors_Generate"/> makes new blocks from a real store.
 /// </summary>
@@ -218,6 +218,7 @@ public sealed partial class FormatVectorTests
     [Theory]
     [InlineData("rsa-key-file-namespace-grant")]
     [InlineData("p256-key-file-secret-grant")]
+    [InlineData("p384-key-file-namespace-grant")]
     public void KeyFileClient_Vector(string name)
     {
         var v = new Vector(name);
@@ -283,7 +284,7 @@ public sealed partial class FormatVectorTests
     }
 
     /// <summary>
-    /// Writes fresh vector blocks for FORMAT.md §13.2–§13.5 to the file named by SECRETOPS_FORMAT_VECTORS_OUT
+    /// Writes fresh vector blocks for FORMAT.md §13.2–§13.6 to the file named by SECRETOPS_FORMAT_VECTORS_OUT
     /// (<c>SECRETOPS_FORMAT_VECTORS_OUT=FILE dotnet test tests/SecretOps.Core.Tests -c Release --filter Vectors_Generate -- xUnit.Explicit=on</c>).
     /// The values come from a real store made by the engine and read back by the independent reader; the tests above check the document.
     /// </summary>
@@ -302,6 +303,7 @@ public sealed partial class FormatVectorTests
             SecretStore.Create(path, new StoreCreateOptions { Passphrase = VectorPassphrase.AsMemory(), Kdf = new Argon2Parameters(Argon2Type.Argon2id, 3, 64 * 1024, 4) });
             using var rsaKey = ClientPrivateKey.Generate(ClientKeyAlgorithm.Rsa, 2048);
             using var ecKey = ClientPrivateKey.Generate(ClientKeyAlgorithm.EcP256);
+            using var ec384Key = ClientPrivateKey.Generate(ClientKeyAlgorithm.EcP384);
             using (var credential = ClientCredential.FromPassphrase(VectorPassphrase))
             using (var session = SecretStore.Open(path).Connect(SecretStore.SystemClientName, credential))
             {
@@ -315,9 +317,12 @@ public sealed partial class FormatVectorTests
                     ["cert"] = SecretValue.FromBytes([0xfb, 0xff, 0x01]),
                 }));
                 session.AddClient("rsa-robot", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = rsaKey.PublicKey });
+                session.SetSecret("prod", "motd", SecretValue.FromString("héllo ✓"));
                 session.AddClient("ec-robot", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = ecKey.PublicKey });
+                session.AddClient("ec384-robot", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = ec384Key.PublicKey });
                 session.Grant("rsa-robot", "prod", null, Permissions.Read);
                 session.Grant("ec-robot", "prod", "api", Permissions.Read);
+                session.Grant("ec384-robot", "prod", null, Permissions.Read);
             }
 
             SecretStore.ReleaseConnections();
@@ -455,6 +460,11 @@ public sealed partial class FormatVectorTests
             Block("p256-key-file-secret-grant", "A key-file client with a P-256 key (ECDH stanza) reads a Hashtable through a per-secret grant", "ec-robot",
                 trace => FormatReader.DecryptWithKeyFile(path, "ec-robot", ecPkcs8, "prod", "api", null, trace),
                 "api", _ => Line("key_file_pkcs8", Hex(ecPkcs8)));
+
+            var ec384Pkcs8 = ec384Key.ExportPkcs8();
+            Block("p384-key-file-namespace-grant", "A key-file client with a P-384 key (ECDH stanza) reads a String through a namespace grant", "ec384-robot",
+                trace => FormatReader.DecryptWithKeyFile(path, "ec384-robot", ec384Pkcs8, "prod", "motd", null, trace),
+                "motd", _ => Line("key_file_pkcs8", Hex(ec384Pkcs8)));
 
             // The first audit entry: its previous_hash is the genesis hash.
             string Audit(string column) => Cell($"SELECT {column} FROM audit WHERE sequence = 1");
