@@ -6,7 +6,7 @@ using SecretOps.Core.Secrets;
 namespace SecretOps.Core.Tests.Secrets;
 
 /// <summary>
-/// Pins the rule docs/FORMAT.md §7.5 states for <c>secrets.name_key</c> and the names bound into a value's AD:
+/// Pins the rule docs/FORMAT.md §6.3 states for <c>secrets.name_key</c> and the names bound into a value's AD:
 /// .NET's <c>ToUpperInvariant</c>, which is Unicode's simple uppercase mapping (UnicodeData.txt field 12) code point by
 /// code point, except U+0131 (both modes) and U+017F (globalization-invariant mode only, as the CLI runs), over the Unicode
 /// version of the casing data in use. A runtime or ICU whose casing differs in any other code point fails here, naming it.
@@ -20,7 +20,7 @@ public sealed class NamesCasingTests
         .. Enumerable.Range(0, 22).Select(i => (0x10D70 + i, 0x10D50 + i)),
     ];
 
-    /// <summary>FORMAT.md §7.5's exceptions: code points .NET leaves unchanged although Unicode gives them an uppercase.</summary>
+    /// <summary>FORMAT.md §6.3's exceptions: code points .NET leaves unchanged although Unicode gives them an uppercase.</summary>
     private static readonly int[] IcuExceptions = [0x0131];
 
     private static readonly int[] InvariantModeExceptions = [0x0131, 0x017F];
@@ -81,8 +81,8 @@ public sealed class NamesCasingTests
         }
 
         Assert.True(differences.Count == 0,
-            $"Casing differs from Unicode {version} simple uppercase (with the exceptions of FORMAT.md §7.5) in {differences.Count} code points; "
-            + "update FORMAT.md §7.5 and this test (a new Unicode version adds mappings): " + string.Join("; ", differences.Take(40)));
+            $"Casing differs from Unicode {version} simple uppercase (with the exceptions of FORMAT.md §6.3) in {differences.Count} code points; "
+            + "update FORMAT.md §6.3 and this test (a new Unicode version adds mappings): " + string.Join("; ", differences.Take(40)));
         return version;
     }
 
@@ -104,7 +104,7 @@ public sealed class NamesCasingTests
             ?.GetMethod("ToUpper", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(string)])
             ?? throw new InvalidOperationException("System.Globalization.InvariantModeCasing.ToUpper(string) is gone from this runtime");
         var version = AssertSimpleUppercaseExcept(text => (string)casing.Invoke(null, [text])!, InvariantModeExceptions);
-        // .NET 8 carries Unicode 15.0 data, .NET 10 Unicode 16.0 (FORMAT.md §7.5).
+        // .NET 8 carries Unicode 15.0 data, .NET 10 Unicode 16.0 (FORMAT.md §6.3).
         if (Environment.Version.Major >= 10)
         {
             Assert.Equal("16.0", version);
@@ -130,7 +130,7 @@ public sealed class NamesCasingTests
     [Fact]
     public void LongS_DependsOnTheGlobalizationMode()
     {
-        // Whatever the Unicode versions, ICU (this process) and the CLI (invariant mode) disagree on ſ; FORMAT.md §7.5 says what follows.
+        // Whatever the Unicode versions, ICU (this process) and the CLI (invariant mode) disagree on ſ; FORMAT.md §6.3 says what follows.
         Assert.Equal(InvariantGlobalization ? "\u017F" : "S", Names.LookupKey("\u017F"));
     }
 }
