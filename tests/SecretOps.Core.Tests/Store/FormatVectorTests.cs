@@ -283,6 +283,33 @@ public sealed partial class FormatVectorTests
         Assert.Equal(1, store.Open().VerifyAudit().FirstBrokenSequence);
     }
 
+    /// <summary>FORMAT.md §9.2: how a generated secret is written, and exactly which spellings of it are read back.</summary>
+    [Fact]
+    public void GeneratedSecret_TextForm_IsWhatFormatMdSays()
+    {
+        // fb ff bf encode as "+/+/" in standard base64, so "-_-_" here.
+        byte[] bytes = [0xfb, 0xff, 0xbf, .. Enumerable.Range(3, 61).Select(i => (byte)(i * 37 + 250))];
+        var text = GeneratedSecret.Format(bytes);
+        Assert.Equal(96, text.Length);
+        Assert.Matches("^secretops_[A-Za-z0-9_-]{85}[AQgw]$", text);
+        Assert.Equal(bytes, FormatReader.ParseGeneratedSecret(text));
+        var body = text["secretops_".Length..];
+        Assert.True(body.Contains('-', StringComparison.Ordinal) && body.Contains('_', StringComparison.Ordinal), "the example should use both URL-safe characters");
+        var lastValue = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".IndexOf(body[^1], StringComparison.Ordinal);
+
+        // Accepted, all as the same 64 bytes: surrounding white space (any char.IsWhiteSpace), + and / for - and _,
+        // and any last character with the same top two bits.
+        Assert.Equal(bytes, GeneratedSecret.Parse("\u00A0\t " + text + "\u3000\n"));
+        Assert.Equal(bytes, GeneratedSecret.Parse("secretops_" + body.Replace('-', '+').Replace('_', '/')));
+        Assert.Equal(bytes, GeneratedSecret.Parse(text[..^1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[lastValue + 15]));
+
+        // Refused: the padded form, white space inside, another prefix case, one character more or less.
+        foreach (var refused in new[] { text + "==", text[..50] + " " + text[50..], "SecretOps_" + body, text[..^1], text + "A" })
+        {
+            Assert.Throws<InvalidParameterException>(() => GeneratedSecret.Parse(refused));
+        }
+    }
+
     /// <summary>
     /// Writes fresh vector blocks for FORMAT.md §13.2–§13.6 to the file named by SECRETOPS_FORMAT_VECTORS_OUT
     /// (<c>SECRETOPS_FORMAT_VECTORS_OUT=FILE dotnet test tests/SecretOps.Core.Tests -c Release --filter Vectors_Generate -- xUnit.Explicit=on</c>).
