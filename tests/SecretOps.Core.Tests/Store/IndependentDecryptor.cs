@@ -1,7 +1,9 @@
 // An independent reader of the store format, written from docs/FORMAT.md alone, to prove the document is
 // complete. It deliberately lives outside the engine's namespaces and uses only Microsoft.Data.Sqlite (raw
-// SQL) and System.Security.Cryptography (AesGcm, HKDF, ECDiffieHellman, SHA256): no engine type at all.
+// SQL) and System.Security.Cryptography (AesGcm, HKDF, ECDiffieHellman, RSA, SHA256): no engine type at all.
 // IndependentDecryptorTests checks that this file never names one. Each step cites the section it follows.
+// Argon2id (passphrase clients) is not in .NET: the caller hands in an implementation (the tests pass Debian's
+// libargon2, the reference implementation), so this reader never borrows the engine's.
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,6 +53,59 @@ public sealed record DecryptedValue(long Type, byte[] Serialized)
 
             return entries;
         }
+    }
+
+    /// <summary>
+    /// §10.1: what <c>secretops secret get</c> writes to standard output: text and bytes as they are; a credential as
+    /// the JSON object {"userName":…,"password":…}; a table as one JSON object whose members are in stored order.
+    /// </summary>
+    public byte[] SecretGetOutput()
+    {
+        switch (Type)
+        {
+            case 1 or 2 or 4:
+                return Payload.ToArray();
+            case 3:
+                var (user, password) = Credential;
+                return Encoding.UTF8.GetBytes(CredentialJson(user, password));
+            case 5:
+                var members = Table.Select(entry => JsonString(entry.Key) + ":" + entry.Type switch
+                {
+                    1 or 2 => JsonString(Encoding.UTF8.GetString(entry.Payload)),
+                    3 => CredentialJson(new DecryptedValue(3, [1, 3, .. entry.Payload]).Credential),
+                    4 => JsonString(Convert.ToBase64String(entry.Payload)),
+                    _ => throw new InvalidDataException("a table entry of type " + entry.Type),
+                });
+                return Encoding.UTF8.GetBytes("{" + string.Join(",", members) + "}");
+            default:
+                throw new InvalidDataException("value type " + Type);
+        }
+    }
+
+    private static string CredentialJson((string User, string Password) credential) => CredentialJson(credential.User, credential.Password);
+
+    private static string CredentialJson(string user, string password) => "{\"userName\":" + JsonString(user) + ",\"password\":" + JsonString(password) + "}";
+
+    /// <summary>§10.1: a JSON string: printable ASCII as is except " &amp; ' + &lt; &gt; ` (escaped), short escapes for \ and five controls, \uXXXX for every other UTF-16 unit.</summary>
+    private static string JsonString(string text)
+    {
+        var json = new StringBuilder("\"");
+        foreach (var c in text)
+        {
+            json.Append(c switch
+            {
+                '\\' => "\\\\",
+                '\b' => "\\b",
+                '\t' => "\\t",
+                '\n' => "\\n",
+                '\f' => "\\f",
+                '\r' => "\\r",
+                >= ' ' and <= '~' and not ('"' or '&' or '\'' or '+' or '<' or '>' or '`') => c.ToString(),
+                _ => "\\u" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture),
+            });
+        }
+
+        return json.Append('"').ToString();
     }
 }
 
@@ -128,6 +183,55 @@ public static class FormatReader
     public static byte[] GeneratedSecretKek(byte[] secret, byte[] salt) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt, Encoding.ASCII.GetBytes("secretops/client-secret/v1"));
 
+    // ---- §9.1 The key-encryption key of a passphrase client: Argon2id v1.3 (password = the passphrase's UTF-8 bytes,
+    // salt = clients.kdf_salt, m, t, p from the row, no secret, no associated data, 32 bytes). `argon2id` computes
+    // Argon2id v1.3 of (password, salt, m KiB, t, p) with a 32-byte tag.
+    public static byte[] PassphraseKek(string passphrase, byte[] salt, long memoryKiB, long iterations, long parallelism,
+                                       Func<byte[], byte[], long, long, long, byte[]> argon2id)
+    {
+        // §5 / §9.1: refuse what a tampered header could demand before deriving anything.
+        if (memoryKiB > 4L * 1024 * 1024 || iterations > 16 || parallelism > 64)
+        {
+            throw new InvalidDataException("the stored Argon2id parameters exceed m = 4 GiB, t = 16 or p = 64");
+        }
+
+        return argon2id(Encoding.UTF8.GetBytes(passphrase), salt, memoryKiB, iterations, parallelism);
+    }
+
+    // ---- §9.3 / §9.4 The PKCS#8 private key: an EC key (P-256, P-384) or an RSA key.
+    public static AsymmetricAlgorithm ImportPrivateKey(byte[] pkcs8)
+    {
+        var ec = ECDiffieHellman.Create();
+        try
+        {
+            ec.ImportPkcs8PrivateKey(pkcs8, out _);
+            return ec;
+        }
+        catch (CryptographicException)
+        {
+            ec.Dispose();
+        }
+
+        var rsa = RSA.Create();
+        rsa.ImportPkcs8PrivateKey(pkcs8, out _);
+        return rsa;
+    }
+
+    /// <summary>§3: the DER SubjectPublicKeyInfo of a private key, compared with clients.public_key.</summary>
+    public static byte[] SubjectPublicKeyInfo(AsymmetricAlgorithm key) => key switch
+    {
+        ECDiffieHellman ec => ec.ExportSubjectPublicKeyInfo(),
+        RSA rsa => rsa.ExportSubjectPublicKeyInfo(),
+        _ => throw new NotSupportedException(key.GetType().Name),
+    };
+
+    // ---- §4 Stanzas (RSA): the header is RSA-OAEP (SHA-256, MGF1-SHA-256, empty label) of the 32-byte wrapping key.
+    public static byte[] RsaWrappingKey(RSA privateKey, byte[] header)
+    {
+        var key = privateKey.Decrypt(header, RSAEncryptionPadding.OaepSHA256);
+        return key.Length == 32 ? key : throw new CryptographicException("the OAEP plaintext is not a 32-byte key");
+    }
+
     // ---- §8 / §9.3 The private-key envelope's AD: kind 2 (generated) has no Argon2 parameters, so m, t, p are 0.
     public static byte[] ClientKeyAd(Guid storeId, Guid clientId, long kind, byte[] salt, long memoryKiB, long iterations, long parallelism) =>
         Ad("secretops/client-key/v1", storeId, clientId, kind, salt, memoryKiB, iterations, parallelism);
@@ -158,20 +262,32 @@ public static class FormatReader
     public static byte[] StanzaAd(byte[] contextAd, Guid recipientId, long algorithm, byte[] header) =>
         Ad("secretops/stanza/v1", contextAd, recipientId, algorithm, header);
 
-    public static byte[] UnwrapStanza(ECDiffieHellman privateKey, byte[] recipientSpki, Guid recipientId, byte[] contextAd,
+    public static byte[] UnwrapStanza(AsymmetricAlgorithm privateKey, byte[] recipientSpki, Guid recipientId, byte[] contextAd,
                                       long algorithm, byte[] header, byte[] nonce, byte[] wrappedKey, IDictionary<string, byte[]>? trace = null, string prefix = "")
     {
-        if (algorithm is not (1 or 2))
+        // §4 / §9.4: the algorithm follows from the recipient's key: 1 = ECDH P-256, 2 = ECDH P-384, 3 = RSA-OAEP-SHA256.
+        byte[] wrappingKey;
+        switch (algorithm, privateKey)
         {
-            throw new NotSupportedException("this reader handles the ECDH stanzas (algorithms 1 and 2) of generated clients");
+            case (1 or 2, ECDiffieHellman ec) when (ec.KeySize == 256) == (algorithm == 1) && ec.KeySize is 256 or 384:
+                var shared = EcdhSharedSecret(ec, header);
+                wrappingKey = StanzaWrappingKey(shared, header, recipientSpki);
+                if (trace is not null)
+                {
+                    trace[prefix + "ecdh_shared_secret"] = shared;
+                }
+
+                break;
+            case (3, RSA rsa):
+                wrappingKey = RsaWrappingKey(rsa, header);
+                break;
+            default:
+                throw new CryptographicException($"stanza algorithm {algorithm} does not match the client's key");
         }
 
-        var shared = EcdhSharedSecret(privateKey, header);
-        var wrappingKey = StanzaWrappingKey(shared, header, recipientSpki);
         var ad = StanzaAd(contextAd, recipientId, algorithm, header);
         if (trace is not null)
         {
-            trace[prefix + "ecdh_shared_secret"] = shared;
             trace[prefix + "stanza_wrapping_key"] = wrappingKey;
             trace[prefix + "stanza_ad"] = ad;
         }
@@ -200,10 +316,54 @@ public static class FormatReader
     /// <summary>
     /// §12: a generated-secret client reads one version (the current one when <paramref name="version"/> is
     /// null) of a secret, from nothing but the store file and its client secret. <paramref name="trace"/>, when
-    /// given, receives every intermediate value (the worked example of §13 lists the same names).
+    /// given, receives every intermediate value (the worked examples of §13 list the same names).
     /// </summary>
     public static DecryptedValue Decrypt(string storePath, string clientName, string clientSecret, string ns, string name, long? version = null,
-                                         IDictionary<string, byte[]>? trace = null)
+                                         IDictionary<string, byte[]>? trace = null) =>
+        DecryptAs(storePath, clientName, 2, (client, t) =>
+        {
+            // §12.4 (§9.2): the client secret's 64 bytes, and the key-encryption key from them.
+            var secret = ParseGeneratedSecret(clientSecret);
+            var kek = GeneratedSecretKek(secret, client.Salt!);
+            t["client_secret_bytes"] = secret;
+            t["kek"] = kek;
+            return OpenEnvelope(client, kek, 0, 0, 0, t);
+        }, ns, name, version, trace);
+
+    /// <summary>§12 for a passphrase client (kind 1): the key-encryption key is Argon2id of the passphrase (§9.1).</summary>
+    public static DecryptedValue DecryptWithPassphrase(string storePath, string clientName, string passphrase, Func<byte[], byte[], long, long, long, byte[]> argon2id,
+                                                       string ns, string name, long? version = null, IDictionary<string, byte[]>? trace = null) =>
+        DecryptAs(storePath, clientName, 1, (client, t) =>
+        {
+            var kek = PassphraseKek(passphrase, client.Salt!, client.MemoryKiB, client.Iterations, client.Parallelism, argon2id);
+            t["kek"] = kek;
+            return OpenEnvelope(client, kek, client.MemoryKiB, client.Iterations, client.Parallelism, t);
+        }, ns, name, version, trace);
+
+    /// <summary>§12 for a key-file client (kind 3): no envelope; the client's own PKCS#8 key must match clients.public_key (§9.4).</summary>
+    public static DecryptedValue DecryptWithKeyFile(string storePath, string clientName, byte[] pkcs8, string ns, string name, long? version = null,
+                                                    IDictionary<string, byte[]>? trace = null) =>
+        DecryptAs(storePath, clientName, 3, (_, t) =>
+        {
+            t["pkcs8"] = pkcs8;
+            return pkcs8;
+        }, ns, name, version, trace);
+
+    /// <summary>The columns of a client row a reader needs (§7.2); the envelope columns are NULL for key files.</summary>
+    private sealed record ClientRow(Guid StoreId, Guid Id, long Kind, byte[]? Salt, byte[]? Nonce, byte[]? Envelope, byte[] PublicKey, long MemoryKiB, long Iterations, long Parallelism);
+
+    /// <summary>§12.5 (§9.3): open the envelope: PKCS#8 DER of the client's private key.</summary>
+    private static byte[] OpenEnvelope(ClientRow client, byte[] kek, long memoryKiB, long iterations, long parallelism, IDictionary<string, byte[]> trace)
+    {
+        var envelopeAd = ClientKeyAd(client.StoreId, client.Id, client.Kind, client.Salt!, memoryKiB, iterations, parallelism);
+        var pkcs8 = Open(kek, client.Nonce!, client.Envelope!, envelopeAd);
+        trace["private_key_ad"] = envelopeAd;
+        trace["pkcs8"] = pkcs8;
+        return pkcs8;
+    }
+
+    private static DecryptedValue DecryptAs(string storePath, string clientName, long expectedKind, Func<ClientRow, IDictionary<string, byte[]>, byte[]> unlock,
+                                            string ns, string name, long? version, IDictionary<string, byte[]>? trace)
     {
         trace ??= new Dictionary<string, byte[]>();
         using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = storePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
@@ -256,35 +416,32 @@ public static class FormatReader
         trace["store_id"] = Blob(storeId);
 
         // §12.3 (§7.2): the client row.
-        var client = Row("SELECT id, kind, kdf_salt, private_key_nonce, private_key, public_key FROM clients WHERE name = $name COLLATE NOCASE", ("$name", clientName))
+        var client = Row("SELECT id, kind, kdf_salt, private_key_nonce, private_key, public_key, kdf_memory_kib, kdf_iterations, kdf_parallelism FROM clients WHERE name = $name COLLATE NOCASE", ("$name", clientName))
                      ?? throw new InvalidDataException("no such client");
-        var clientId = Uuid(client[0]);
-        var kind = (long)client[1];
-        var (salt, envelopeNonce, envelope, publicKey) = ((byte[])client[2], (byte[])client[3], (byte[])client[4], (byte[])client[5]);
-        if (kind != 2)
+        static long OrZero(object column) => column is long value ? value : 0;
+        var row = new ClientRow(storeId, Uuid(client[0]), (long)client[1], client[2] as byte[], client[3] as byte[], client[4] as byte[], (byte[])client[5],
+                                OrZero(client[6]), OrZero(client[7]), OrZero(client[8]));
+        if (row.Kind != expectedKind)
         {
-            throw new InvalidDataException("this reader follows the generated-secret client path (kind 2)");
+            throw new InvalidDataException($"client '{clientName}' is of kind {row.Kind}, not {expectedKind}");
         }
 
+        var (clientId, publicKey) = (row.Id, row.PublicKey);
         trace["client_id"] = Blob(clientId);
-        trace["kdf_salt"] = salt;
-        trace["private_key_nonce"] = envelopeNonce;
-        trace["private_key"] = envelope;
         trace["public_key"] = publicKey;
+        if (row.Salt is not null)
+        {
+            trace["kdf_salt"] = row.Salt;
+            trace["private_key_nonce"] = row.Nonce!;
+            trace["private_key"] = row.Envelope!;
+        }
 
-        // §12.4 (§9.2): the client secret's 64 bytes, and the key-encryption key from them.
-        var secret = ParseGeneratedSecret(clientSecret);
-        var kek = GeneratedSecretKek(secret, salt);
-        trace["client_secret_bytes"] = secret;
-        trace["kek"] = kek;
-
-        // §12.5 (§9.3): open the envelope: PKCS#8 DER of the client's private key.
-        var envelopeAd = ClientKeyAd(storeId, clientId, kind, salt, 0, 0, 0);
-        var pkcs8 = Open(kek, envelopeNonce, envelope, envelopeAd);
-        trace["private_key_ad"] = envelopeAd;
-        trace["pkcs8"] = pkcs8;
-        using var privateKey = ECDiffieHellman.Create();
-        privateKey.ImportPkcs8PrivateKey(pkcs8, out _);
+        // §12.4-5 (§9): the client's private key, from its envelope or its key file; its public half must be the row's.
+        using var privateKey = ImportPrivateKey(unlock(row, trace));
+        if (!SubjectPublicKeyInfo(privateKey).AsSpan().SequenceEqual(publicKey))
+        {
+            throw new CryptographicException("the private key does not match clients.public_key");
+        }
 
         // §12.6 (§7.3, §7.5, §7.7): namespace, secret and version rows.
         var namespaceRow = Row("SELECT id, name FROM namespaces WHERE name = $name COLLATE NOCASE", ("$name", ns)) ?? throw new InvalidDataException("no such namespace");
@@ -309,6 +466,9 @@ public static class FormatReader
             ("$c", Blob(clientId)), ("$s", Blob(secretId)), ("$g", keyGeneration));
         if (own is not null)
         {
+            trace["secret_stanza_header"] = (byte[])own[1];
+            trace["secret_stanza_nonce"] = (byte[])own[2];
+            trace["secret_stanza_wrapped_key"] = (byte[])own[3];
             secretKey = UnwrapStanza(privateKey, publicKey, clientId, SecretKeyContext(storeId, secretId, keyGeneration),
                 (long)own[0], (byte[])own[1], (byte[])own[2], (byte[])own[3], trace, "secret_");
         }
@@ -362,7 +522,7 @@ public static class FormatReader
         using var idCommand = db.CreateCommand();
         idCommand.CommandText = "SELECT store_id FROM store_info";
         var storeId = Uuid(idCommand.ExecuteScalar()!);
-        var previous = SHA256.HashData(Ad("secretops/audit-genesis/v1", storeId));
+        var previous = AuditGenesis(storeId);
         using var command = db.CreateCommand();
         command.CommandText = "SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash FROM audit ORDER BY sequence";
         using var reader = command.ExecuteReader();
@@ -386,17 +546,31 @@ public static class FormatReader
     /// <summary>§11: SHA-256 of the AD of the entry's fields; optional fields are a 0/1 presence integer and the value.</summary>
     public static byte[] AuditEntryHash(SqliteDataReader row, byte[] previousHash)
     {
-        object?[] Optional(int ordinal, object absent) => row.IsDBNull(ordinal) ? [0L, absent] : [1L, row.GetValue(ordinal)];
-        var fields = new List<object> { row.GetInt64(0), row.GetInt64(1) };
-        fields.AddRange(Optional(2, Array.Empty<byte>())!);
-        fields.Add(row.GetString(3));
-        fields.Add(row.GetString(4));
-        fields.AddRange(Optional(5, "")!);
-        fields.AddRange(Optional(6, "")!);
-        fields.AddRange(Optional(7, 0L)!);
-        fields.Add(row.GetString(8));
-        fields.AddRange(Optional(9, "")!);
-        fields.AddRange([row.GetString(10), row.GetString(11), row.GetInt64(12), row.GetString(13), previousHash]);
-        return SHA256.HashData(Ad("secretops/audit/v1", [.. fields]));
+        T? Nullable<T>(int ordinal) where T : class => row.IsDBNull(ordinal) ? null : (T)row.GetValue(ordinal);
+        return SHA256.HashData(AuditEntryAd(row.GetInt64(0), row.GetInt64(1), Nullable<byte[]>(2), row.GetString(3), row.GetString(4), Nullable<string>(5),
+            Nullable<string>(6), row.IsDBNull(7) ? null : row.GetInt64(7), row.GetString(8), Nullable<string>(9), row.GetString(10), row.GetString(11),
+            row.GetInt64(12), row.GetString(13), previousHash));
     }
+
+    /// <summary>§11: the AD-encoded field list of one audit entry (its hash is SHA-256 of this).</summary>
+    public static byte[] AuditEntryAd(long sequence, long at, byte[]? clientId, string clientName, string action, string? ns, string? target, long? version,
+                                      string outcome, string? errorId, string host, string osUser, long processId, string surface, byte[] previousHash)
+    {
+        // opt(x): the integer 1 then x, or the integer 0 then an empty value of x's kind.
+        static object[] Opt(object? value, object absent) => value is null ? [0L, absent] : [1L, value];
+        var fields = new List<object> { sequence, at };
+        fields.AddRange(Opt(clientId, Array.Empty<byte>()));
+        fields.Add(clientName);
+        fields.Add(action);
+        fields.AddRange(Opt(ns, ""));
+        fields.AddRange(Opt(target, ""));
+        fields.AddRange(Opt(version, 0L));
+        fields.Add(outcome);
+        fields.AddRange(Opt(errorId, ""));
+        fields.AddRange([host, osUser, processId, surface, previousHash]);
+        return Ad("secretops/audit/v1", [.. fields]);
+    }
+
+    /// <summary>§11: the first entry's previous_hash: SHA-256 of the AD ("secretops/audit-genesis/v1", store id).</summary>
+    public static byte[] AuditGenesis(Guid storeId) => SHA256.HashData(Ad("secretops/audit-genesis/v1", storeId));
 }

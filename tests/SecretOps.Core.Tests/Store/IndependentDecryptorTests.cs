@@ -154,6 +154,81 @@ public partial class IndependentDecryptorTests
         Assert.Equal(5, SecretStore.Open(store.Path).VerifyAudit().FirstBrokenSequence);
     }
 
+    /// <summary>
+    /// FORMAT.md §11, "what each change is reported as": the number, the sentence and the count of verified entries, the
+    /// same from the engine and from the reader written from the document.
+    /// </summary>
+    [Theory]
+    [InlineData("DELETE FROM audit WHERE sequence = 3", 3, "entry 3 is missing", 2)]
+    [InlineData("DELETE FROM audit WHERE sequence IN (3, 4)", 3, "entry 3 is missing", 2)]
+    [InlineData("DELETE FROM audit WHERE sequence = 1", 1, "entry 1 is missing", 0)]
+    [InlineData("UPDATE audit SET target = 'x' WHERE sequence = 4", 4, "its contents do not match its hash", 3)]
+    [InlineData("UPDATE audit SET previous_hash = zeroblob(32) WHERE sequence = 4", 4, "its link to the previous entry does not match", 3)]
+    [InlineData("UPDATE audit SET sequence = -1 WHERE sequence = 2; UPDATE audit SET sequence = 2 WHERE sequence = 3; UPDATE audit SET sequence = 3 WHERE sequence = -1",
+                2, "its link to the previous entry does not match", 1)]
+    [InlineData("INSERT INTO audit SELECT 0, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash FROM audit WHERE sequence = 1",
+                0, "entry 1 is missing", 0)]
+    public void AuditChain_BrokenChains_AreReportedAsFormatMdSays(string tamper, long broken, string problem, long verified)
+    {
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                session.SetSecret("default", "a", SecretValue.FromString(i.ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+
+        RawDb.Checkpoint(store.Path);
+        RawDb.Execute(store.Path, tamper);
+        RawDb.Checkpoint(store.Path);
+        var result = SecretStore.Open(store.Path).VerifyAudit();
+        Assert.Equal((false, broken, $"Audit entry {broken}: {problem}.", verified), (result.IsValid, result.FirstBrokenSequence, result.Problem, result.EntriesChecked));
+        Assert.Equal(broken, FormatReader.FirstBrokenAuditEntry(store.Path));
+    }
+
+    [Fact]
+    public void AuditChain_AnEntryWhoseHashWasRecomputed_IsReportedAtTheNextEntry_AndTheLastOneNotAtAll()
+    {
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            session.SetSecret("default", "a", SecretValue.FromString("1"));
+            session.SetSecret("default", "a", SecretValue.FromString("2"));
+        }
+
+        RawDb.Checkpoint(store.Path);
+        var last = (long)RawDb.Scalar(store.Path, "SELECT max(sequence) FROM audit")!;
+        void Rehash(long sequence)
+        {
+            using var connection = RawDb.Open(store.Path);
+            using var command = RawDb.Command(connection, "SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash FROM audit WHERE sequence = $s", ("$s", sequence));
+            byte[] hash;
+            using (var reader = command.ExecuteReader())
+            {
+                Assert.True(reader.Read());
+                hash = FormatReader.AuditEntryHash(reader, (byte[])reader[14]);
+            }
+
+            RawDb.Execute(connection, "UPDATE audit SET hash = $h WHERE sequence = $s", ("$h", hash), ("$s", sequence));
+        }
+
+        // The last entry altered and re-hashed: nothing to see from the file alone.
+        RawDb.Execute(store.Path, "UPDATE audit SET target = 'x' WHERE sequence = $s", ("$s", last));
+        Rehash(last);
+        RawDb.Checkpoint(store.Path);
+        Assert.True(SecretStore.Open(store.Path).VerifyAudit().IsValid);
+        Assert.Null(FormatReader.FirstBrokenAuditEntry(store.Path));
+
+        // Entry 2 altered and re-hashed: entry 3 no longer links to it.
+        RawDb.Execute(store.Path, "UPDATE audit SET target = 'x' WHERE sequence = 2");
+        Rehash(2);
+        RawDb.Checkpoint(store.Path);
+        var result = SecretStore.Open(store.Path).VerifyAudit();
+        Assert.Equal((3L, "Audit entry 3: its link to the previous entry does not match."), (result.FirstBrokenSequence!.Value, result.Problem));
+        Assert.Equal(3, FormatReader.FirstBrokenAuditEntry(store.Path));
+    }
+
     [Fact]
     public void AuditChain_IsUnkeyed_SoAWholeRewriteVerifies_AndOnlyAnOutsideRecordOfItsHeadCatchesIt()
     {
