@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using IndependentReader;
 using SecretOps.Core.Clients;
 using SecretOps.Core.Crypto;
@@ -24,74 +22,6 @@ public sealed partial class FormatVectorTests
 {
     private const string VectorPassphrase = "correct horse battery staple";
 
-    private static string RepositoryRoot([CallerFilePath] string here = "")
-    {
-        var directory = new DirectoryInfo(Path.GetDirectoryName(here)!);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SecretOps.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
-    /// <summary>One "name = value" block of FORMAT.md, found by its <c>&lt;!-- vector: NAME</c> marker; NULL stands for a NULL column.</summary>
-    private sealed class Vector
-    {
-        private readonly Dictionary<string, string?> values;
-
-        public Vector(string name)
-        {
-            Name = name;
-            var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "FORMAT.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
-            var start = document.IndexOf($"<!-- vector: {name} ", StringComparison.Ordinal);
-            Assert.True(start >= 0, $"FORMAT.md has no vector block '{name}'");
-            var fence = document.IndexOf("```", start, StringComparison.Ordinal);
-            var body = document[(document.IndexOf('\n', fence) + 1)..document.IndexOf("```", fence + 3, StringComparison.Ordinal)];
-            values = [];
-            string? last = null;
-            foreach (var raw in body.Split('\n'))
-            {
-                var line = raw.TrimEnd();
-                if (line.Length == 0 || line.TrimStart().StartsWith('#'))
-                {
-                    continue;
-                }
-
-                var match = VectorLine().Match(line);
-                if (match.Success)
-                {
-                    last = match.Groups[1].Value;
-                    values[last] = match.Groups[2].Value == "NULL" ? null : match.Groups[2].Value;
-                }
-                else
-                {
-                    Assert.True(last is not null && line.StartsWith(' ') && values[last] is not null, $"§13 {name}: unreadable line: {line}");
-                    values[last!] += line.Trim();
-                }
-            }
-        }
-
-        public string Name { get; }
-
-        public string Text(string key) => values.TryGetValue(key, out var value) ? value ?? throw new InvalidOperationException($"{key} is NULL") : throw new KeyNotFoundException($"§13 {Name} has no '{key}'");
-
-        public string? Nullable(string key) => values.TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"§13 {Name} has no '{key}'");
-
-        public byte[] Hex(string key) => Convert.FromHexString(Text(key));
-
-        public Guid Id(string key) => new(Hex(key), bigEndian: true);
-
-        public long Int(string key) => long.Parse(Text(key), CultureInfo.InvariantCulture);
-
-        public void Same(string key, ReadOnlySpan<byte> computed, string by) =>
-            Assert.True(Convert.ToHexString(computed) == Text(key).ToUpperInvariant(),
-                $"§13 {Name} {key} ({by}): the document says {Text(key)}, computed {Convert.ToHexString(computed).ToLowerInvariant()}");
-    }
-
-    [GeneratedRegex(@"^([a-z_0-9.]+)\s+=\s(.+)$")]
-    private static partial Regex VectorLine();
-
     private static byte[] Argon2idOracle(byte[] password, byte[] salt, long memoryKiB, long iterations, long parallelism) =>
         Libargon2.Hash(2, 0x13, (int)iterations, (int)memoryKiB, (int)parallelism, 32, password, salt);
 
@@ -99,7 +29,7 @@ public sealed partial class FormatVectorTests
     /// The common tail of every decryption vector, for the independent reader: the stanza, then (through a namespace key)
     /// the secret key, the value and what <c>secret get</c> prints. <paramref name="privateKey"/> is the client's key.
     /// </summary>
-    private static void ReaderFromStanza(Vector v, AsymmetricAlgorithm privateKey)
+    private static void ReaderFromStanza(FormatVector v, AsymmetricAlgorithm privateKey)
     {
         var (storeId, clientId, secretId) = (v.Id("store_info.store_id"), v.Id("clients.id"), v.Id("secrets.id"));
         var namespaceId = v.Id("namespaces.id");
@@ -140,7 +70,7 @@ public sealed partial class FormatVectorTests
         v.Same("serialized_value", serialized, "reader");
         v.Same("secret_get_stdout", new DecryptedValue(v.Int("versions.value_type"), serialized).SecretGetOutput(), "reader");
 
-        static byte[] Shared(Vector v, ECDiffieHellman key, byte[] header)
+        static byte[] Shared(FormatVector v, ECDiffieHellman key, byte[] header)
         {
             var shared = FormatReader.EcdhSharedSecret(key, header);
             v.Same("ecdh_shared_secret", shared, "reader");
@@ -149,7 +79,7 @@ public sealed partial class FormatVectorTests
     }
 
     /// <summary>The same tail with the engine's own types: Stanza.Unwrap, Aead, Contexts, SecretValue.</summary>
-    private static void EngineFromStanza(Vector v, ClientPrivateKey privateKey)
+    private static void EngineFromStanza(FormatVector v, ClientPrivateKey privateKey)
     {
         var (storeId, clientId, secretId) = (v.Id("store_info.store_id"), v.Id("clients.id"), v.Id("secrets.id"));
         var namespaceId = v.Id("namespaces.id");
@@ -187,7 +117,7 @@ public sealed partial class FormatVectorTests
     public void PassphraseClient_Argon2id_Vector()
     {
         ReferenceRequirement.Require(Libargon2.UnavailableReason);
-        var v = new Vector("passphrase-client");
+        var v = new FormatVector("passphrase-client");
         var (storeId, clientId, salt) = (v.Id("store_info.store_id"), v.Id("clients.id"), v.Hex("clients.kdf_salt"));
         var (m, t, p) = (v.Int("clients.kdf_memory_kib"), v.Int("clients.kdf_iterations"), v.Int("clients.kdf_parallelism"));
 
@@ -221,7 +151,7 @@ public sealed partial class FormatVectorTests
     [InlineData("p384-key-file-namespace-grant")]
     public void KeyFileClient_Vector(string name)
     {
-        var v = new Vector(name);
+        var v = new FormatVector(name);
         Assert.Equal(3, v.Int("clients.kind"));
         var pkcs8 = v.Hex("key_file_pkcs8");
         using (var key = FormatReader.ImportPrivateKey(pkcs8))
@@ -244,7 +174,7 @@ public sealed partial class FormatVectorTests
     [Fact]
     public void AuditEntry_Vector()
     {
-        var v = new Vector("audit-entry");
+        var v = new FormatVector("audit-entry");
         var storeId = v.Id("store_info.store_id");
         Assert.Equal(1, v.Int("audit.sequence"));
         v.Same("genesis_hash", FormatReader.AuditGenesis(storeId), "reader");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -17,17 +16,6 @@ namespace SecretOps.Core.Tests.Store;
 [Trait("Backend", "SqliteOnly")]
 public partial class IndependentDecryptorTests
 {
-    private static string RepositoryRoot([CallerFilePath] string here = "")
-    {
-        var directory = new DirectoryInfo(Path.GetDirectoryName(here)!);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SecretOps.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public void GeneratedClient_DecryptsEveryValueType_FromTheFileAndItsSecretAlone()
     {
@@ -275,7 +263,7 @@ public partial class IndependentDecryptorTests
     [Fact]
     public void ReaderSource_NamesNoEngineType()
     {
-        var source = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "SecretOps.Core.Tests", "Store", "IndependentDecryptor.cs"));
+        var source = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "tests", "SecretOps.Core.Tests", "Store", "IndependentDecryptor.cs"));
         var code = string.Join("\n", source.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
         Assert.DoesNotMatch(@"\bSecretOps\s*\.", code);
         Assert.DoesNotMatch(@"global::", code);
@@ -289,50 +277,14 @@ public partial class IndependentDecryptorTests
 
     // ---- The worked example of FORMAT.md §13: every value in it is recomputed from the document's inputs.
 
-    private static Dictionary<string, string> ReadWorkedExample()
-    {
-        var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "FORMAT.md"));
-        var start = document.IndexOf("<!-- worked-example", StringComparison.Ordinal);
-        Assert.True(start >= 0, "FORMAT.md has no worked example block");
-        var fence = document.IndexOf("```", start, StringComparison.Ordinal);
-        var body = document[(document.IndexOf('\n', fence) + 1)..document.IndexOf("```", fence + 3, StringComparison.Ordinal)];
-        var values = new Dictionary<string, string>();
-        string? last = null;
-        foreach (var raw in body.Split('\n'))
-        {
-            var line = raw.TrimEnd();
-            if (line.Length == 0 || line.TrimStart().StartsWith('#'))
-            {
-                continue;
-            }
-
-            var match = ExampleLine().Match(line);
-            if (match.Success)
-            {
-                last = match.Groups[1].Value;
-                values[last] = match.Groups[2].Value;
-            }
-            else
-            {
-                Assert.True(last is not null && line.StartsWith(' '), $"unreadable example line: {line}");
-                values[last!] += line.Trim();
-            }
-        }
-
-        return values;
-    }
-
-    [GeneratedRegex(@"^([a-z_0-9.]+)\s+=\s+(\S+)$")]
-    private static partial Regex ExampleLine();
-
     [Fact]
     public void WorkedExample_InFormatMd_IsReproducedStepByStep()
     {
-        var v = ReadWorkedExample();
-        byte[] Hex(string name) => Convert.FromHexString(v[name]);
-        Guid Id(string name) => new(Hex(name), bigEndian: true);
-        long Int(string name) => long.Parse(v[name], CultureInfo.InvariantCulture);
-        void Same(string name, byte[] computed) => Assert.True(Convert.ToHexString(computed) == v[name].ToUpperInvariant(), $"§13 {name}: document says {v[name]}, computed {Convert.ToHexString(computed).ToLowerInvariant()}");
+        var v = new FormatVector("worked example", "<!-- worked-example");
+        byte[] Hex(string name) => v.Hex(name);
+        Guid Id(string name) => v.Id(name);
+        long Int(string name) => v.Int(name);
+        void Same(string name, byte[] computed) => v.Same(name, computed, "independent reader");
 
         var (storeId, clientId, namespaceId, secretId) = (Id("store_info.store_id"), Id("clients.id"), Id("namespaces.id"), Id("secrets.id"));
 
