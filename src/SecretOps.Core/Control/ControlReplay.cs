@@ -377,14 +377,16 @@ internal static class ControlReplay
             }
 
             var carried = before!.Allowance is { } pending && pending.AuthorId == author.Id ? pending : null;
-            if (author.Role != ClientRole.System && (state.Flags(author.Id, ScopeKind.Namespace, ns.Id) & Permissions.Permit) == 0)
+            var allowed = carried is not null && carried.Namespaces.Contains(ns.Id);
+            if (author.Role != ClientRole.System && (state.Flags(author.Id, ScopeKind.Namespace, ns.Id) & Permissions.Permit) == 0 && !allowed)
             {
-                if (carried is null || !carried.Namespaces.Contains(ns.Id))
-                {
-                    throw Refuse($"'{author.Name}' gives namespace '{ns.Name}' a key generation without Permit there, the System role, or a retirement or revocation it is part of");
-                }
+                throw Refuse($"'{author.Name}' gives namespace '{ns.Name}' a key generation without Permit there, the System role, or a retirement or revocation it is part of");
+            }
 
-                carried = carried with { Namespaces = carried.Namespaces.Remove(ns.Id) };
+            if (allowed)
+            {
+                // Each namespace the allowance names is rotated once, however the author may rotate it.
+                carried = carried! with { Namespaces = carried.Namespaces.Remove(ns.Id) };
             }
 
             // A run of rotations after a retirement or revocation keeps what is left of the allowance.
