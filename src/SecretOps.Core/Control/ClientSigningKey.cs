@@ -1,0 +1,132 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using SecretOps.Core.Crypto;
+
+namespace SecretOps.Core.Control;
+
+/// <summary>
+/// A client's signing key: ECDSA on NIST P-256 with SHA-256, beside (never the same as) its encryption key.
+/// Signatures are IEEE P1363 <c>r || s</c>, 64 bytes, with s in the lower half of the group order ("low S"), so a
+/// signature has one accepted form and an entry's hash cannot be changed by re-encoding its signature.
+/// The private half leaves only as PKCS#8 DER, to be sealed like the client's other private key.
+/// </summary>
+internal sealed class ClientSigningKey : IDisposable
+{
+    /// <summary>Length of a signature: r and s, 32 bytes each, big-endian.</summary>
+    public const int SignatureSize = 64;
+
+    private readonly ECDsa key;
+    private bool disposed;
+
+    private ClientSigningKey(ECDsa key)
+    {
+        this.key = key;
+        VerifyingKey = ClientVerifyingKey.FromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>The public half.</summary>
+    public ClientVerifyingKey VerifyingKey { get; }
+
+    /// <summary>A new P-256 signing key from the system's CSPRNG.</summary>
+    public static ClientSigningKey Generate() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256));
+
+    /// <summary>Reads an unencrypted PKCS#8 PrivateKeyInfo of a P-256 EC key; anything else is refused.</summary>
+    public static ClientSigningKey FromPkcs8(ReadOnlySpan<byte> der)
+    {
+        var (algorithmOid, curveOid) = ClientPublicKey.ReadAlgorithm(der, isPrivate: true);
+        if (algorithmOid != ClientPublicKey.EcPublicKeyOid || curveOid != ClientPublicKey.P256Oid)
+        {
+            throw new InvalidKeyException("A signing key must be an EC key on P-256.");
+        }
+
+        var ecdsa = ECDsa.Create();
+        try
+        {
+            ecdsa.ImportPkcs8PrivateKey(der, out var read);
+            if (read != der.Length)
+            {
+                throw new InvalidKeyException("The signing key has trailing bytes after the key.");
+            }
+
+            var curve = ecdsa.ExportParameters(false).Curve;
+            if (!curve.IsNamed || curve.Oid.Value != ClientPublicKey.P256Oid)
+            {
+                throw new InvalidKeyException("A signing key must be an EC key on P-256.");
+            }
+
+            return new ClientSigningKey(ecdsa);
+        }
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
+        {
+            ecdsa.Dispose();
+            throw new InvalidKeyException("The signing key is damaged or truncated: it could not be read as a private key.", e);
+        }
+        catch
+        {
+            ecdsa.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The private key as unencrypted PKCS#8 DER, for sealing. The caller must wipe the array.</summary>
+    public byte[] ExportPkcs8()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return key.ExportPkcs8PrivateKey();
+    }
+
+    /// <summary>Signs SHA-256(<paramref name="message"/>): 64 bytes, r || s, low S.</summary>
+    public byte[] Sign(ReadOnlySpan<byte> message)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var signature = new byte[SignatureSize];
+        if (!key.TrySignData(message, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation, out var written)
+            || written != SignatureSize)
+        {
+            throw new CryptographicException("ECDSA P-256 produced a signature of an unexpected size.");
+        }
+
+        P256.NormalizeLowS(signature);
+        return signature;
+    }
+
+    /// <summary>Releases the key (its native handle frees and clears the scalar).</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        key.Dispose();
+    }
+}
+
+/// <summary>P-256 group order arithmetic for the low-S rule.</summary>
+internal static class P256
+{
+    /// <summary>The order n of the P-256 base point.</summary>
+    private static readonly BigInteger Order = new(Convert.FromHexString("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"), isUnsigned: true, isBigEndian: true);
+
+    private static readonly BigInteger HalfOrder = Order >> 1;
+
+    /// <summary>Whether the s half of a P1363 signature is at most n/2.</summary>
+    public static bool IsLowS(ReadOnlySpan<byte> signature) =>
+        new BigInteger(signature[32..], isUnsigned: true, isBigEndian: true) <= HalfOrder;
+
+    /// <summary>Replaces s by n - s when s is above n/2 (an equally valid signature of the same message).</summary>
+    public static void NormalizeLowS(Span<byte> signature)
+    {
+        var s = new BigInteger(signature[32..], isUnsigned: true, isBigEndian: true);
+        if (s <= HalfOrder)
+        {
+            return;
+        }
+
+        var low = Order - s;
+        signature[32..].Clear();
+        var count = low.GetByteCount(isUnsigned: true);
+        if (!low.TryWriteBytes(signature[(SignatureSize - count)..], out _, isUnsigned: true, isBigEndian: true))
+        {
+            throw new CryptographicException("Could not normalise an ECDSA signature.");
+        }
+    }
+
+    private const int SignatureSize = ClientSigningKey.SignatureSize;
+}

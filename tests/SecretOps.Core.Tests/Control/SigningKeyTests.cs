@@ -1,0 +1,78 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using SecretOps.Core.Control;
+
+namespace SecretOps.Core.Tests.Control;
+
+public class SigningKeyTests
+{
+    [Fact]
+    public void SignThenVerify_With64ByteLowSSignatures()
+    {
+        using var key = ClientSigningKey.Generate();
+        for (var i = 0; i < 20; i++)
+        {
+            var signature = key.Sign("message"u8);
+            Assert.Equal(64, signature.Length);
+            Assert.True(P256.IsLowS(signature));
+            Assert.True(key.VerifyingKey.Verify("message"u8, signature));
+            Assert.False(key.VerifyingKey.Verify("messagf"u8, signature));
+            Assert.False(key.VerifyingKey.Verify("message"u8, signature.AsSpan(0, 63)));
+        }
+    }
+
+    [Fact]
+    public void HighS_IsRefused_ThoughTheCurveAcceptsIt()
+    {
+        using var key = ClientSigningKey.Generate();
+        var signature = key.Sign("message"u8);
+        var n = new BigInteger(Convert.FromHexString("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"), isUnsigned: true, isBigEndian: true);
+        var high = (byte[])signature.Clone();
+        var s = n - new BigInteger(signature.AsSpan(32), isUnsigned: true, isBigEndian: true);
+        high.AsSpan(32).Clear();
+        s.TryWriteBytes(high.AsSpan(64 - s.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+        using var raw = ECDsa.Create();
+        raw.ImportSubjectPublicKeyInfo(key.VerifyingKey.SubjectPublicKeyInfo, out _);
+        Assert.True(raw.VerifyData("message"u8, high, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        Assert.False(key.VerifyingKey.Verify("message"u8, high));
+    }
+
+    [Fact]
+    public void Pkcs8_RoundTrips_AndFingerprintIsSha256OfSpki()
+    {
+        using var key = ClientSigningKey.Generate();
+        var der = key.ExportPkcs8();
+        using var again = ClientSigningKey.FromPkcs8(der);
+        CryptographicOperations.ZeroMemory(der);
+        Assert.True(again.VerifyingKey.SameKeyAs(key.VerifyingKey));
+        Assert.True(key.VerifyingKey.Verify("m"u8, again.Sign("m"u8)));
+        var spki = key.VerifyingKey.ExportSubjectPublicKeyInfo();
+        Assert.Equal(91, spki.Length);
+        Assert.Equal(SHA256.HashData(spki), key.VerifyingKey.FingerprintBytes);
+        Assert.Equal("SHA256:" + Convert.ToBase64String(SHA256.HashData(spki)).TrimEnd('='), key.VerifyingKey.Fingerprint);
+    }
+
+    [Fact]
+    public void OtherCurvesAndAlgorithms_AreRefused()
+    {
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var rsa = RSA.Create(2048);
+        Assert.Throws<InvalidKeyException>(() => ClientVerifyingKey.FromSubjectPublicKeyInfo(p384.ExportSubjectPublicKeyInfo()));
+        Assert.Throws<InvalidKeyException>(() => ClientVerifyingKey.FromSubjectPublicKeyInfo(rsa.ExportSubjectPublicKeyInfo()));
+        Assert.Throws<InvalidKeyException>(() => ClientSigningKey.FromPkcs8(p384.ExportPkcs8PrivateKey()));
+        Assert.Throws<InvalidKeyException>(() => ClientSigningKey.FromPkcs8(rsa.ExportPkcs8PrivateKey()));
+        using var key = ClientSigningKey.Generate();
+        var spki = key.VerifyingKey.ExportSubjectPublicKeyInfo();
+        Assert.Throws<InvalidKeyException>(() => ClientVerifyingKey.FromSubjectPublicKeyInfo([.. spki, 0]));
+        Assert.Throws<InvalidKeyException>(() => ClientVerifyingKey.FromSubjectPublicKeyInfo(spki.AsSpan(0, spki.Length - 1)));
+    }
+
+    [Fact]
+    public void DisposedKey_CannotSign()
+    {
+        var key = ClientSigningKey.Generate();
+        key.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => key.Sign("m"u8));
+        Assert.Throws<ObjectDisposedException>(() => key.ExportPkcs8());
+    }
+}
