@@ -6,20 +6,58 @@ namespace SecretOps.Core.Control;
 /// <summary>A client as the control log makes it.</summary>
 internal sealed record ClientState(Guid Id, string Name, ClientKind Kind, ClientRole Role, ClientStatus Status, byte[] EncryptionKeySpki, ClientVerifyingKey SigningKey);
 
-/// <summary>A namespace: its current key generation (0 until the first) and the canary digest of each generation, oldest first.</summary>
-internal sealed record NamespaceState(Guid Id, string Name, int KeyGeneration, ImmutableList<byte[]> CanaryDigests);
+/// <summary>
+/// A namespace: its current key generation (0 until the first), the key commitment of each generation, oldest first, and
+/// the author of each generation (who may have been allowed to create it without Permit).
+/// </summary>
+internal sealed record NamespaceState(Guid Id, string Name, int KeyGeneration, ImmutableList<byte[]> KeyCommitments)
+{
+    /// <summary>The commitment of <paramref name="generation"/>; null for a generation the namespace never had.</summary>
+    public byte[]? Commitment(int generation) => generation >= 1 && generation <= KeyCommitments.Count ? KeyCommitments[generation - 1] : null;
+}
 
-/// <summary>A secret: its namespace and name key.</summary>
-internal sealed record SecretState(Guid Id, Guid NamespaceId, string NameKey);
+/// <summary>A version as its <see cref="PutVersion"/> entry made it: everything but the value, which its digest pins.</summary>
+internal sealed record VersionState(int Number, int KeyGeneration, SecretValueType Type, byte[] ValueDigest, Guid Author, DateTimeOffset Created);
+
+/// <summary>
+/// A secret: its namespace and name key, the key commitment of each key generation (oldest first), its versions (those not
+/// removed or pruned) and what its current version set: type, metadata, expiry, author and time.
+/// </summary>
+internal sealed record SecretState(Guid Id, Guid NamespaceId, string NameKey, ImmutableList<byte[]> KeyCommitments, Guid CreatedBy, DateTimeOffset Created)
+{
+    /// <summary>The newest key generation: what a new version must be sealed under.</summary>
+    public int KeyGeneration => KeyCommitments.Count;
+
+    /// <summary>The current version's number; 0 before the first.</summary>
+    public int CurrentVersion { get; init; }
+
+    /// <summary>The versions still kept, by number.</summary>
+    public ImmutableSortedDictionary<int, VersionState> Versions { get; init; } = ImmutableSortedDictionary<int, VersionState>.Empty;
+
+    /// <summary>The metadata (canonical JSON) the current version set; null for none.</summary>
+    public string? Metadata { get; init; }
+
+    /// <summary>When the current version expires; null for never.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>The current version, or null before the first.</summary>
+    public VersionState? Current => Versions.GetValueOrDefault(CurrentVersion);
+
+    /// <summary>The commitment of <paramref name="generation"/>; null for a generation the secret never had.</summary>
+    public byte[]? Commitment(int generation) => generation >= 1 && generation <= KeyCommitments.Count ? KeyCommitments[generation - 1] : null;
+}
 
 /// <summary>A grant's scope: a namespace or a secret.</summary>
 internal readonly record struct GrantScope(ScopeKind Kind, Guid ScopeId);
 
 /// <summary>
-/// The namespaces an author may give a new key generation to without Permit there, because its previous entry retired
-/// or revoked a client that held them. Valid only for the author's entries that immediately follow.
+/// The namespaces and secrets an author may give a new key generation to without Permit there, because its previous entry
+/// retired or revoked a client that held their keys. Valid only for the author's entries that immediately follow.
 /// </summary>
-internal sealed record RotationAllowance(Guid AuthorId, ImmutableHashSet<Guid> Namespaces);
+internal sealed record RotationAllowance(Guid AuthorId, ImmutableHashSet<Guid> Namespaces, ImmutableHashSet<Guid> Secrets)
+{
+    public bool IsEmpty => Namespaces.IsEmpty && Secrets.IsEmpty;
+}
 
 /// <summary>
 /// The access state: the replay of the control log up to <see cref="Sequence"/>. Immutable; each entry makes a new state

@@ -44,8 +44,14 @@ internal abstract record ControlEntry
             RekeyClient.LabelText => new RekeyClient(reader.ReadGuid(), reader.ReadEnum<ClientKind>(), reader.ReadBytes(), reader.ReadBytes()),
             CreateNamespace.LabelText => new CreateNamespace(reader.ReadGuid(), reader.ReadString()),
             RemoveNamespace.LabelText => new RemoveNamespace(reader.ReadGuid()),
-            NamespaceKeyGeneration.LabelText => new NamespaceKeyGeneration(reader.ReadGuid(), reader.ReadInt32(1, int.MaxValue), reader.ReadBytes()),
-            CreateSecret.LabelText => new CreateSecret(reader.ReadGuid(), reader.ReadGuid(), reader.ReadString()),
+            NamespaceKeyGeneration.LabelText => new NamespaceKeyGeneration(
+                reader.ReadGuid(), reader.ReadInt32(1, int.MaxValue), reader.ReadBytes(), SecretKeyCommitment.DecodeList(reader.ReadField())),
+            CreateSecret.LabelText => new CreateSecret(reader.ReadGuid(), reader.ReadGuid(), reader.ReadString(), reader.ReadBytes()),
+            SecretKeyGeneration.LabelText => new SecretKeyGeneration(reader.ReadGuid(), reader.ReadInt32(1, int.MaxValue), reader.ReadBytes()),
+            PutVersion.LabelText => new PutVersion(
+                reader.ReadGuid(), reader.ReadInt32(1, int.MaxValue), reader.ReadInt32(1, int.MaxValue), reader.ReadEnum<SecretValueType>(), reader.ReadBytes(),
+                OptionalText(reader.ReadString()), OptionalTime(reader.ReadInt64()), reader.ReadInt64(), reader.ReadInt32(0, int.MaxValue)),
+            RemoveVersion.LabelText => new RemoveVersion(reader.ReadGuid(), reader.ReadInt32(1, int.MaxValue)),
             RemoveSecret.LabelText => new RemoveSecret(reader.ReadGuid()),
             Grant.LabelText => new Grant(reader.ReadGuid(), reader.ReadEnum<ScopeKind>(), reader.ReadGuid(), ReadFlags(ref reader)),
             Revoke.LabelText => new Revoke(reader.ReadGuid(), reader.ReadEnum<ScopeKind>(), reader.ReadGuid(), ReadFlags(ref reader)),
@@ -65,6 +71,11 @@ internal abstract record ControlEntry
     private protected abstract void WriteFields(AssociatedData fields);
 
     private static Permissions ReadFlags(ref FieldReader reader) => (Permissions)reader.ReadInt32(1, (int)Permissions.All);
+
+    // Optional fields have one canonical absent form each: "" for text (metadata is never empty JSON), 0 for a time.
+    private static string? OptionalText(string text) => text.Length == 0 ? null : text;
+
+    private static long? OptionalTime(long unixMilliseconds) => unixMilliseconds == 0 ? null : unixMilliseconds;
 }
 
 /// <summary>Argon2id parameters no passphrase of this store may be sealed below.</summary>
@@ -160,26 +171,112 @@ internal sealed record RemoveNamespace(Guid Id) : ControlEntry
 }
 
 /// <summary>
-/// A namespace's next key generation. <see cref="CanaryDigest"/> (32 bytes) pins that generation's canary, so a key
-/// generation nobody authorised cannot be planted beside it.
+/// A namespace's next key generation: its <see cref="KeyCommitment"/> and, because every secret of the namespace gets a new
+/// key generation with it, each secret's new key commitment (exactly the namespace's secrets, in id order). A key anyone
+/// unwraps later is checked against these, so a key generation nobody authorised cannot be planted beside them.
 /// </summary>
-internal sealed record NamespaceKeyGeneration(Guid NamespaceId, int Generation, byte[] CanaryDigest) : ControlEntry
+internal sealed record NamespaceKeyGeneration(Guid NamespaceId, int Generation, byte[] KeyCommitment, IReadOnlyList<SecretKeyCommitment> SecretKeys) : ControlEntry
 {
     public const string LabelText = "secretops/control/namespace-key-generation/v1";
 
+    public NamespaceKeyGeneration(Guid namespaceId, int generation, byte[] keyCommitment)
+        : this(namespaceId, generation, keyCommitment, [])
+    {
+    }
+
     public override string Label => LabelText;
 
-    private protected override void WriteFields(AssociatedData fields) => fields.Add(NamespaceId).Add(Generation).Add(CanaryDigest);
+    private protected override void WriteFields(AssociatedData fields) =>
+        fields.Add(NamespaceId).Add(Generation).Add(KeyCommitment).Add(SecretKeyCommitment.EncodeList(SecretKeys));
 }
 
-/// <summary>A new secret in a namespace, by its name key (docs/FORMAT.md §7.5); its creator gets every permission on it.</summary>
-internal sealed record CreateSecret(Guid Id, Guid NamespaceId, string NameKey) : ControlEntry
+/// <summary>A secret's new key commitment inside a <see cref="NamespaceKeyGeneration"/>: 16 bytes of id (RFC 4122 order), 32 of commitment.</summary>
+internal sealed record SecretKeyCommitment(Guid SecretId, byte[] KeyCommitment)
+{
+    private const int Size = 16 + 32;
+
+    public static byte[] EncodeList(IReadOnlyList<SecretKeyCommitment> list)
+    {
+        var bytes = new byte[list.Count * Size];
+        for (var i = 0; i < list.Count; i++)
+        {
+            var slot = bytes.AsSpan(i * Size, Size);
+            if (list[i].KeyCommitment.Length != 32 || !list[i].SecretId.TryWriteBytes(slot[..16], bigEndian: true, out _))
+            {
+                throw new ArgumentException("A secret key commitment is not 32 bytes.", nameof(list));
+            }
+
+            list[i].KeyCommitment.CopyTo(slot[16..]);
+        }
+
+        return bytes;
+    }
+
+    public static IReadOnlyList<SecretKeyCommitment> DecodeList(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length % Size != 0)
+        {
+            throw new FormatException("The secret key commitments are not a whole number of 48-byte records.");
+        }
+
+        var list = new SecretKeyCommitment[bytes.Length / Size];
+        for (var i = 0; i < list.Length; i++)
+        {
+            var slot = bytes.Slice(i * Size, Size);
+            list[i] = new SecretKeyCommitment(new Guid(slot[..16], bigEndian: true), slot[16..].ToArray());
+        }
+
+        return list;
+    }
+}
+
+/// <summary>
+/// A new secret in a namespace, by its name key (docs/FORMAT.md §7.5), with the commitment of its first key generation;
+/// its creator gets every permission on it. Its first value follows as a <see cref="PutVersion"/>.
+/// </summary>
+internal sealed record CreateSecret(Guid Id, Guid NamespaceId, string NameKey, byte[] KeyCommitment) : ControlEntry
 {
     public const string LabelText = "secretops/control/create-secret/v1";
 
     public override string Label => LabelText;
 
-    private protected override void WriteFields(AssociatedData fields) => fields.Add(Id).Add(NamespaceId).Add(NameKey);
+    private protected override void WriteFields(AssociatedData fields) => fields.Add(Id).Add(NamespaceId).Add(NameKey).Add(KeyCommitment);
+}
+
+/// <summary>One secret's next key generation on its own (when a client loses its grant on that secret).</summary>
+internal sealed record SecretKeyGeneration(Guid SecretId, int Generation, byte[] KeyCommitment) : ControlEntry
+{
+    public const string LabelText = "secretops/control/secret-key-generation/v1";
+
+    public override string Label => LabelText;
+
+    private protected override void WriteFields(AssociatedData fields) => fields.Add(SecretId).Add(Generation).Add(KeyCommitment);
+}
+
+/// <summary>
+/// A secret's next version: everything a read returns except the value itself, which is pinned by
+/// <see cref="ValueDigest"/> (SHA-256 over the sealed value, docs/FORMAT.md). It becomes the current version; versions
+/// below <see cref="KeepFrom"/> (0: none) are pruned by the namespace's retention.
+/// </summary>
+internal sealed record PutVersion(
+    Guid SecretId, int Version, int KeyGeneration, SecretValueType Type, byte[] ValueDigest, string? Metadata, long? ExpiresAt, long Created, int KeepFrom) : ControlEntry
+{
+    public const string LabelText = "secretops/control/put-version/v1";
+
+    public override string Label => LabelText;
+
+    private protected override void WriteFields(AssociatedData fields) => fields
+        .Add(SecretId).Add(Version).Add(KeyGeneration).Add((long)Type).Add(ValueDigest).Add(Metadata ?? string.Empty).Add(ExpiresAt ?? 0).Add(Created).Add(KeepFrom);
+}
+
+/// <summary>Removes one version that is not the current one.</summary>
+internal sealed record RemoveVersion(Guid SecretId, int Version) : ControlEntry
+{
+    public const string LabelText = "secretops/control/remove-version/v1";
+
+    public override string Label => LabelText;
+
+    private protected override void WriteFields(AssociatedData fields) => fields.Add(SecretId).Add(Version);
 }
 
 /// <summary>Removes a secret and every grant on it.</summary>

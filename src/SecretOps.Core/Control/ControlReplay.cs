@@ -18,6 +18,9 @@ internal static class ControlReplay
 
     private const Permissions KeyFlags = Permissions.Read | Permissions.Write;
 
+    /// <summary>Longest metadata a version may carry (canonical JSON, characters).</summary>
+    private const int MaxMetadataLength = 64 * 1024;
+
     private static readonly ClientRole[] Administrators = [ClientRole.System, ClientRole.Admin];
 
     /// <summary>Replays a whole log from its genesis entry; an empty log is refused.</summary>
@@ -110,6 +113,15 @@ internal static class ControlReplay
                     Apply(e);
                     break;
                 case RemoveSecret e:
+                    Apply(e);
+                    break;
+                case SecretKeyGeneration e:
+                    Apply(e);
+                    break;
+                case PutVersion e:
+                    Apply(e);
+                    break;
+                case RemoveVersion e:
                     Apply(e);
                     break;
                 case Grant e:
@@ -273,11 +285,12 @@ internal static class ControlReplay
                 throw Refuse("it retires the System client while no active admin exists");
             }
 
-            // The namespaces whose keys it held must be rotated without it, by this author, in the entries that follow.
-            var held = state.Grants.TryGetValue(target.Id, out var grants)
-                ? grants.Where(g => g.Key.Kind == ScopeKind.Namespace && (g.Value & KeyFlags) != 0).Select(g => g.Key.ScopeId).ToImmutableHashSet()
-                : [];
-            allowance = held.IsEmpty ? null : new RotationAllowance(author.Id, held);
+            // The namespaces and secrets whose keys it held must be rotated without it, by this author, in the entries that follow.
+            var held = state.Grants.GetValueOrDefault(target.Id) ?? ImmutableDictionary<GrantScope, Permissions>.Empty;
+            ImmutableHashSet<Guid> Holding(ScopeKind kind) =>
+                held.Where(g => g.Key.Kind == kind && (g.Value & KeyFlags) != 0).Select(g => g.Key.ScopeId).ToImmutableHashSet();
+            var rotations = new RotationAllowance(author.Id, Holding(ScopeKind.Namespace), Holding(ScopeKind.Secret));
+            allowance = rotations.IsEmpty ? null : rotations;
             state = state with
             {
                 Clients = state.Clients.SetItem(e.Id, target with { Status = ClientStatus.Retired }),
@@ -371,30 +384,126 @@ internal static class ControlReplay
                 throw Refuse($"it gives namespace '{ns.Name}' key generation {e.Generation} where {ns.KeyGeneration + 1} is next");
             }
 
-            if (e.CanaryDigest.Length != 32)
-            {
-                throw Refuse("its canary digest is not 32 bytes");
-            }
-
-            var carried = before!.Allowance is { } pending && pending.AuthorId == author.Id ? pending : null;
-            var allowed = carried is not null && carried.Namespaces.Contains(ns.Id);
-            if (author.Role != ClientRole.System && (state.Flags(author.Id, ScopeKind.Namespace, ns.Id) & Permissions.Permit) == 0 && !allowed)
+            RequireCommitment(e.KeyCommitment);
+            var allowed = TakeAllowance(a => a.Namespaces.Contains(ns.Id), a => a with { Namespaces = a.Namespaces.Remove(ns.Id) });
+            if (!allowed && author.Role != ClientRole.System && (state.Flags(author.Id, ScopeKind.Namespace, ns.Id) & Permissions.Permit) == 0)
             {
                 throw Refuse($"'{author.Name}' gives namespace '{ns.Name}' a key generation without Permit there, the System role, or a retirement or revocation it is part of");
             }
 
-            if (allowed)
+            // Every secret of the namespace gets its next key generation with it: exactly those, each once, in id order.
+            var secrets = state.SecretsIn(ns.Id).Order(GuidBytesComparer.Instance).ToList();
+            if (!secrets.SequenceEqual(e.SecretKeys.Select(k => k.SecretId)))
             {
-                // Each namespace the allowance names is rotated once, however the author may rotate it.
-                carried = carried! with { Namespaces = carried.Namespaces.Remove(ns.Id) };
+                throw Refuse($"its secret key commitments are not exactly the secrets of namespace '{ns.Name}' in id order");
             }
 
-            // A run of rotations after a retirement or revocation keeps what is left of the allowance.
-            allowance = carried is { Namespaces.IsEmpty: false } ? carried : null;
+            var updated = state.Secrets;
+            foreach (var commitment in e.SecretKeys)
+            {
+                RequireCommitment(commitment.KeyCommitment);
+                var secret = updated[commitment.SecretId];
+                updated = updated.SetItem(secret.Id, secret with { KeyCommitments = secret.KeyCommitments.Add(commitment.KeyCommitment.ToArray()) });
+            }
+
             state = state with
             {
-                Namespaces = state.Namespaces.SetItem(ns.Id, ns with { KeyGeneration = e.Generation, CanaryDigests = ns.CanaryDigests.Add(e.CanaryDigest.ToArray()) }),
+                Namespaces = state.Namespaces.SetItem(ns.Id, ns with { KeyGeneration = e.Generation, KeyCommitments = ns.KeyCommitments.Add(e.KeyCommitment.ToArray()) }),
+                Secrets = updated,
             };
+        }
+
+        private void Apply(SecretKeyGeneration e)
+        {
+            var secret = RequireSecret(e.SecretId);
+            if (e.Generation != secret.KeyGeneration + 1)
+            {
+                throw Refuse($"it gives secret {secret.Id} key generation {e.Generation} where {secret.KeyGeneration + 1} is next");
+            }
+
+            RequireCommitment(e.KeyCommitment);
+            var allowed = TakeAllowance(a => a.Secrets.Contains(secret.Id), a => a with { Secrets = a.Secrets.Remove(secret.Id) });
+            if (!allowed && author.Role != ClientRole.System && (state.EffectiveFlags(author.Id, secret.NamespaceId, secret.Id) & Permissions.Permit) == 0)
+            {
+                throw Refuse($"'{author.Name}' gives secret {secret.Id} a key generation without Permit there, the System role, or a retirement or revocation it is part of");
+            }
+
+            state = state with { Secrets = state.Secrets.SetItem(secret.Id, secret with { KeyCommitments = secret.KeyCommitments.Add(e.KeyCommitment.ToArray()) }) };
+        }
+
+        private void Apply(PutVersion e)
+        {
+            var secret = RequireSecret(e.SecretId);
+            RequireFlags(state.EffectiveFlags(author.Id, secret.NamespaceId, secret.Id), Permissions.Write, $"secret {secret.Id}");
+            if (e.Version != secret.CurrentVersion + 1)
+            {
+                throw Refuse($"it gives secret {secret.Id} version {e.Version} where {secret.CurrentVersion + 1} is next");
+            }
+
+            if (e.KeyGeneration != secret.KeyGeneration)
+            {
+                throw Refuse($"it seals version {e.Version} of secret {secret.Id} under key generation {e.KeyGeneration}, not the newest ({secret.KeyGeneration})");
+            }
+
+            if (e.ValueDigest.Length != 32 || e.Created <= 0 || e.KeepFrom > e.Version || e.Metadata is { Length: > MaxMetadataLength })
+            {
+                throw Refuse($"version {e.Version} of secret {secret.Id} has a malformed digest, time, retention or metadata");
+            }
+
+            var created = DateTimeOffset.FromUnixTimeMilliseconds(e.Created);
+            var version = new VersionState(e.Version, e.KeyGeneration, e.Type, e.ValueDigest.ToArray(), author.Id, created);
+            var versions = secret.Versions.SetItem(e.Version, version);
+            if (e.KeepFrom > 1)
+            {
+                versions = versions.RemoveRange(versions.Keys.TakeWhile(n => n < e.KeepFrom).ToList());
+            }
+
+            var updated = secret with
+            {
+                CurrentVersion = e.Version,
+                Versions = versions,
+                Metadata = e.Metadata,
+                ExpiresAt = e.ExpiresAt is { } expires ? DateTimeOffset.FromUnixTimeMilliseconds(expires) : null,
+                Created = e.Version == 1 ? created : secret.Created,
+            };
+            state = state with { Secrets = state.Secrets.SetItem(secret.Id, updated) };
+        }
+
+        private void Apply(RemoveVersion e)
+        {
+            var secret = RequireSecret(e.SecretId);
+            RequireFlags(state.EffectiveFlags(author.Id, secret.NamespaceId, secret.Id), Permissions.Delete, $"secret {secret.Id}");
+            if (e.Version == secret.CurrentVersion || !secret.Versions.ContainsKey(e.Version))
+            {
+                throw Refuse($"version {e.Version} of secret {secret.Id} is the current one or does not exist");
+            }
+
+            state = state with { Secrets = state.Secrets.SetItem(secret.Id, secret with { Versions = secret.Versions.Remove(e.Version) }) };
+        }
+
+        /// <summary>
+        /// Whether the allowance carried from the author's previous entry covers this rotation; when it does, the rotation
+        /// is taken off it (each scope is rotated once), and what is left carries on to the author's next entry.
+        /// </summary>
+        private bool TakeAllowance(Func<RotationAllowance, bool> covers, Func<RotationAllowance, RotationAllowance> take)
+        {
+            var carried = before!.Allowance is { } pending && pending.AuthorId == author.Id ? pending : null;
+            var allowed = carried is not null && covers(carried);
+            if (allowed)
+            {
+                carried = take(carried!);
+            }
+
+            allowance = carried is { IsEmpty: false } ? carried : null;
+            return allowed;
+        }
+
+        private void RequireCommitment(byte[] commitment)
+        {
+            if (commitment.Length != KeyCommitment.Size)
+            {
+                throw Refuse($"a key commitment is not {KeyCommitment.Size} bytes");
+            }
         }
 
         private void Apply(CreateSecret e)
@@ -426,10 +535,11 @@ internal static class ControlReplay
                 throw Refuse($"a secret with that name already exists in namespace '{ns.Name}'");
             }
 
+            RequireCommitment(e.KeyCommitment);
             var names = state.SecretsByNamespace.GetValueOrDefault(ns.Id) ?? ImmutableDictionary.Create<string, Guid>(StringComparer.Ordinal);
             state = state with
             {
-                Secrets = state.Secrets.Add(e.Id, new SecretState(e.Id, ns.Id, e.NameKey)),
+                Secrets = state.Secrets.Add(e.Id, new SecretState(e.Id, ns.Id, e.NameKey, [e.KeyCommitment.ToArray()], author.Id, default)),
                 SecretsByNamespace = state.SecretsByNamespace.SetItem(ns.Id, names.Add(e.NameKey, e.Id)),
                 UsedIds = state.UsedIds.Add(e.Id),
             };
@@ -438,7 +548,7 @@ internal static class ControlReplay
 
         private void Apply(RemoveSecret e)
         {
-            var secret = state.Secrets.GetValueOrDefault(e.Id) ?? throw Refuse($"secret {e.Id} does not exist");
+            var secret = RequireSecret(e.Id);
             RequireFlags(state.EffectiveFlags(author.Id, secret.NamespaceId, secret.Id), Permissions.Delete, $"secret {secret.Id}");
             var scope = new GrantScope(ScopeKind.Secret, secret.Id);
             var grants = state.Grants;
@@ -502,8 +612,12 @@ internal static class ControlReplay
 
                 if ((held & KeyFlags) != 0 && !keepsKeys)
                 {
-                    allowance = new RotationAllowance(author.Id, [scope.ScopeId]);
+                    allowance = new RotationAllowance(author.Id, [scope.ScopeId], []);
                 }
+            }
+            else if ((held & KeyFlags) != 0 && !keepsKeys)
+            {
+                allowance = new RotationAllowance(author.Id, [], [scope.ScopeId]);
             }
         }
 
@@ -521,7 +635,7 @@ internal static class ControlReplay
             }
             else
             {
-                var secret = state.Secrets.GetValueOrDefault(scopeId) ?? throw Refuse($"secret {scopeId} does not exist");
+                var secret = RequireSecret(scopeId);
                 namespaceId = secret.NamespaceId;
                 secretId = secret.Id;
                 name = $"secret {secret.Id} in namespace '{state.Namespaces[namespaceId].Name}'";
@@ -567,6 +681,8 @@ internal static class ControlReplay
         private ClientState RequireClient(Guid id) => state.Client(id) ?? throw Refuse($"client {id} does not exist");
 
         private NamespaceState RequireNamespace(Guid id) => state.Namespaces.GetValueOrDefault(id) ?? throw Refuse($"namespace {id} does not exist");
+
+        private SecretState RequireSecret(Guid id) => state.Secrets.GetValueOrDefault(id) ?? throw Refuse($"secret {id} does not exist");
 
         private void FreshId(Guid id)
         {

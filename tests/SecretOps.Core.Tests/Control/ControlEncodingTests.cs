@@ -22,8 +22,13 @@ public class ControlEncodingTests
         ["create-ns"] = new CreateNamespace(A, "prod"),
         ["remove-ns"] = new RemoveNamespace(A),
         ["generation"] = new NamespaceKeyGeneration(A, 7, new byte[32]),
-        ["create-secret"] = new CreateSecret(A, B, "DB"),
+        ["create-secret"] = new CreateSecret(A, B, "DB", new byte[32]),
         ["remove-secret"] = new RemoveSecret(A),
+        ["generation-with-secrets"] = new NamespaceKeyGeneration(A, 2, new byte[32], [new SecretKeyCommitment(B, Enumerable.Repeat((byte)7, 32).ToArray())]),
+        ["secret-generation"] = new SecretKeyGeneration(A, 3, new byte[32]),
+        ["put-version"] = new PutVersion(A, 4, 2, SecretValueType.Hashtable, new byte[32], "{\"a\":1}", 1_700_000_000_000, 1_600_000_000_000, 2),
+        ["put-version-bare"] = new PutVersion(A, 1, 1, SecretValueType.String, new byte[32], null, null, 1, 0),
+        ["remove-version"] = new RemoveVersion(A, 3),
         ["grant"] = new Grant(A, ScopeKind.Secret, B, Permissions.Read | Permissions.Permit),
         ["revoke"] = new Revoke(A, ScopeKind.Secret, B, Permissions.Read | Permissions.Permit),
     };
@@ -61,7 +66,7 @@ public class ControlEncodingTests
         Assert.Equal(3, sameFields.Distinct().Count());
         Assert.NotEqual(new Grant(A, ScopeKind.Namespace, B, Permissions.Read).Encode(), new Revoke(A, ScopeKind.Namespace, B, Permissions.Read).Encode());
         // Same bytes in another field.
-        Assert.NotEqual(new CreateSecret(A, B, "X").Encode(), new CreateSecret(B, A, "X").Encode());
+        Assert.NotEqual(new CreateSecret(A, B, "X", new byte[32]).Encode(), new CreateSecret(B, A, "X", new byte[32]).Encode());
         Assert.NotEqual(new UpdateClient(A, "ab", ClientRole.Member).Encode(), new UpdateClient(A, "aB", ClientRole.Member).Encode());
     }
 

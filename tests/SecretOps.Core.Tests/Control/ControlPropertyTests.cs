@@ -120,7 +120,7 @@ public class ControlPropertyTests(ITestOutputHelper output)
                     var authors = active.Where(c => c.Role == ClientRole.System || (s.Flags(c.Id, ScopeKind.Namespace, ns.Id) & Permissions.Permit) != 0).ToList();
                     if (authors.Count > 0)
                     {
-                        log.Append(Pick(authors).Id, new NamespaceKeyGeneration(ns.Id, ns.KeyGeneration + 1, TestLog.Digest()));
+                        log.Append(Pick(authors).Id, log.NextGeneration(ns.Id, ns.KeyGeneration + 1));
                     }
 
                     break;
@@ -162,11 +162,7 @@ public class ControlPropertyTests(ITestOutputHelper output)
                     if ((held & Permissions.Permit) != 0 && flags != Permissions.None && grantees.Count > 0)
                     {
                         log.Append(author.Id, new Revoke(Pick(grantees).Id, kind, secretId ?? nsId, flags));
-                        if (log.State.Allowance is { } allowance)
-                        {
-                            var rotated = log.State.Namespaces[nsId];
-                            log.Append(allowance.AuthorId, new NamespaceKeyGeneration(nsId, rotated.KeyGeneration + 1, TestLog.Digest()));
-                        }
+                        log.RotateAllowed();
                     }
 
                     break;
@@ -192,11 +188,7 @@ public class ControlPropertyTests(ITestOutputHelper output)
                     if (targets.Count > 0 && random.Next(3) == 0)
                     {
                         log.Append(author.Id, new RetireClient(Pick(targets).Id));
-                        while (log.State.Allowance is { } allowance)
-                        {
-                            var ns = log.State.Namespaces[allowance.Namespaces.Order().First()];
-                            log.Append(author.Id, new NamespaceKeyGeneration(ns.Id, ns.KeyGeneration + 1, TestLog.Digest()));
-                        }
+                        log.RotateAllowed();
                     }
 
                     break;

@@ -19,7 +19,7 @@ public class ControlReplayTests
         var db = log.CreateSecret(prod, "DB-PASSWORD", bob);
         log.Append(bob, new Grant(carol, ScopeKind.Secret, db, Permissions.Read));
         log.Append(alice, new Revoke(bob, ScopeKind.Namespace, prod, ReadWrite));
-        log.Append(alice, new NamespaceKeyGeneration(prod, 2, TestLog.Digest()));
+        log.Append(alice, log.NextGeneration(prod, 2));
         log.Append(alice, new SetClientStatus(carol, ClientStatus.Disabled));
         log.Append(alice, new SetClientStatus(carol, ClientStatus.Active));
         using (var newKey = ClientSigningKey.Generate())
@@ -46,7 +46,7 @@ public class ControlReplayTests
         Assert.Equal((ClientKind.Passphrase, ClientStatus.Retired), (state.Client(carol)!.Kind, state.Client(carol)!.Status));
         Assert.True(state.Client(carol)!.SigningKey.SameKeyAs(log.Keys[carol].VerifyingKey));
         Assert.Equal(2, state.FindNamespace("prod")!.KeyGeneration);
-        Assert.Equal(2, state.FindNamespace("prod")!.CanaryDigests.Count);
+        Assert.Equal(2, state.FindNamespace("prod")!.KeyCommitments.Count);
         Assert.Null(state.FindNamespace("staging"));
         Assert.Equal(Permissions.All, state.Flags(alice, ScopeKind.Namespace, prod));
         Assert.Equal(Permissions.None, state.Flags(bob, ScopeKind.Namespace, prod));
@@ -185,8 +185,8 @@ public class ControlReplayTests
         Assert.Contains("namespace 'DEFAULT' already exists", log.Refused(log.Sign(log.SystemId, new CreateNamespace(Guid.NewGuid(), "DEFAULT"))).Message);
         var ns = log.Namespace("default");
         log.CreateSecret(ns, "DB", log.SystemId);
-        Assert.Contains("already exists in namespace 'default'", log.Refused(log.Sign(log.SystemId, new CreateSecret(Guid.NewGuid(), ns, "DB"))).Message);
-        Assert.Contains("not upper-cased", log.Refused(log.Sign(log.SystemId, new CreateSecret(Guid.NewGuid(), ns, "db"))).Message);
+        Assert.Contains("already exists in namespace 'default'", log.Refused(log.Sign(log.SystemId, new CreateSecret(Guid.NewGuid(), ns, "DB", TestLog.Digest()))).Message);
+        Assert.Contains("not upper-cased", log.Refused(log.Sign(log.SystemId, new CreateSecret(Guid.NewGuid(), ns, "db", TestLog.Digest()))).Message);
     }
 
     [Fact]
@@ -194,8 +194,8 @@ public class ControlReplayTests
     {
         using var log = TestLog.Create();
         var ns = log.Namespace("default");
-        Assert.Contains("key generation 3 where 2 is next", log.Refused(log.Sign(log.SystemId, new NamespaceKeyGeneration(ns, 3, TestLog.Digest()))).Message);
-        Assert.Contains("key generation 1 where 2 is next", log.Refused(log.Sign(log.SystemId, new NamespaceKeyGeneration(ns, 1, TestLog.Digest()))).Message);
+        Assert.Contains("key generation 3 where 2 is next", log.Refused(log.Sign(log.SystemId, log.NextGeneration(ns, 3))).Message);
+        Assert.Contains("key generation 1 where 2 is next", log.Refused(log.Sign(log.SystemId, log.NextGeneration(ns, 1))).Message);
         Assert.Contains("not 32 bytes", log.Refused(log.Sign(log.SystemId, new NamespaceKeyGeneration(ns, 2, new byte[31]))).Message);
     }
 
@@ -207,20 +207,20 @@ public class ControlReplayTests
         var bob = log.AddClient("bob", ClientRole.Member);
         var ns = log.Namespace("default");
         log.Append(log.SystemId, new Grant(bob, ScopeKind.Namespace, ns, ReadWrite));
-        Assert.Contains("without Permit there", log.Refused(log.Sign(bob, new NamespaceKeyGeneration(ns, 2, TestLog.Digest()))).Message);
-        Assert.Contains("without Permit there", log.Refused(log.Sign(alice, new NamespaceKeyGeneration(ns, 2, TestLog.Digest()))).Message);
-        log.Append(log.SystemId, new NamespaceKeyGeneration(ns, 2, TestLog.Digest()));
+        Assert.Contains("without Permit there", log.Refused(log.Sign(bob, log.NextGeneration(ns, 2))).Message);
+        Assert.Contains("without Permit there", log.Refused(log.Sign(alice, log.NextGeneration(ns, 2))).Message);
+        log.Append(log.SystemId, log.NextGeneration(ns, 2));
 
         // An admin without Permit may rotate what the client it retires held, in the entries right after.
         log.Append(alice, new RetireClient(bob));
-        log.Append(alice, new NamespaceKeyGeneration(ns, 3, TestLog.Digest()));
-        Assert.Contains("without Permit there", log.Refused(log.Sign(alice, new NamespaceKeyGeneration(ns, 4, TestLog.Digest()))).Message);
+        log.Append(alice, log.NextGeneration(ns, 3));
+        Assert.Contains("without Permit there", log.Refused(log.Sign(alice, log.NextGeneration(ns, 4))).Message);
 
         var carol = log.AddClient("carol", ClientRole.Member);
         log.Append(log.SystemId, new Grant(carol, ScopeKind.Namespace, ns, ReadWrite));
         log.Append(alice, new RetireClient(carol));
         log.AddClient("dave", ClientRole.Member, author: alice);
-        Assert.Contains("without Permit there", log.Refused(log.Sign(alice, new NamespaceKeyGeneration(ns, 4, TestLog.Digest()))).Message);
+        Assert.Contains("without Permit there", log.Refused(log.Sign(alice, log.NextGeneration(ns, 4))).Message);
     }
 
     [Fact]
@@ -276,9 +276,9 @@ public class ControlReplayTests
         var bob = log.AddClient("bob", ClientRole.Member);
         var ns = log.Namespace("default");
         Assert.Contains("'bob' is a member, and only administrators create namespaces", log.Refused(log.Sign(bob, new CreateNamespace(Guid.NewGuid(), "mine"))).Message);
-        Assert.Contains("lacks Write on namespace 'default'", log.Refused(log.Sign(bob, new CreateSecret(Guid.NewGuid(), ns, "X"))).Message);
+        Assert.Contains("lacks Write on namespace 'default'", log.Refused(log.Sign(bob, new CreateSecret(Guid.NewGuid(), ns, "X", TestLog.Digest()))).Message);
         log.Append(log.SystemId, new Grant(bob, ScopeKind.Namespace, ns, Permissions.Read));
-        Assert.Contains("lacks Write", log.Refused(log.Sign(bob, new CreateSecret(Guid.NewGuid(), ns, "X"))).Message);
+        Assert.Contains("lacks Write", log.Refused(log.Sign(bob, new CreateSecret(Guid.NewGuid(), ns, "X", TestLog.Digest()))).Message);
         log.Append(log.SystemId, new Grant(bob, ScopeKind.Namespace, ns, Permissions.Write));
         var x = log.CreateSecret(ns, "X", bob);
         Assert.Equal(Permissions.All, log.State.Flags(bob, ScopeKind.Secret, x));
@@ -289,11 +289,11 @@ public class ControlReplayTests
         Assert.Contains("removes the default namespace", log.Refused(log.Sign(log.SystemId, new RemoveNamespace(ns))).Message);
         log.Append(bob, new RemoveSecret(x));
         Assert.Contains("does not exist", log.Refused(log.Sign(log.SystemId, new Grant(bob, ScopeKind.Secret, x, Permissions.Read))).Message);
-        Assert.Contains("reuses id", log.Refused(log.Sign(bob, new CreateSecret(x, ns, "X"))).Message);
+        Assert.Contains("reuses id", log.Refused(log.Sign(bob, new CreateSecret(x, ns, "X", TestLog.Digest()))).Message);
 
         var empty = Guid.NewGuid();
         log.Append(log.SystemId, new CreateNamespace(empty, "empty"));
-        Assert.Contains("has no key generation yet", log.Refused(log.Sign(log.SystemId, new CreateSecret(Guid.NewGuid(), empty, "Z"))).Message);
+        Assert.Contains("has no key generation yet", log.Refused(log.Sign(log.SystemId, new CreateSecret(Guid.NewGuid(), empty, "Z", TestLog.Digest()))).Message);
     }
 
     [Fact]

@@ -93,8 +93,30 @@ internal sealed class TestLog : IDisposable
     public Guid CreateSecret(Guid ns, string nameKey, Guid author)
     {
         var id = Guid.NewGuid();
-        Append(author, new CreateSecret(id, ns, nameKey));
+        Append(author, new CreateSecret(id, ns, nameKey, TestLog.Digest()));
         return id;
+    }
+
+    /// <summary>Key generation <paramref name="generation"/> of a namespace, with a commitment for each of its secrets.</summary>
+    public NamespaceKeyGeneration NextGeneration(Guid ns, int generation) => new(ns, generation, Digest(),
+        State.SecretsIn(ns).Order(GuidBytesComparer.Instance).Select(id => new SecretKeyCommitment(id, Digest())).ToList());
+
+    /// <summary>Rotates, as the allowance's author, every namespace and secret the last entry's allowance names.</summary>
+    public void RotateAllowed()
+    {
+        while (State.Allowance is { } allowance)
+        {
+            if (!allowance.Namespaces.IsEmpty)
+            {
+                var ns = State.Namespaces[allowance.Namespaces.Order().First()];
+                Append(allowance.AuthorId, NextGeneration(ns.Id, ns.KeyGeneration + 1));
+            }
+            else
+            {
+                var secret = State.Secrets[allowance.Secrets.Order().First()];
+                Append(allowance.AuthorId, new SecretKeyGeneration(secret.Id, secret.KeyGeneration + 1, Digest()));
+            }
+        }
     }
 
     public Guid Namespace(string name) => State.FindNamespace(name)!.Id;
