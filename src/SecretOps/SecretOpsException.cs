@@ -57,6 +57,18 @@ public enum SecretOpsHint
     /// client, the namespace and, for one secret's grant, the secret.
     /// </summary>
     RevokeStrayStanza,
+
+    /// <summary>
+    /// A format-1 store must be upgraded (its current state checked and signed as the control log's baseline by an
+    /// administrator) before it is used.
+    /// </summary>
+    UpgradeStore,
+
+    /// <summary>
+    /// The store is behind, or has diverged from, the state this client verified last on this machine: if a backup was
+    /// restored on purpose, accept the store as it is now (the client forgets the state it had verified).
+    /// </summary>
+    AcceptRestoredStore,
 }
 
 /// <summary>What a hint's command acts on, for a surface to name in its own syntax; each part is null when the hint does not need it.</summary>

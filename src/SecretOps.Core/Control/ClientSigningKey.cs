@@ -30,6 +30,44 @@ internal sealed class ClientSigningKey : IDisposable
     /// <summary>A new P-256 signing key from the system's CSPRNG.</summary>
     public static ClientSigningKey Generate() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256));
 
+    /// <summary>Length of a signing key seed.</summary>
+    public const int SeedSize = 32;
+
+    /// <summary>
+    /// The signing key a 32-byte seed stands for: the scalar is HKDF-SHA256(seed, info <c>secretops/signing-key/v1</c> ||
+    /// counter byte), the first counter from 0 whose output lies in [1, n-1]. A store keeps the seed (wrapped to the client's
+    /// own encryption key), so one stanza carries it and every client kind, key-file ones included, can have one.
+    /// </summary>
+    public static ClientSigningKey FromSeed(ReadOnlySpan<byte> seed)
+    {
+        if (seed.Length != SeedSize)
+        {
+            throw new InvalidKeyException("A signing key seed is 32 bytes.");
+        }
+
+        Span<byte> info = stackalloc byte["secretops/signing-key/v1"u8.Length + 1];
+        "secretops/signing-key/v1"u8.CopyTo(info);
+        var scalar = new byte[SeedSize];
+        try
+        {
+            for (var counter = 0; counter < 256; counter++)
+            {
+                info[^1] = (byte)counter;
+                HKDF.DeriveKey(HashAlgorithmName.SHA256, seed, scalar, [], info);
+                if (P256.IsScalar(scalar))
+                {
+                    return new ClientSigningKey(ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = scalar }));
+                }
+            }
+
+            throw new CryptographicException("No P-256 scalar could be derived from the seed.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scalar);
+        }
+    }
+
     /// <summary>Reads an unencrypted PKCS#8 PrivateKeyInfo of a P-256 EC key; anything else is refused.</summary>
     public static ClientSigningKey FromPkcs8(ReadOnlySpan<byte> der)
     {
@@ -105,6 +143,13 @@ internal static class P256
     private static readonly BigInteger Order = new(Convert.FromHexString("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"), isUnsigned: true, isBigEndian: true);
 
     private static readonly BigInteger HalfOrder = Order >> 1;
+
+    /// <summary>Whether 32 big-endian bytes are a valid private scalar: 1 ≤ d ≤ n - 1.</summary>
+    public static bool IsScalar(ReadOnlySpan<byte> value)
+    {
+        var d = new BigInteger(value, isUnsigned: true, isBigEndian: true);
+        return d > 0 && d < Order;
+    }
 
     /// <summary>Whether the s half of a P1363 signature is at most n/2.</summary>
     public static bool IsLowS(ReadOnlySpan<byte> signature) =>

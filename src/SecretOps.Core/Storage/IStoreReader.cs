@@ -128,6 +128,15 @@ internal interface IStoreReader
     /// <summary>The canaries of the namespace key generations a client holds, by namespace name and generation.</summary>
     IReadOnlyList<NamespaceCanary> CanariesHeldBy(Guid clientId);
 
+    /// <summary>The control log's last sequence; 0 when it has no entry.</summary>
+    long ControlHead();
+
+    /// <summary>The control log entries after <paramref name="sequence"/>, oldest first, each as (row sequence, encoding).</summary>
+    IEnumerable<(long Sequence, byte[] Entry)> ControlEntries(long sequence);
+
+    /// <summary>A client's signing key stanza; null when it has none.</summary>
+    Crypto.Stanza? SigningKey(Guid clientId);
+
     /// <summary>The newest audit entry's sequence and hash; null when the log is empty.</summary>
     AuditLink? LastAuditEntry();
 

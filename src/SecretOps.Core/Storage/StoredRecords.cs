@@ -30,7 +30,11 @@ internal sealed record VersionSummary(int Number, SecretValueType Type, DateTime
 /// What a secret lookup found: the connected client's status, the namespace, the secret (null when it does not
 /// exist), the flags the client holds on either, and the wanted version (null when there is none).
 /// </summary>
-internal sealed record SecretLookup(ClientStatus? Status, NamespaceRecord Namespace, SecretRecord? Secret, Permissions Held, VersionRow? Version);
+internal sealed record SecretLookup(ClientStatus? Status, NamespaceRecord Namespace, SecretRecord? Secret, Permissions Held, VersionRow? Version)
+{
+    /// <summary>The control log's last sequence in the same snapshot (0 when it has none).</summary>
+    public long ControlHead { get; init; }
+}
 
 /// <summary>A grant as listed: client, scope (with its namespace), flags, and who granted it when.</summary>
 internal sealed record PermissionRow(string Client, Guid ClientId, ScopeKind Kind, Guid NamespaceId, string Namespace, string? Secret, Permissions Flags, string GrantedBy, DateTimeOffset GrantedAt);
@@ -50,8 +54,8 @@ internal sealed record UngrantedStanza(string Client, ScopeKind Kind, string? Se
 /// <summary>The end of the audit chain: the next entry links to it.</summary>
 internal sealed record AuditLink(long Sequence, byte[] Hash);
 
-/// <summary>An audit entry with the links that chain it.</summary>
-internal sealed record ChainedAuditEntry(AuditEntry Entry, byte[] PreviousHash, byte[] Hash);
+/// <summary>An audit entry with the links that chain it and its author's signature over its hash (null in format 1).</summary>
+internal sealed record ChainedAuditEntry(AuditEntry Entry, byte[] PreviousHash, byte[] Hash, byte[]? Signature);
 
 /// <summary>Counts and storage facts for <see cref="SecretStore.GetInfo"/>.</summary>
 internal sealed record StoreStatistics(int Namespaces, int Secrets, int Clients, long AuditEntries, string JournalMode);

@@ -108,5 +108,11 @@ internal sealed record RemovePermission(Guid ClientId, ScopeKind Kind, Guid Scop
 /// <summary>Removes every grant a client holds.</summary>
 internal sealed record RemovePermissionsOf(Guid ClientId) : StoreChange;
 
+/// <summary>Appends a signed control log entry (its encoding); <paramref name="Sequence"/> must be the log's next.</summary>
+internal sealed record AppendControl(long Sequence, byte[] Entry) : StoreChange;
+
+/// <summary>Stores a client's signing key seed, wrapped in a stanza to its own encryption key (replacing any before).</summary>
+internal sealed record PutSigningKey(Stanza Stanza) : StoreChange;
+
 /// <summary>Appends chained audit entries; the first must link to the log's current end.</summary>
 internal sealed record AppendAudit(IReadOnlyList<ChainedAuditEntry> Entries) : StoreChange;

@@ -146,6 +146,26 @@ internal static class Schema
             hash               BLOB    NOT NULL
         ) STRICT;
         """,
+
+        // 2: signed authorship (docs/FORMAT.md §5): the control log, each client's signing key sealed to its own
+        // encryption key, and each audit entry's signature. A format-1 store gets the tables empty; `store upgrade`
+        // writes its log.
+        """
+        CREATE TABLE control_log (
+            sequence           INTEGER PRIMARY KEY,
+            entry              BLOB    NOT NULL
+        ) STRICT;
+
+        CREATE TABLE signing_keys (
+            client_id          BLOB    PRIMARY KEY REFERENCES clients(id),
+            algorithm          INTEGER NOT NULL,
+            header             BLOB    NOT NULL,
+            nonce              BLOB    NOT NULL,
+            wrapped_key        BLOB    NOT NULL
+        ) STRICT;
+
+        ALTER TABLE audit ADD COLUMN signature BLOB;
+        """,
     ];
 
     /// <summary>The format this build writes.</summary>

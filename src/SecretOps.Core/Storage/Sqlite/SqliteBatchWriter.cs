@@ -161,6 +161,17 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, StoreTransa
             case AppendAudit(var entries):
                 AppendAuditEntries(entries);
                 break;
+            case AppendControl(var sequence, var entry):
+                // The log's next sequence: a row already there (or a gap) means this command decided from another log.
+                Expect(1, "a control log entry",
+                    "INSERT INTO control_log (sequence, entry) SELECT $sequence, $entry WHERE $sequence = 1 + coalesce((SELECT max(sequence) FROM control_log), 0)",
+                    ("$sequence", sequence), ("$entry", entry));
+                break;
+            case PutSigningKey(var stanza):
+                Expect(1, "a signing key", "INSERT OR REPLACE INTO signing_keys VALUES ($client, $algorithm, $header, $nonce, $key)",
+                    ("$client", stanza.RecipientId.ToBlob()), ("$algorithm", (int)stanza.Algorithm), ("$header", stanza.Header), ("$nonce", stanza.Nonce),
+                    ("$key", stanza.Ciphertext));
+                break;
             default:
                 throw new InvalidOperationException($"No SQLite statement applies {change.GetType().Name}.");
         }
@@ -178,7 +189,7 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, StoreTransa
         // (The first link of an empty log is to a hash of the store id, which AuditLog checks; only its number is checked here.)
         var end = new SqliteReader(connection, transaction).LastAuditEntry();
         var (sequence, link) = (end?.Sequence ?? 0, end?.Hash);
-        foreach (var (entry, previous, hash) in entries)
+        foreach (var (entry, previous, hash, _) in entries)
         {
             if (entry.Sequence != sequence + 1 || (link is not null && !previous.AsSpan().SequenceEqual(link)))
             {
@@ -188,17 +199,17 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, StoreTransa
             (sequence, link) = (entry.Sequence, hash);
         }
 
-        foreach (var (entry, previous, hash) in entries)
+        foreach (var (entry, previous, hash, signature) in entries)
         {
             Expect(1, "an audit entry",
                 """
-                INSERT INTO audit (sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash)
-                VALUES ($sequence, $at, $client, $name, $action, $namespace, $target, $version, $outcome, $error, $host, $user, $pid, $surface, $previous, $hash)
+                INSERT INTO audit (sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash, signature)
+                VALUES ($sequence, $at, $client, $name, $action, $namespace, $target, $version, $outcome, $error, $host, $user, $pid, $surface, $previous, $hash, $signature)
                 """,
                 ("$sequence", entry.Sequence), ("$at", entry.Time.ToUnixMilliseconds()), ("$client", entry.ClientId?.ToBlob()), ("$name", entry.ClientName),
                 ("$action", entry.Action), ("$namespace", entry.Namespace), ("$target", entry.Target), ("$version", entry.Version), ("$outcome", entry.Outcome),
                 ("$error", entry.ErrorId), ("$host", entry.Host), ("$user", entry.OsUser), ("$pid", entry.ProcessId), ("$surface", entry.Surface),
-                ("$previous", previous), ("$hash", hash));
+                ("$previous", previous), ("$hash", hash), ("$signature", signature));
         }
 
         // Each insert reported one row; confirm they are all still there (nothing in the file removed one after).

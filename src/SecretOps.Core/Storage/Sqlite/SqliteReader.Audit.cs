@@ -1,11 +1,28 @@
 using Microsoft.Data.Sqlite;
 using SecretOps.Core.Storage;
 using SecretOps.Core.Audit;
+using SecretOps.Core.Crypto;
 
 namespace SecretOps.Core.Storage.Sqlite;
 
 internal sealed partial class SqliteReader
 {
+    public long ControlHead() => Convert.ToInt64(StoreDatabase.Scalar(connection, transaction, "SELECT coalesce(max(sequence), 0) FROM control_log"), System.Globalization.CultureInfo.InvariantCulture);
+
+    public IEnumerable<(long Sequence, byte[] Entry)> ControlEntries(long sequence)
+    {
+        using var command = StoreDatabase.Command(connection, transaction, "SELECT sequence, entry FROM control_log WHERE sequence > $after ORDER BY sequence", ("$after", sequence));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return UnreadableValueException.Converting(reader, r => (r.GetInt64(0), r.GetBlob(1)));
+        }
+    }
+
+    public Stanza? SigningKey(Guid clientId) => Single(
+        "SELECT algorithm, header, nonce, wrapped_key FROM signing_keys WHERE client_id = $client",
+        r => new Stanza(clientId, (StanzaAlgorithm)r.GetInt32(0), r.GetBlob(1), r.GetBlob(2), r.GetBlob(3)), ("$client", clientId.ToBlob()));
+
     public AuditLink? LastAuditEntry() =>
         Single("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1", r => new AuditLink(r.GetInt64(0), r.GetBlob(1)));
 
@@ -28,7 +45,8 @@ internal sealed partial class SqliteReader
         while (reader.Read())
         {
             yield return UnreadableValueException.Converting(reader, r =>
-                new ChainedAuditEntry(ReadAuditEntry(r), r.GetBlob(r.GetOrdinal("previous_hash")), r.GetBlob(r.GetOrdinal("hash"))));
+                new ChainedAuditEntry(ReadAuditEntry(r), r.GetBlob(r.GetOrdinal("previous_hash")), r.GetBlob(r.GetOrdinal("hash")),
+                    r.IsDBNull(r.GetOrdinal("signature")) ? null : r.GetBlob(r.GetOrdinal("signature"))));
         }
     }
 

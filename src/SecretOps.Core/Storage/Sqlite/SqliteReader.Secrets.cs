@@ -19,7 +19,8 @@ internal sealed partial class SqliteReader
                    (SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = 1 AND scope_id = n.id),
                    (SELECT flags FROM permissions WHERE client_id = $client AND scope_kind = 2 AND scope_id = s.id),
                    (SELECT status FROM clients WHERE id = $client),
-                   v.version, v.key_generation, v.value_type, v.nonce, v.ciphertext
+                   v.version, v.key_generation, v.value_type, v.nonce, v.ciphertext,
+                   (SELECT coalesce(max(sequence), 0) FROM control_log)
             FROM namespaces n LEFT JOIN secrets s ON s.namespace_id = n.id AND s.name_key = $key
                  LEFT JOIN versions v ON v.secret_id = s.id AND v.version = coalesce($version, s.current_version)
             WHERE n.name = $ns
@@ -31,11 +32,11 @@ internal sealed partial class SqliteReader
             return null;
         }
 
-        const int SecretFirst = 7, FlagsFirst = SecretFirst + 14, StatusColumn = FlagsFirst + 2, VersionFirst = StatusColumn + 1;
+        const int SecretFirst = 7, FlagsFirst = SecretFirst + 14, StatusColumn = FlagsFirst + 2, VersionFirst = StatusColumn + 1, HeadColumn = VersionFirst + 5;
         return UnreadableValueException.Converting(reader, r => new SecretLookup(
             (ClientStatus?)r.GetNullableInt32(StatusColumn), ReadNamespace(r), r.IsDBNull(SecretFirst) ? null : ReadSecret(r, SecretFirst),
             (Permissions)((r.GetNullableInt32(FlagsFirst) ?? 0) | (r.GetNullableInt32(FlagsFirst + 1) ?? 0)),
-            r.IsDBNull(VersionFirst) ? null : ReadVersion(r, VersionFirst)));
+            r.IsDBNull(VersionFirst) ? null : ReadVersion(r, VersionFirst)) { ControlHead = r.GetInt64(HeadColumn) });
     }
 
     public SecretRecord? FindSecret(Guid namespaceId, string nameKey) =>

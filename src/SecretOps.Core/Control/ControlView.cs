@@ -1,0 +1,103 @@
+using SecretOps.Core.Storage;
+
+namespace SecretOps.Core.Control;
+
+/// <summary>
+/// One process's view of a store's control log: the newest state it has verified, and how to bring it up to date from a
+/// reader's snapshot. Each read checks that the entry the view last verified is still there, unchanged (a log cut back or
+/// rewritten behind it is refused), then replays only what follows it.
+/// </summary>
+internal sealed class ControlView
+{
+    private readonly object gate = new();
+    private AccessState? verified;
+
+    /// <summary>The newest state verified so far; null before the first read.</summary>
+    public AccessState? Latest
+    {
+        get
+        {
+            lock (gate)
+            {
+                return verified;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The state of the log in <paramref name="reader"/>'s snapshot, verified from the state this view already holds
+    /// (or from the genesis entry). A store with no log (format 1, not yet upgraded) is refused.
+    /// </summary>
+    public AccessState Read(IStoreReader reader, string storePath)
+    {
+        var known = Latest;
+        var state = known;
+        var first = true;
+        foreach (var (sequence, encoded) in reader.ControlEntries(Math.Max(0, (known?.Sequence ?? 0) - 1)))
+        {
+            var entry = Decode(sequence, encoded);
+            if (first && known is not null)
+            {
+                first = false;
+                if (entry.Sequence != known.Sequence || !entry.Hash().AsSpan().SequenceEqual(known.HeadHash))
+                {
+                    throw Diverged(known.Sequence);
+                }
+
+                continue;
+            }
+
+            first = false;
+            state = ControlReplay.Apply(state, entry);
+        }
+
+        if (state is null)
+        {
+            throw new StoreUnavailableException(
+                $"'{storePath}' is a format-1 store, whose access rules nothing signs: an administrator must upgrade it before it is used.", storePath)
+            {
+                Hint = SecretOpsHint.UpgradeStore,
+            };
+        }
+
+        if (known is not null && first)
+        {
+            // The entry this process verified last is gone: the log was cut back.
+            throw Diverged(known.Sequence);
+        }
+
+        Adopt(state);
+        return state;
+    }
+
+    /// <summary>Keeps <paramref name="state"/> if it is newer than what the view holds (a change this process committed).</summary>
+    public void Adopt(AccessState state)
+    {
+        lock (gate)
+        {
+            if (verified is null || state.Sequence > verified.Sequence)
+            {
+                verified = state;
+            }
+        }
+    }
+
+    /// <summary>Reads one stored entry; a row that does not decode, or sits at another sequence than it names, is tampered.</summary>
+    internal static SignedControlEntry Decode(long sequence, byte[] encoded)
+    {
+        try
+        {
+            var entry = SignedControlEntry.Decode(encoded);
+            return entry.Sequence == sequence ? entry : throw new FormatException($"it is stored at sequence {sequence}");
+        }
+        catch (FormatException e)
+        {
+            throw new TamperedException($"control log entry {sequence}", $"Control log entry {sequence} is refused as tampered: it cannot be read ({e.Message.TrimEnd('.')}).");
+        }
+    }
+
+    private static TamperedException Diverged(long sequence) => new(
+        "control log",
+        $"The store's control log no longer holds entry {sequence} as this process verified it: the log was cut back or rewritten. " +
+        "Nothing was read or changed.");
+}
