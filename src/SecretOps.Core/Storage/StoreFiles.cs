@@ -21,6 +21,11 @@ public static class StoreFiles
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "SecretOps", "config.yaml")
         : Path.Combine(XdgDirectory("XDG_CONFIG_HOME", ".config"), "secretops", "config.yaml");
 
+    /// <summary>This machine's state (never shared): <c>$XDG_STATE_HOME/secretops</c>, or <c>%LOCALAPPDATA%\SecretOps</c>.</summary>
+    internal static string DefaultStateDirectory() => OperatingSystem.IsWindows()
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "SecretOps")
+        : Path.Combine(XdgDirectory("XDG_STATE_HOME", ".local/state"), "secretops");
+
     /// <summary>
     /// Creates <paramref name="path"/> empty and owner-only (0600; on Windows an ACL for the current user
     /// alone), creating missing parent directories owner-only (0700), and returns the one handle to write it
