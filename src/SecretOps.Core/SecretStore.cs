@@ -1,5 +1,6 @@
 using SecretOps.Core.Audit;
 using SecretOps.Core.Clients;
+using SecretOps.Core.Control;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Storage;
 using SecretOps.Core.Storage.Sqlite;
@@ -38,6 +39,9 @@ public sealed class SecretStore
 
     internal IStoreBackend Backend { get; }
 
+    /// <summary>This process's verified view of the store's control log.</summary>
+    internal ControlView Control { get; } = new();
+
     internal bool AllowWeakKdf { get; }
 
     internal Argon2Parameters Kdf { get; }
@@ -59,7 +63,13 @@ public sealed class SecretStore
         var secretText = options.GenerateSecret ? GeneratedSecret.Create() : options.PresetSystemClient?.Secret;
         using var credential = secretText is not null ? ClientCredential.FromGeneratedSecret(secretText) : ClientCredential.FromPassphrase(options.Passphrase.Span);
         using var privateKey = ClientPrivateKey.Generate();
-        var protection = ClientKeyProtection.Seal(privateKey, credential, options.Kdf, storeId, clientId);
+        // The System client's keys come first: the genesis entry names them, and its hash is the identity the
+        // client's envelope is bound to.
+        var (signingKey, signingStanza) = SigningKeyStanza.Create(storeId, clientId, privateKey.PublicKey);
+        var genesisEntry = new Genesis(storeId, ControlReplay.Format, new KdfFloor(options.Kdf.MemoryKiB, options.Kdf.Iterations, options.Kdf.Parallelism),
+            new GenesisClient(clientId, SystemClientName, credential.Kind, privateKey.PublicKey.ExportSubjectPublicKeyInfo(), signingKey.VerifyingKey.ExportSubjectPublicKeyInfo()));
+        var (genesis, state) = ControlLog.Append(null, clientId, signingKey, genesisEntry);
+        var protection = ClientKeyProtection.Seal(privateKey, credential, options.Kdf, new KeyBinding(storeId, genesis.Hash()), clientId);
 
         var header = new StoreHeader(storeId, DateTimeOffset.UtcNow, options.AllowWeakKdf, options.Kdf);
         var system = new ClientRecord(clientId, SystemClientName, "Created with the store; retire it once admins exist.", credential.Kind, ClientRole.System,
@@ -67,13 +77,17 @@ public sealed class SecretStore
         SqliteBackend.Create(fullPath, options.Shared, backend =>
         {
             var store = new SecretStore(backend, header);
-            using var session = new Session(store, system, privateKey.Clone(), new SessionOptions { Surface = options.Surface });
+            using var session = new Session(store, system, privateKey.Clone(), signingKey, new SessionOptions { Surface = options.Surface });
             backend.Write((reader, batch) =>
             {
                 batch.Add(new InsertStoreHeader(header));
                 batch.Add(new InsertClient(system, CreatedBy: null));
-                session.CreateNamespaceIn(reader, batch, DefaultNamespace, "Created with the store.", null);
-                AuditLog.Append(reader, batch, storeId, options.Surface, [new AuditRecord(clientId, SystemClientName, AuditActions.StoreCreate, null, fullPath, null, AuditRecord.Ok, null)]);
+                batch.Add(new PutSigningKey(signingStanza));
+                batch.Add(new AppendControl(genesis.Sequence, genesis.Encode()));
+                var verified = new VerifiedReader(reader, state, clientId, signingKey);
+                session.CreateNamespaceIn(verified, batch, DefaultNamespace, "Created with the store.", null);
+                AuditLog.Append(verified, batch, storeId, options.Surface, [new AuditRecord(clientId, SystemClientName, AuditActions.StoreCreate, null, fullPath, null, AuditRecord.Ok, null)],
+                                new AuditSigner(clientId, signingKey));
                 return 0;
             });
         });
@@ -101,9 +115,14 @@ public sealed class SecretStore
         ClientRecord? record = null;
         try
         {
+            AccessState state;
             try
             {
-                record = Backend.Read(reader => reader.FindClient(client));
+                (state, record) = Backend.Read(reader =>
+                {
+                    var verified = Control.Read(reader, Path);
+                    return (verified, new VerifiedReader(reader, verified, Guid.Empty, null).FindClient(client));
+                });
             }
             catch (InvalidKeyException e)
             {
@@ -125,8 +144,22 @@ public sealed class SecretStore
                 throw new AuthenticationFailedException($"Client '{record.Name}' authenticates with {Describe(record.Kind)}, not {Describe(credential.Kind)}.", record.Name);
             }
 
-            var privateKey = UnlockPrivateKey(record, credential);
-            var session = new Session(this, record, privateKey, options);
+            var privateKey = UnlockPrivateKey(record, credential, state);
+            ClientSigningKey signingKey;
+            try
+            {
+                var stanza = Backend.Read(reader => reader.SigningKey(record.Id))
+                    ?? throw new TamperedException($"The signing key of client '{record.Name}'", $"Client '{record.Name}' has no signing key in the store: the store was altered.");
+                signingKey = SigningKeyStanza.Open(stanza, privateKey, StoreId, record.Id, state.Client(record.Id)!.SigningKey, record.Name);
+                CheckVerifiedHead(state, record, signingKey, options.AcceptRestoredStore);
+            }
+            catch
+            {
+                privateKey.Dispose();
+                throw;
+            }
+
+            var session = new Session(this, record, privateKey, signingKey, options);
             try
             {
                 session.NoteUse();
@@ -142,10 +175,54 @@ public sealed class SecretStore
         }
         catch (SecretOpsException e) when (e is AuthenticationFailedException)
         {
-            TryAudit(options.Surface, new AuditRecord(record?.Id, record?.Name ?? Secrets.Names.Printable(client), AuditActions.ClientConnect, null, null, null, AuditRecord.Failed, e.ErrorId));
+            TryAudit(options.Surface, new AuditRecord(null, record?.Name ?? Secrets.Names.Printable(client), AuditActions.ClientConnect, null, null, null, AuditRecord.Failed, e.ErrorId));
             throw;
         }
     }
+
+    /// <summary>
+    /// Compares the store with the newest state this client verified on this machine (its local head), then records the
+    /// store's. A log that is behind it, or holds another entry at its sequence, was rolled back or forked: refused,
+    /// unless the client accepts a backup restored on purpose (the local head is then forgotten first).
+    /// </summary>
+    internal void CheckVerifiedHead(AccessState state, ClientRecord record, ClientSigningKey signingKey, bool acceptRestored)
+    {
+        var localKey = signingKey.DeriveSecret(LocalHeadPurpose);
+        try
+        {
+            if (acceptRestored)
+            {
+                LocalHeads.Forget(state.GenesisHash, record.Id);
+            }
+
+            if (LocalHeads.Load(state.GenesisHash, record.Id, localKey) is { } head)
+            {
+                var stored = head.Sequence <= state.Sequence
+                    ? Backend.Read(reader => reader.ControlEntries(head.Sequence - 1).Select(e => ControlView.Decode(e.Sequence, e.Entry)).FirstOrDefault())
+                    : null;
+                if (stored is null || stored.Sequence != head.Sequence || !stored.Hash().AsSpan().SequenceEqual(head.Hash))
+                {
+                    var how = head.Sequence > state.Sequence
+                        ? $"its control log ends at entry {state.Sequence}, behind entry {head.Sequence}, which client '{record.Name}' verified on this machine before"
+                        : $"its control log holds another entry {head.Sequence} than the one client '{record.Name}' verified on this machine before";
+                    throw new TamperedException("control log",
+                        $"The store at '{Path}' was rolled back or forked: {how}. Nothing was read or changed. If a backup was restored on purpose, accept it explicitly.")
+                    {
+                        Hint = SecretOpsHint.AcceptRestoredStore,
+                    };
+                }
+            }
+
+            LocalHeads.Save(state.GenesisHash, record.Id, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(localKey);
+        }
+    }
+
+    /// <summary>HKDF purpose of the key a client's local heads are authenticated with.</summary>
+    internal const string LocalHeadPurpose = "secretops/local-head/v1";
 
     /// <summary>Identity, format and size of the store.</summary>
     public StoreInfo GetInfo() => Backend.Read(reader =>
@@ -242,7 +319,7 @@ public sealed class SecretStore
         }
     }
 
-    internal void TryAudit(Surface surface, AuditRecord record)
+    internal void TryAudit(Surface surface, AuditRecord record, AuditSigner? signer = null)
     {
         if (IsReadOnly)
         {
@@ -253,7 +330,7 @@ public sealed class SecretStore
         {
             Backend.Write((reader, batch) =>
             {
-                AuditLog.Append(reader, batch, StoreId, surface, [record]);
+                AuditLog.Append(reader, batch, StoreId, surface, [record], signer);
                 return 0;
             });
         }
@@ -264,7 +341,7 @@ public sealed class SecretStore
         }
     }
 
-    private ClientPrivateKey UnlockPrivateKey(ClientRecord record, ClientCredential credential)
+    private ClientPrivateKey UnlockPrivateKey(ClientRecord record, ClientCredential credential, AccessState state)
     {
         if (credential is KeyFileCredential keyFile)
         {
@@ -294,7 +371,7 @@ public sealed class SecretStore
         ClientPrivateKey privateKey;
         try
         {
-            privateKey = ClientKeyProtection.Open(record.Protection, credential, StoreId, record.Id);
+            privateKey = ClientKeyProtection.Open(record.Protection, credential, new KeyBinding(StoreId, state.GenesisHash), record.Id);
         }
         catch (TamperedException e)
         {

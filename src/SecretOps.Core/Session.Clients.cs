@@ -56,6 +56,13 @@ public sealed partial class Session
 
             var added = new ClientRecord(id, name, description, credential.Kind, role, ClientStatus.Active, publicKey, protection, DateTimeOffset.UtcNow, null);
             batch.Add(new InsertClient(added, ClientId));
+            var (signing, stanza) = Control.SigningKeyStanza.Create(StoreId, id, publicKey);
+            using (signing)
+            {
+                batch.Add(new PutSigningKey(stanza));
+                Sign(reader, batch, new Control.AddClient(id, name, credential.Kind, role, publicKey.ExportSubjectPublicKeyInfo(), signing.VerifyingKey.ExportSubjectPublicKeyInfo()));
+            }
+
             return (added, (int?)null);
         });
         return new ClientCreated(ToInfo(record), secret);
@@ -98,7 +105,18 @@ public sealed partial class Session
             }
 
             var updated = record with { Name = newName ?? record.Name, Description = description ?? record.Description, Role = role ?? record.Role };
+            if (record.Status == ClientStatus.Active && record.Role != ClientRole.Member && updated.Role == ClientRole.Member
+                && !reader.AnyActiveClient([ClientRole.System, ClientRole.Admin], except: record.Id))
+            {
+                throw new ConflictException($"'{record.Name}' is the last active administrator; make another client an admin first.", record.Name);
+            }
+
             batch.Add(new UpdateClient(updated.Id, updated.Name, updated.Description, updated.Role));
+            if (updated.Name != record.Name || updated.Role != record.Role)
+            {
+                Sign(reader, batch, new Control.UpdateClient(updated.Id, updated.Name, updated.Role));
+            }
+
             return (ToInfo(updated), (int?)null);
         });
     }
@@ -146,6 +164,13 @@ public sealed partial class Session
             }
 
             batch.Add(new ReplaceClientKey(record.Id, credential.Kind, publicKey, protection));
+            var (signing, stanza) = Control.SigningKeyStanza.Create(StoreId, record.Id, publicKey);
+            using (signing)
+            {
+                batch.Add(new PutSigningKey(stanza));
+                Sign(reader, batch, new Control.RekeyClient(record.Id, credential.Kind, publicKey.ExportSubjectPublicKeyInfo(), signing.VerifyingKey.ExportSubjectPublicKeyInfo()));
+            }
+
             return (new ClientCreated(ToInfo(record with { Kind = credential.Kind, PublicKey = publicKey, Protection = protection }), secret), (int?)null);
         });
 
@@ -190,7 +215,7 @@ public sealed partial class Session
                 using (var key = ClientPrivateKey.Generate())
                 {
                     var kdf = secret is null ? SealingKdf(credential.AllowWeakKdf) : Store.Kdf;
-                    return (key.PublicKey, ClientKeyProtection.Seal(key, credentialValue, kdf, StoreId, clientId), secret);
+                    return (key.PublicKey, ClientKeyProtection.Seal(key, credentialValue, kdf, new KeyBinding(StoreId, Store.Control.Latest?.GenesisHash), clientId), secret);
                 }
 
             default:
@@ -234,7 +259,13 @@ public sealed partial class Session
             throw new ConflictException($"Client '{record.Name}' is retired; retirement is permanent.", record.Name);
         }
 
+        if (status == ClientStatus.Disabled && record.Role != ClientRole.Member && !reader.AnyActiveClient([ClientRole.System, ClientRole.Admin], except: record.Id))
+        {
+            throw new ConflictException($"'{record.Name}' is the last active administrator; make another client an admin first.", record.Name);
+        }
+
         batch.Add(new SetClientStatus(record.Id, status));
+        Sign(reader, batch, new Control.SetClientStatus(record.Id, status));
         return (ToInfo(record with { Status = status }), (int?)null);
     });
 

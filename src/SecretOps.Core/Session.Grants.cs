@@ -44,6 +44,7 @@ public sealed partial class Session
             var scopeId = secretRecord?.Id ?? namespaceRecord.Id;
             var combined = reader.Flags(grantee.Id, kind, scopeId) | permissions;
             SetPermission(batch, grantee.Id, kind, scopeId, combined);
+            Sign(reader, batch, new Control.Grant(grantee.Id, kind, scopeId, permissions));
             return (new PermissionInfo(grantee.Name, grantee.Id, (ScopeType)kind, namespaceRecord.Name, secretRecord?.Name, combined, ClientName, DateTimeOffset.UtcNow), (int?)null);
         });
     }
@@ -86,6 +87,11 @@ public sealed partial class Session
 
             var remaining = held & ~revoked;
             SetPermission(batch, grantee.Id, kind, scopeId, remaining);
+            if (!stray)
+            {
+                Sign(reader, batch, new Control.Revoke(grantee.Id, kind, scopeId, revoked));
+            }
+
             var keepsKeys = (remaining & KeyFlags) != 0;
             var losesKeys = stray || ((held & KeyFlags) != 0 && !keepsKeys);
             if (secretRecord is null && RevokeSecretGrantsIn(reader, batch, grantee.Id, namespaceRecord, keepsKeys ? revoked : revoked | KeyFlags) && !keepsKeys)
@@ -155,6 +161,11 @@ public sealed partial class Session
             throw new ConflictException($"Client '{record.Name}' is already retired.", record.Name);
         }
 
+        if (record.Id == ClientId)
+        {
+            throw new ConflictException("A client cannot retire itself; another administrator retires it.", record.Name);
+        }
+
         if (record.Role != ClientRole.Member && !reader.AnyActiveClient([ClientRole.System, ClientRole.Admin], except: record.Id))
         {
             throw new ConflictException($"'{record.Name}' is the last active administrator; make another client an admin first.", record.Name);
@@ -193,6 +204,8 @@ public sealed partial class Session
         batch.Add(new RemoveStanzas(record.Id));
         batch.Add(new RemovePermissionsOf(record.Id));
         batch.Add(new SetClientStatus(record.Id, ClientStatus.Retired));
+        // The rotations follow the retirement entry at once: it allows them even where this client holds no Permit.
+        Sign(reader, batch, new Control.RetireClient(record.Id));
         foreach (var ns in namespaces)
         {
             rotation.RotateNamespace(reader, batch, ns, progress, record.Id);

@@ -79,6 +79,7 @@ public sealed partial class Session
             }
 
             batch.Add(new RemoveNamespace(ns.Id));
+            Sign(reader, batch, new Control.RemoveNamespace(ns.Id));
             return (0, (int?)null);
         });
     }
@@ -96,6 +97,8 @@ public sealed partial class Session
         batch.Add(new InsertNamespace(record));
         using var key = SymmetricKey.Generate();
         keys.AddNamespaceKey(batch, record.Id, 1, key);
+        Sign(reader, batch, new Control.CreateNamespace(record.Id, name));
+        Sign(reader, batch, new Control.NamespaceKeyGeneration(record.Id, 1, Control.KeyCommitment.Of(ScopeKind.Namespace, record.Id, 1, key)));
         keys.PutStanza(batch, ClientId, keys.PublicKey, new KeyScope(ScopeKind.Namespace, record.Id, 1), key);
         batch.Add(new PutPermission(ClientId, ScopeKind.Namespace, record.Id, Permissions.All, ClientId, now));
         return record;

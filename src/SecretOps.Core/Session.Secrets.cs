@@ -142,6 +142,7 @@ public sealed partial class Session
             if (version is null)
             {
                 batch.Add(new RemoveSecret(record.Id));
+                Sign(reader, batch, new Control.RemoveSecret(record.Id));
                 return (0, (int?)null);
             }
 
@@ -156,6 +157,7 @@ public sealed partial class Session
             }
 
             batch.Add(new RemoveVersion(record.Id, version.Value));
+            Sign(reader, batch, new Control.RemoveVersion(record.Id, version.Value));
             return (0, version);
         });
     }
@@ -269,6 +271,7 @@ public sealed partial class Session
         var record = new SecretRecord(Guid.NewGuid(), ns.Id, name, type, 1, 1, metadata is null ? null : SecretMetadata.Serialize(metadata), expiresAt, now, ClientName, now, ClientName);
         batch.Add(new InsertSecret(record, ClientId));
         using var secretKey = SymmetricKey.Generate();
+        Sign(reader, batch, new Control.CreateSecret(record.Id, ns.Id, Names.LookupKey(name), Control.KeyCommitment.Of(ScopeKind.Secret, record.Id, 1, secretKey)));
         var namespaceKey = keys.NamespaceKey(reader, ns.Id, ns.KeyGeneration, $"namespace '{ns.Name}'");
         keys.AddSecretKey(batch, ns.Id, record.Id, 1, secretKey, namespaceKey, ns.KeyGeneration);
         // The first version is sealed in this same command, before the key is stored.
@@ -287,6 +290,10 @@ public sealed partial class Session
         {
             batch.Add(new PruneVersions(record.Id, record.CurrentVersion - keep));
         }
+
+        var keepFrom = ns.MaxVersions is { } kept ? Math.Max(0, record.CurrentVersion - kept + 1) : 0;
+        Sign(reader, batch, new Control.PutVersion(record.Id, record.CurrentVersion, record.KeyGeneration, record.Type, Control.KeyCommitment.OfValue(sealedValue),
+            record.Metadata, record.ExpiresAt?.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), keepFrom));
     }
 
     private SecretValue ReadVersion(IStoreReader reader, NamespaceRecord ns, SecretRecord record, int version)

@@ -1,5 +1,6 @@
 using SecretOps.Core.Audit;
 using SecretOps.Core.Clients;
+using SecretOps.Core.Control;
 using SecretOps.Core.Keys;
 using SecretOps.Core.Storage;
 
@@ -15,6 +16,8 @@ namespace SecretOps.Core;
 public sealed partial class Session : IDisposable
 {
     private readonly KeyRing keys;
+    private readonly ClientSigningKey signingKey;
+    private readonly AuditSigner auditSigner;
     private readonly KeyRotation rotation;
     private readonly SessionOptions options;
     private readonly PendingAudit pendingAudit = new();
@@ -22,11 +25,13 @@ public sealed partial class Session : IDisposable
     private DateTimeOffset lastActivity = DateTimeOffset.UtcNow;
     private bool closed;
 
-    internal Session(SecretStore store, ClientRecord client, Crypto.ClientPrivateKey privateKey, SessionOptions options)
+    internal Session(SecretStore store, ClientRecord client, Crypto.ClientPrivateKey privateKey, ClientSigningKey signingKey, SessionOptions options)
     {
         Store = store;
         Client = client;
         this.options = options;
+        this.signingKey = signingKey;
+        auditSigner = new AuditSigner(client.Id, signingKey);
         keys = new KeyRing(privateKey, store.StoreId, client.Id, client.Name);
         rotation = new KeyRotation(keys, store.StoreId);
     }
@@ -40,8 +45,8 @@ public sealed partial class Session : IDisposable
     /// <summary>The connected client's name.</summary>
     public string ClientName => Client.Name;
 
-    /// <summary>The connected client's role.</summary>
-    public ClientRole Role => Client.Role;
+    /// <summary>The connected client's role, as the control log last verified by this process has it.</summary>
+    public ClientRole Role => Store.Control.Latest?.Client(ClientId)?.Role ?? Client.Role;
 
     /// <summary>The namespace to use when a command names none (from the connection's profile or flags).</summary>
     public string DefaultNamespace => options.DefaultNamespace;
@@ -87,7 +92,7 @@ public sealed partial class Session : IDisposable
         {
             Backend.Write((reader, batch) =>
             {
-                AuditLog.Append(reader, batch, StoreId, options.Surface, pending);
+                AuditLog.Append(reader, batch, StoreId, options.Surface, pending, auditSigner);
                 return 0;
             });
         }
@@ -179,6 +184,7 @@ public sealed partial class Session : IDisposable
         lock (gate)
         {
             keys.Dispose();
+            signingKey.Dispose();
             closed = true;
         }
     }
@@ -199,19 +205,23 @@ public sealed partial class Session : IDisposable
         var written = false;
         try
         {
+            AccessState? committed = null;
             var changed = Backend.Write((reader, batch) =>
             {
-                EnsureStillActive(reader);
-                var (result, version) = body(reader, batch);
-                AuditLog.Append(reader, batch, StoreId, options.Surface, [.. pending, Audit(action, ns, target, version)]);
+                var verified = Verified(reader);
+                EnsureStillActive(verified);
+                var (result, version) = body(verified, batch);
+                AuditLog.Append(verified, batch, StoreId, options.Surface, [.. pending, Audit(action, ns, target, version)], auditSigner);
+                committed = verified.Pending;
                 return result;
             });
             written = true;
+            Store.Control.Adopt(committed!);
             return changed;
         }
         catch (SecretOpsException e) when (e.Category != SecretOpsErrorCategory.InvalidArgument)
         {
-            Store.TryAudit(options.Surface, Audit(action, ns, target, null, Outcome(e), e.ErrorId));
+            Store.TryAudit(options.Surface, Audit(action, ns, target, null, Outcome(e), e.ErrorId), auditSigner);
             throw;
         }
         finally
@@ -235,7 +245,8 @@ public sealed partial class Session : IDisposable
         Touch();
         try
         {
-            if (warm is not null && Backend.TryReadOnce(warm) is { } answered)
+            if (warm is not null && Store.Control.Latest is { } known
+                && Backend.TryReadOnce(reader => warm(new VerifiedReader(reader, known, ClientId, null, mayBeBehind: true))) is { } answered)
             {
                 pendingAudit.Add(Audit(action, ns, target, answered.Version));
                 return answered.Result;
@@ -243,8 +254,9 @@ public sealed partial class Session : IDisposable
 
             var (result, version, outcome) = Backend.Read(reader =>
             {
-                EnsureStillActive(reader);
-                return body(reader);
+                var verified = Verified(reader);
+                EnsureStillActive(verified);
+                return body(verified);
             });
             pendingAudit.Add(Audit(action, ns, target, version, outcome));
             return result;
@@ -269,6 +281,12 @@ public sealed partial class Session : IDisposable
             throw new AuthenticationFailedException($"Client '{ClientName}' is {now}; this session can no longer be used.", ClientName);
         }
     }
+
+    /// <summary>The reader a command decides from: the snapshot's control log verified, rows checked against it.</summary>
+    private VerifiedReader Verified(IStoreReader reader) => new(reader, Store.Control.Read(reader, Store.Path), ClientId, signingKey);
+
+    /// <summary>Signs <paramref name="entry"/> into the control log within the command whose reader this is.</summary>
+    private static void Sign(IStoreReader reader, WriteBatch batch, ControlEntry entry) => ((VerifiedReader)reader).Append(batch, entry);
 
     private static string Outcome(SecretOpsException e) =>
         e.Category == SecretOpsErrorCategory.AccessDenied ? AuditRecord.Denied : AuditRecord.Failed;

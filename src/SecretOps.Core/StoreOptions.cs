@@ -107,6 +107,12 @@ public sealed class SessionOptions
 
     /// <summary>The namespace surfaces use when none is given.</summary>
     public string DefaultNamespace { get; init; } = SecretStore.DefaultNamespace;
+
+    /// <summary>
+    /// Accept the store as it is now even if it is behind, or has diverged from, the state this client verified last on
+    /// this machine (a backup restored on purpose): the client forgets the state it had verified. Off by default.
+    /// </summary>
+    public bool AcceptRestoredStore { get; init; }
 }
 
 /// <summary>Options for setting a secret.</summary>

@@ -150,7 +150,11 @@ public sealed record AuditEntry(
     string Surface);
 
 /// <summary>The result of verifying the audit chain.</summary>
-public sealed record AuditVerification(bool IsValid, long EntriesChecked, long? FirstBrokenSequence, string? Problem);
+public sealed record AuditVerification(bool IsValid, long EntriesChecked, long? FirstBrokenSequence, string? Problem)
+{
+    /// <summary>Entries no client signed (failed connects, backups and restores by the operating-system user, format-1 entries).</summary>
+    public long UnsignedEntries { get; init; }
+}
 
 /// <summary>A store's identity, format and size.</summary>
 public sealed record StoreInfo(

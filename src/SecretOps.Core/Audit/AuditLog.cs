@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SecretOps.Core.Control;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Storage;
 
@@ -12,6 +13,9 @@ internal sealed record AuditRecord(Guid? ClientId, string ClientName, string Act
     public const string Failed = "failed";
     public const string Override = "override";
 }
+
+/// <summary>The client whose audit entries a write signs, with its signing key.</summary>
+internal sealed record AuditSigner(Guid ClientId, ClientSigningKey Key);
 
 /// <summary>Filters for listing the audit log.</summary>
 public sealed record AuditQuery(DateTimeOffset? Since = null, string? Client = null, string? Action = null, int? Last = null);
@@ -30,7 +34,7 @@ internal static class AuditLog
     /// Chains <paramref name="records"/> onto the log's end as <paramref name="reader"/> sees it and adds them to
     /// <paramref name="batch"/>, in the transaction of the change they record.
     /// </summary>
-    public static void Append(IStoreReader reader, WriteBatch batch, Guid storeId, Surface surface, IReadOnlyCollection<AuditRecord> records)
+    public static void Append(IStoreReader reader, WriteBatch batch, Guid storeId, Surface surface, IReadOnlyCollection<AuditRecord> records, AuditSigner? signer = null)
     {
         var last = reader.LastAuditEntry();
         var (sequence, previous) = last is null ? (1L, Genesis(storeId)) : (last.Sequence + 1, last.Hash);
@@ -41,24 +45,37 @@ internal static class AuditLog
             var entry = new AuditEntry(sequence++, DateTimeOffset.UtcNow, record.ClientId, record.ClientName, record.Action, record.Namespace, record.Target,
                                        record.Version, record.Outcome, record.ErrorId, HostName, OsUser, Environment.ProcessId, surfaceName);
             var hash = Hash(entry, previous);
-            chained.Add(new ChainedAuditEntry(entry, previous, hash));
+            var signature = signer is not null && record.ClientId == signer.ClientId ? signer.Key.Sign(SignedBytes(storeId, hash)) : null;
+            chained.Add(new ChainedAuditEntry(entry, previous, hash, signature));
             previous = hash;
         }
 
         batch.Add(new AppendAudit(chained));
     }
 
-    /// <summary>Checks every link of the chain and reports the first broken one.</summary>
-    public static AuditVerification Verify(IStoreReader reader, Guid storeId)
+    /// <summary>
+    /// Checks every link of the chain and every signature, and reports the first broken one. With a verified
+    /// <paramref name="state"/> (format 2), an entry signed by a client must verify with a signing key the control log gave
+    /// that client; an entry without a signature is counted as unsigned (it proves nothing about who wrote it).
+    /// </summary>
+    public static AuditVerification Verify(IStoreReader reader, Guid storeId, AccessState? state = null)
     {
         var expectedPrevious = Genesis(storeId);
-        long checkedCount = 0, expectedSequence = 1;
-        foreach (var (entry, previous, stored) in reader.AuditChain())
+        long checkedCount = 0, expectedSequence = 1, unsigned = 0;
+        foreach (var (entry, previous, stored, signature) in reader.AuditChain())
         {
             string? problem = entry.Sequence != expectedSequence ? $"entry {expectedSequence} is missing"
                 : !CryptographicOperations.FixedTimeEquals(previous, expectedPrevious) ? "its link to the previous entry does not match"
                 : !CryptographicOperations.FixedTimeEquals(stored, Hash(entry, previous)) ? "its contents do not match its hash"
+                : state is null ? null
+                : signature is null ? null
+                : entry.ClientId is not { } author || state.Client(author) is not { } client ? "it is signed, but names no client of the control log"
+                : !client.SigningKeys.Any(key => key.Verify(SignedBytes(storeId, stored), signature)) ? $"its signature does not verify with a signing key of client '{client.Name}'"
                 : null;
+            if (state is not null && signature is null)
+            {
+                unsigned++;
+            }
             if (problem is not null)
             {
                 return new AuditVerification(false, checkedCount, Math.Min(entry.Sequence, expectedSequence), $"Audit entry {Math.Min(entry.Sequence, expectedSequence)}: {problem}.");
@@ -69,8 +86,12 @@ internal static class AuditLog
             checkedCount++;
         }
 
-        return new AuditVerification(true, checkedCount, null, null);
+        return new AuditVerification(true, checkedCount, null, null) { UnsignedEntries = unsigned };
     }
+
+    /// <summary>What an author signs for an audit entry: (<c>secretops/audit-signature/v1</c>, store id, entry hash).</summary>
+    private static byte[] SignedBytes(Guid storeId, byte[] hash) =>
+        new AssociatedData("secretops/audit-signature/v1").Add(storeId).Add(hash).Span.ToArray();
 
     private static byte[] Genesis(Guid storeId) => SHA256.HashData(new AssociatedData("secretops/audit-genesis/v1").Add(storeId).Span);
 

@@ -11,6 +11,12 @@ internal sealed record KeyProtection(byte[] Salt, Argon2Parameters? Kdf, SealedD
 }
 
 /// <summary>
+/// What a client's key envelope is bound to: the store's identity (the control log's genesis hash) in format 2, the
+/// store id alone in format 1 (<see cref="Identity"/> null).
+/// </summary>
+internal sealed record KeyBinding(Guid StoreId, byte[]? Identity);
+
+/// <summary>
 /// Seals a client's private key under a key derived from its credential, and opens it again: Argon2id
 /// for passphrases, HKDF-SHA256 for generated secrets. The KDF parameters are bound into the envelope.
 /// </summary>
@@ -18,7 +24,7 @@ internal static class ClientKeyProtection
 {
     public const int SaltLength = 16;
 
-    public static KeyProtection Seal(ClientPrivateKey privateKey, ClientCredential credential, Argon2Parameters kdf, Guid storeId, Guid clientId)
+    public static KeyProtection Seal(ClientPrivateKey privateKey, ClientCredential credential, Argon2Parameters kdf, KeyBinding binding, Guid clientId)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltLength);
         var parameters = credential.Kind == ClientKind.Passphrase ? kdf : null;
@@ -26,7 +32,7 @@ internal static class ClientKeyProtection
         var pkcs8 = privateKey.ExportPkcs8();
         try
         {
-            var envelope = Aead.Seal(key, pkcs8, Context(storeId, clientId, credential.Kind, salt, parameters));
+            var envelope = Aead.Seal(key, pkcs8, Context(binding, clientId, credential.Kind, salt, parameters));
             return new KeyProtection(salt, parameters, envelope);
         }
         finally
@@ -36,10 +42,10 @@ internal static class ClientKeyProtection
     }
 
     /// <summary>Opens the private key; a wrong credential (or a tampered row) throws <see cref="TamperedException"/>.</summary>
-    public static ClientPrivateKey Open(KeyProtection protection, ClientCredential credential, Guid storeId, Guid clientId)
+    public static ClientPrivateKey Open(KeyProtection protection, ClientCredential credential, KeyBinding binding, Guid clientId)
     {
         using var key = DeriveKey(credential, protection.Salt, protection.Kdf);
-        var pkcs8 = Aead.Open(key, protection.Envelope, Context(storeId, clientId, credential.Kind, protection.Salt, protection.Kdf), "The client's private key");
+        var pkcs8 = Aead.Open(key, protection.Envelope, Context(binding, clientId, credential.Kind, protection.Salt, protection.Kdf), "The client's private key");
         try
         {
             return ClientPrivateKey.FromPkcs8(pkcs8);
@@ -50,8 +56,9 @@ internal static class ClientKeyProtection
         }
     }
 
-    private static AssociatedData Context(Guid storeId, Guid clientId, ClientKind kind, byte[] salt, Argon2Parameters? kdf) =>
-        Contexts.ClientPrivateKey(storeId, clientId, kind, salt, kdf?.MemoryKiB ?? 0, kdf?.Iterations ?? 0, kdf?.Parallelism ?? 0);
+    private static AssociatedData Context(KeyBinding binding, Guid clientId, ClientKind kind, byte[] salt, Argon2Parameters? kdf) => binding.Identity is { } identity
+        ? Contexts.ClientPrivateKey(identity, clientId, kind, salt, kdf?.MemoryKiB ?? 0, kdf?.Iterations ?? 0, kdf?.Parallelism ?? 0)
+        : Contexts.ClientPrivateKey(binding.StoreId, clientId, kind, salt, kdf?.MemoryKiB ?? 0, kdf?.Iterations ?? 0, kdf?.Parallelism ?? 0);
 
     private static SymmetricKey DeriveKey(ClientCredential credential, byte[] salt, Argon2Parameters? kdf)
     {

@@ -4,7 +4,14 @@ using SecretOps.Core.Storage;
 namespace SecretOps.Core.Control;
 
 /// <summary>A client as the control log makes it.</summary>
-internal sealed record ClientState(Guid Id, string Name, ClientKind Kind, ClientRole Role, ClientStatus Status, byte[] EncryptionKeySpki, ClientVerifyingKey SigningKey);
+internal sealed record ClientState(Guid Id, string Name, ClientKind Kind, ClientRole Role, ClientStatus Status, byte[] EncryptionKeySpki, ClientVerifyingKey SigningKey)
+{
+    /// <summary>Signing keys a re-key replaced, oldest first: entries it signed before (audit entries) still verify.</summary>
+    public ImmutableList<ClientVerifyingKey> FormerSigningKeys { get; init; } = [];
+
+    /// <summary>Every signing key the client has had, the current one first.</summary>
+    public IEnumerable<ClientVerifyingKey> SigningKeys => FormerSigningKeys.Reverse().Prepend(SigningKey);
+}
 
 /// <summary>
 /// A namespace: its current key generation (0 until the first), the key commitment of each generation, oldest first, and

@@ -52,6 +52,7 @@ internal abstract record ControlEntry
                 reader.ReadGuid(), reader.ReadInt32(1, int.MaxValue), reader.ReadInt32(1, int.MaxValue), reader.ReadEnum<SecretValueType>(), reader.ReadBytes(),
                 OptionalText(reader.ReadString()), OptionalTime(reader.ReadInt64()), reader.ReadInt64(), reader.ReadInt32(0, int.MaxValue)),
             RemoveVersion.LabelText => new RemoveVersion(reader.ReadGuid(), reader.ReadInt32(1, int.MaxValue)),
+            SetSecretMetadata.LabelText => new SetSecretMetadata(reader.ReadGuid(), OptionalText(reader.ReadString())),
             RemoveSecret.LabelText => new RemoveSecret(reader.ReadGuid()),
             Grant.LabelText => new Grant(reader.ReadGuid(), reader.ReadEnum<ScopeKind>(), reader.ReadGuid(), ReadFlags(ref reader)),
             Revoke.LabelText => new Revoke(reader.ReadGuid(), reader.ReadEnum<ScopeKind>(), reader.ReadGuid(), ReadFlags(ref reader)),
@@ -267,6 +268,16 @@ internal sealed record PutVersion(
 
     private protected override void WriteFields(AssociatedData fields) => fields
         .Add(SecretId).Add(Version).Add(KeyGeneration).Add((long)Type).Add(ValueDigest).Add(Metadata ?? string.Empty).Add(ExpiresAt ?? 0).Add(Created).Add(KeepFrom);
+}
+
+/// <summary>Replaces a secret's metadata without a new version (null clears it).</summary>
+internal sealed record SetSecretMetadata(Guid SecretId, string? Metadata) : ControlEntry
+{
+    public const string LabelText = "secretops/control/set-secret-metadata/v1";
+
+    public override string Label => LabelText;
+
+    private protected override void WriteFields(AssociatedData fields) => fields.Add(SecretId).Add(Metadata ?? string.Empty);
 }
 
 /// <summary>Removes one version that is not the current one.</summary>

@@ -124,6 +124,9 @@ internal static class ControlReplay
                 case RemoveVersion e:
                     Apply(e);
                     break;
+                case SetSecretMetadata e:
+                    Apply(e);
+                    break;
                 case Grant e:
                     Apply(e);
                     break;
@@ -314,7 +317,11 @@ internal static class ControlReplay
             var signingKey = Keys(e.EncryptionKeySpki, e.SigningKeySpki, target.Name);
             state = state with
             {
-                Clients = state.Clients.SetItem(e.Id, target with { Kind = e.Kind, EncryptionKeySpki = e.EncryptionKeySpki.ToArray(), SigningKey = signingKey }),
+                Clients = state.Clients.SetItem(e.Id, target with
+                {
+                    Kind = e.Kind, EncryptionKeySpki = e.EncryptionKeySpki.ToArray(), SigningKey = signingKey,
+                    FormerSigningKeys = target.SigningKey.SameKeyAs(signingKey) ? target.FormerSigningKeys : target.FormerSigningKeys.Add(target.SigningKey),
+                }),
             };
         }
 
@@ -467,6 +474,18 @@ internal static class ControlReplay
                 Created = e.Version == 1 ? created : secret.Created,
             };
             state = state with { Secrets = state.Secrets.SetItem(secret.Id, updated) };
+        }
+
+        private void Apply(SetSecretMetadata e)
+        {
+            var secret = RequireSecret(e.SecretId);
+            RequireFlags(state.EffectiveFlags(author.Id, secret.NamespaceId, secret.Id), Permissions.Write, $"secret {secret.Id}");
+            if (secret.CurrentVersion == 0 || e.Metadata is { Length: > MaxMetadataLength })
+            {
+                throw Refuse($"it sets metadata on secret {secret.Id}, which has no version yet, or the metadata is too long");
+            }
+
+            state = state with { Secrets = state.Secrets.SetItem(secret.Id, secret with { Metadata = e.Metadata }) };
         }
 
         private void Apply(RemoveVersion e)

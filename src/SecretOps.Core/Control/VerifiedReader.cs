@@ -18,7 +18,7 @@ namespace SecretOps.Core.Control;
 /// (so one the log would refuse is refused before anything is written) and added to the batch. Answers keep coming from
 /// <see cref="State"/>: a command decides from what it read, as with every reader.
 /// </remarks>
-internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid signerId, ClientSigningKey? signer) : IStoreReader
+internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid signerId, ClientSigningKey? signer, bool mayBeBehind = false) : IStoreReader
 {
     /// <summary>The verified state the command read.</summary>
     public AccessState State { get; } = state;
@@ -64,6 +64,13 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         if (inner.LookUpSecret(clientId, ns, nameKey, version) is not { } found)
         {
             return null;
+        }
+
+        if (found.ControlHead != State.Sequence)
+        {
+            // A warm read checks against the state this process verified before: when the log has moved on since, it
+            // leaves the read to a full one. Within a full read's own snapshot the two cannot differ.
+            return mayBeBehind ? null : throw Altered("the control log", "it changed within one snapshot");
         }
 
         var namespaceRecord = Checked(found.Namespace);

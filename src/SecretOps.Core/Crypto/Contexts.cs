@@ -11,6 +11,14 @@ internal static class Contexts
         new AssociatedData("secretops/client-key/v1").Add(storeId).Add(clientId).Add((long)kind).Add(salt)
             .Add(memoryKiB).Add(iterations).Add(parallelism);
 
+    /// <summary>
+    /// Format 2: the envelope is bound to the store's identity, its control log's genesis hash, so a client's row copied
+    /// into a store with another log (a forged one, even with the same store id) does not open there.
+    /// </summary>
+    public static AssociatedData ClientPrivateKey(ReadOnlySpan<byte> storeIdentity, Guid clientId, ClientKind kind, ReadOnlySpan<byte> salt, int memoryKiB, int iterations, int parallelism) =>
+        new AssociatedData("secretops/client-key/v2").Add(storeIdentity).Add(clientId).Add((long)kind).Add(salt)
+            .Add(memoryKiB).Add(iterations).Add(parallelism);
+
     public static AssociatedData NamespaceKey(Guid storeId, Guid namespaceId, int generation) =>
         new AssociatedData("secretops/namespace-key/v1").Add(storeId).Add(namespaceId).Add(generation);
 

@@ -36,7 +36,7 @@ internal sealed class KeyRing : IDisposable
     /// <summary>A namespace key generation, unwrapped from this client's stanza (cached).</summary>
     public SymmetricKey NamespaceKey(IStoreReader reader, Guid namespaceId, int generation, string what) =>
         Cached(new KeyScope(ScopeKind.Namespace, namespaceId, generation), scope =>
-            UnwrapOwn(reader, scope) ?? throw new AccessDeniedException($"Client '{clientName}' holds no key for {what}.", what));
+            Committed(reader, scope, UnwrapOwn(reader, scope) ?? throw new AccessDeniedException($"Client '{clientName}' holds no key for {what}.", what), what));
 
     /// <summary>
     /// A secret key generation: from this client's own stanza for the secret, or unwrapped with the namespace key
@@ -47,7 +47,7 @@ internal sealed class KeyRing : IDisposable
         {
             if (UnwrapOwn(reader, scope) is { } own)
             {
-                return own;
+                return Committed(reader, scope, own, what);
             }
 
             var wrapped = reader.WrappedSecretKey(secretId, generation) ?? throw new TamperedException($"The key of {what}");
@@ -58,8 +58,27 @@ internal sealed class KeyRing : IDisposable
             }
 
             var namespaceKey = NamespaceKey(reader, namespaceId, wrapped.NamespaceGeneration, what);
-            return Aead.OpenKey(namespaceKey, wrapped.Wrapped, Contexts.WrappedSecretKey(storeId, namespaceId, secretId, generation, wrapped.NamespaceGeneration), $"The key of {what}");
+            var key = Aead.OpenKey(namespaceKey, wrapped.Wrapped, Contexts.WrappedSecretKey(storeId, namespaceId, secretId, generation, wrapped.NamespaceGeneration), $"The key of {what}");
+            return Committed(reader, scope, key, what);
         });
+
+    /// <summary>
+    /// A key as unwrapped, once it matches the commitment its generation has in the control log: a stanza or wrapped key
+    /// planted beside the real ones (a key the planter knows) is refused as tampered, not used. Readers without a log
+    /// (a format-1 store being upgraded) have no commitments to check.
+    /// </summary>
+    private static SymmetricKey Committed(IStoreReader reader, KeyScope scope, SymmetricKey key, string what)
+    {
+        if (reader is Control.VerifiedReader verified
+            && (verified.Commitment(scope) is not { } commitment || !Control.KeyCommitment.Matches(commitment, scope.Kind, scope.ScopeId, scope.Generation, key)))
+        {
+            key.Dispose();
+            throw new TamperedException($"The key of {what}",
+                $"The key of {what} (generation {scope.Generation}) is not the one the control log commits to: the store was altered.");
+        }
+
+        return key;
+    }
 
     /// <summary>A key generation already unwrapped, or null.</summary>
     public SymmetricKey? CachedOrNull(KeyScope scope)

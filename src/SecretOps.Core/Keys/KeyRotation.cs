@@ -1,3 +1,4 @@
+using SecretOps.Core.Control;
 using SecretOps.Core.Crypto;
 using SecretOps.Core.Storage;
 
@@ -30,6 +31,7 @@ internal sealed class KeyRotation(KeyRing keys, Guid storeId)
         }
 
         var secrets = reader.SecretKeyGenerations(ns.Id);
+        var commitments = new List<SecretKeyCommitment>(secrets.Count);
         var secretHolders = reader.SecretRecipientsIn(ns.Id, excluded);
         (Guid Secret, int Generation, SealedData Wrapped)? first = null;
         for (var i = 0; i < secrets.Count; i++)
@@ -37,6 +39,7 @@ internal sealed class KeyRotation(KeyRing keys, Guid storeId)
             var (secretId, secretGeneration) = secrets[i];
             using var secretKey = SymmetricKey.Generate();
             var wrapped = keys.AddSecretKey(batch, ns.Id, secretId, secretGeneration + 1, secretKey, namespaceKey, generation);
+            commitments.Add(new SecretKeyCommitment(secretId, KeyCommitment.Of(ScopeKind.Secret, secretId, secretGeneration + 1, secretKey)));
             first ??= (secretId, secretGeneration + 1, wrapped);
             foreach (var holder in secretHolders.GetValueOrDefault((secretId, secretGeneration), []))
             {
@@ -51,6 +54,8 @@ internal sealed class KeyRotation(KeyRing keys, Guid storeId)
 
         batch.Add(new AdvanceSecretKeyGenerations(ns.Id, secrets.Count));
         batch.Add(new SetNamespaceKeyGeneration(ns.Id, ns.KeyGeneration, generation));
+        Log(reader).Append(batch, new NamespaceKeyGeneration(ns.Id, generation, KeyCommitment.Of(ScopeKind.Namespace, ns.Id, generation, namespaceKey),
+            [.. commitments.OrderBy(c => c.SecretId, GuidBytesComparer.Instance)]));
 
         // What was sealed opens again before it is committed: the canary, and one wrapped secret key.
         Aead.Open(namespaceKey, canary, Contexts.Canary(storeId, ns.Id, generation), "The new namespace key");
@@ -79,6 +84,7 @@ internal sealed class KeyRotation(KeyRing keys, Guid storeId)
         }
 
         batch.Add(new SetSecretKeyGeneration(secret.Id, secret.KeyGeneration, generation));
+        Log(reader).Append(batch, new SecretKeyGeneration(secret.Id, generation, KeyCommitment.Of(ScopeKind.Secret, secret.Id, generation, secretKey)));
         using var check = Aead.OpenKey(namespaceKey, wrapped, Contexts.WrappedSecretKey(storeId, ns.Id, secret.Id, generation, ns.KeyGeneration), "The new secret key");
         return new RotationResult($"secret '{secret.Name}'", generation, 1, holders.Count);
     }
@@ -102,6 +108,9 @@ internal sealed class KeyRotation(KeyRing keys, Guid storeId)
             HintSubject = new SecretOpsHintSubject(stray.Client, ns.Name, stray.Kind == ScopeKind.Namespace ? null : stray.Secret),
         };
     }
+
+    /// <summary>The command's verified reader, which signs its control entries (every rotation runs inside a verified command).</summary>
+    private static VerifiedReader Log(IStoreReader reader) => (VerifiedReader)reader;
 
     private static ClientPublicKey PublicKeyOf(IStoreReader reader, Guid clientId, Dictionary<Guid, ClientPublicKey> cache)
     {

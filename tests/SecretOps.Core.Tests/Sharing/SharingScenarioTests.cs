@@ -355,7 +355,8 @@ public sealed class SharingScenarioTests : IDisposable
         using var credential = ClientCredential.FromGeneratedSecret(generated[name]);
         var opened = SecretStore.Open(store.Path);
         var record = opened.Backend.Read(reader => reader.FindClient(name))!;
-        return ClientKeyProtection.Open(record.Protection!, credential, opened.StoreId, record.Id);
+        var identity = opened.Backend.Read(reader => opened.Control.Read(reader, opened.Path)).GenesisHash;
+        return ClientKeyProtection.Open(record.Protection!, credential, new KeyBinding(opened.StoreId, identity), record.Id);
     }
 
     /// <summary>Every namespace and secret key the client could unwrap from the stanzas in a file.</summary>

@@ -909,7 +909,7 @@ public abstract class BackendContract : IDisposable
     private static AuditEntry Entry(long sequence, Guid client) =>
         new(sequence, T0.AddSeconds(sequence), client, "alice", "secret.set", "prod", "db-password", (int)sequence, "ok", null, "host", "user", 4242, "api");
 
-    private static ChainedAuditEntry Chained(AuditEntry entry, byte[] previous) => new(entry, previous, SHA256.HashData([.. previous, .. BitConverter.GetBytes(entry.Sequence)]));
+    private static ChainedAuditEntry Chained(AuditEntry entry, byte[] previous) => new(entry, previous, SHA256.HashData([.. previous, .. BitConverter.GetBytes(entry.Sequence)]), null);
 
     private static ChainedAuditEntry Link(ChainedAuditEntry previous, AuditEntry entry) => Chained(entry, previous.Hash);
 

@@ -139,7 +139,7 @@ public sealed partial class FormatVectorTests
         v.Same("kek", Argon2.DeriveBytes(parameters, v.Hex("passphrase_utf8"), salt, 32), "engine");
         using var credential = ClientCredential.FromPassphrase(v.Text("passphrase"));
         using var privateKey = ClientKeyProtection.Open(new KeyProtection(salt, parameters, new SealedData(v.Hex("clients.private_key_nonce"), v.Hex("clients.private_key"))),
-            credential, storeId, clientId);
+            credential, new KeyBinding(storeId, null), clientId);
         v.Same("private_key_ad", Contexts.ClientPrivateKey(storeId, clientId, (ClientKind)v.Int("clients.kind"), salt, (int)m, (int)t, (int)p).Span, "engine");
         v.Same("pkcs8", privateKey.ExportPkcs8(), "engine");
         EngineFromStanza(v, privateKey);
