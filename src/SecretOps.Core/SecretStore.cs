@@ -151,7 +151,7 @@ public sealed class SecretStore
                 var stanza = Backend.Read(reader => reader.SigningKey(record.Id))
                     ?? throw new TamperedException($"The signing key of client '{record.Name}'", $"Client '{record.Name}' has no signing key in the store: the store was altered.");
                 signingKey = SigningKeyStanza.Open(stanza, privateKey, StoreId, record.Id, state.Client(record.Id)!.SigningKey, record.Name);
-                CheckVerifiedHead(state, record, signingKey, options.AcceptRestoredStore);
+                CheckVerifiedHead(state, record, options.AcceptRestoredStore);
             }
             catch
             {
@@ -175,7 +175,7 @@ public sealed class SecretStore
         }
         catch (SecretOpsException e) when (e is AuthenticationFailedException)
         {
-            TryAudit(options.Surface, new AuditRecord(null, record?.Name ?? Secrets.Names.Printable(client), AuditActions.ClientConnect, null, null, null, AuditRecord.Failed, e.ErrorId));
+            TryAudit(options.Surface, new AuditRecord(record?.Id, record?.Name ?? Secrets.Names.Printable(client), AuditActions.ClientConnect, null, null, null, AuditRecord.Failed, e.ErrorId));
             throw;
         }
     }
@@ -185,9 +185,9 @@ public sealed class SecretStore
     /// store's. A log that is behind it, or holds another entry at its sequence, was rolled back or forked: refused,
     /// unless the client accepts a backup restored on purpose (the local head is then forgotten first).
     /// </summary>
-    internal void CheckVerifiedHead(AccessState state, ClientRecord record, ClientSigningKey signingKey, bool acceptRestored)
+    internal void CheckVerifiedHead(AccessState state, ClientRecord record, bool acceptRestored)
     {
-        var localKey = signingKey.DeriveSecret(LocalHeadPurpose);
+        var localKey = LocalHeads.MachineKey();
         try
         {
             if (acceptRestored)
@@ -220,9 +220,6 @@ public sealed class SecretStore
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(localKey);
         }
     }
-
-    /// <summary>HKDF purpose of the key a client's local heads are authenticated with.</summary>
-    internal const string LocalHeadPurpose = "secretops/local-head/v1";
 
     /// <summary>Identity, format and size of the store.</summary>
     public StoreInfo GetInfo() => Backend.Read(reader =>

@@ -161,11 +161,6 @@ public sealed partial class Session
             throw new ConflictException($"Client '{record.Name}' is already retired.", record.Name);
         }
 
-        if (record.Id == ClientId)
-        {
-            throw new ConflictException("A client cannot retire itself; another administrator retires it.", record.Name);
-        }
-
         if (record.Role != ClientRole.Member && !reader.AnyActiveClient([ClientRole.System, ClientRole.Admin], except: record.Id))
         {
             throw new ConflictException($"'{record.Name}' is the last active administrator; make another client an admin first.", record.Name);
@@ -174,6 +169,11 @@ public sealed partial class Session
         if (record.Role == ClientRole.System && !reader.AnyActiveClient([ClientRole.Admin], except: null))
         {
             throw new ConflictException("The System client can be retired only once an active admin exists; create one first.", record.Name);
+        }
+
+        if (record.Id == ClientId)
+        {
+            throw new ConflictException("A client cannot retire itself; another administrator retires it.", record.Name);
         }
 
         var stanzas = reader.StanzasOf(record.Id);

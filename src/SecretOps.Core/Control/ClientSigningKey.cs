@@ -128,24 +128,6 @@ internal sealed class ClientSigningKey : IDisposable
         return signature;
     }
 
-    /// <summary>
-    /// A 32-byte secret for <paramref name="purpose"/> that only the holder of this key can derive: HKDF-SHA256 of the
-    /// private scalar. The caller wipes it.
-    /// </summary>
-    public byte[] DeriveSecret(string purpose)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var d = key.ExportParameters(includePrivateParameters: true).D!;
-        try
-        {
-            return HKDF.DeriveKey(HashAlgorithmName.SHA256, d, 32, [], System.Text.Encoding.UTF8.GetBytes(purpose));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(d);
-        }
-    }
-
     /// <summary>Releases the key (its native handle frees and clears the scalar).</summary>
     public void Dispose()
     {

@@ -15,8 +15,18 @@ internal static class KeyCommitment
     public const int Size = 32;
 
     /// <summary>SHA-256 over (<c>secretops/key-commitment/v1</c>, scope kind, scope id, generation, key).</summary>
-    public static byte[] Of(ScopeKind kind, Guid scopeId, int generation, SymmetricKey key) =>
-        SHA256.HashData(new AssociatedData("secretops/key-commitment/v1").Add((long)kind).Add(scopeId).Add(generation).Add(key.Bytes).Span);
+    public static byte[] Of(ScopeKind kind, Guid scopeId, int generation, SymmetricKey key)
+    {
+        // The key's field is hashed straight from the key (its length prefix, then its bytes): a field list holding it
+        // would leave a copy of the key in memory nobody wipes.
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(new AssociatedData("secretops/key-commitment/v1").Add((long)kind).Add(scopeId).Add(generation).Span);
+        Span<byte> length = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, (uint)key.Bytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(key.Bytes);
+        return hash.GetHashAndReset();
+    }
 
     /// <summary>Whether <paramref name="key"/> is the key of that generation (constant time).</summary>
     public static bool Matches(byte[] commitment, ScopeKind kind, Guid scopeId, int generation, SymmetricKey key) =>

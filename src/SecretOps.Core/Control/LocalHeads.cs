@@ -134,6 +134,53 @@ internal static class LocalHeads
         });
     }
 
+    /// <summary>
+    /// The key this user's records are authenticated with: 32 random bytes in an owner-only file beside them, made on
+    /// first use. It belongs to the machine account, not to a store credential, so a client that re-keys (or is re-keyed
+    /// by an admin) keeps its records; the shared store file never holds it.
+    /// </summary>
+    public static byte[] MachineKey()
+    {
+        var path = Path.Combine(Directory(), "key");
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var existing = File.ReadAllBytes(path);
+                return existing.Length == 32 ? existing : throw Tampered(path);
+            }
+            catch (FileNotFoundException) when (attempt == 0)
+            {
+                var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+                Io(path, () =>
+                {
+                    using (var file = StoreFiles.CreateOwnerOnlyFile(temp))
+                    {
+                        file.Write(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+                        file.Flush(flushToDisk: true);
+                    }
+
+                    try
+                    {
+                        // Another process may have made it first: then its key is the one, and ours goes.
+                        File.Move(temp, path, overwrite: false);
+                    }
+                    catch (IOException) when (File.Exists(path))
+                    {
+                    }
+                    finally
+                    {
+                        File.Delete(temp);
+                    }
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Unavailable(path, e);
+            }
+        }
+    }
+
     private static string Directory() =>
         Environment.GetEnvironmentVariable(StateDirectoryVariable) is { Length: > 0 } directory
             ? directory

@@ -204,7 +204,8 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
     {
         if (secretId is { } secret)
         {
-            return scope.Kind == ScopeKind.Secret && scope.ScopeId == secret;
+            // With a secret: its own grants and those on its namespace (everyone who reaches it).
+            return scope.ScopeId == secret || (scope.Kind == ScopeKind.Namespace && scope.ScopeId == namespaceId);
         }
 
         if (namespaceId is not { } ns)
