@@ -128,6 +128,11 @@ public sealed class SecretStore
             {
                 throw new AuthenticationFailedException($"Client '{Secrets.Names.Printable(client)}' cannot connect: its stored public key is damaged; the store was altered or is damaged.", client, e);
             }
+            catch (TamperedException e) when (e.Target is not "control log" && !(e.Target?.ToString() ?? "").StartsWith("control log entry", StringComparison.Ordinal))
+            {
+                // Its row disagrees with the log (a role, status, kind or key changed): a connect that fails, and is audited as one.
+                throw new AuthenticationFailedException($"Client '{Secrets.Names.Printable(client)}' cannot connect: {e.Message}", client, e);
+            }
 
             if (record is null)
             {
@@ -188,14 +193,18 @@ public sealed class SecretStore
     internal void CheckVerifiedHead(AccessState state, ClientRecord record, bool acceptRestored)
     {
         var localKey = LocalHeads.MachineKey();
+        // A record per store file: a copy of a store at another path (a test fixture, a store moved on purpose) is another
+        // store to this check; the attack it catches is an older or forked file put in this one's place.
+        var identity = System.Security.Cryptography.SHA256.HashData(
+            new Crypto.AssociatedData("secretops/local-head-store/v1").Add(state.GenesisHash).Add(Path).Span);
         try
         {
             if (acceptRestored)
             {
-                LocalHeads.Forget(state.GenesisHash, record.Id);
+                LocalHeads.Forget(identity, record.Id);
             }
 
-            if (LocalHeads.Load(state.GenesisHash, record.Id, localKey) is { } head)
+            if (LocalHeads.Load(identity, record.Id, localKey) is { } head)
             {
                 var stored = head.Sequence <= state.Sequence
                     ? Backend.Read(reader => reader.ControlEntries(head.Sequence - 1).Select(e => ControlView.Decode(e.Sequence, e.Entry)).FirstOrDefault())
@@ -213,7 +222,7 @@ public sealed class SecretStore
                 }
             }
 
-            LocalHeads.Save(state.GenesisHash, record.Id, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
+            LocalHeads.Save(identity, record.Id, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
         }
         finally
         {

@@ -85,9 +85,11 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         {
             // The version comes from the log, not from the row's pointer: a lookup of the row's current version is redone
             // for the log's when the two differ.
+            // A version row that does not verify is left out rather than refused here: the read that needs it refuses it
+            // (through Version), while reads of other versions of the secret go on.
             var wanted = version ?? secret.CurrentVersion;
             row = found.Version is { } candidate && candidate.Number == wanted ? candidate : inner.Version(secret.Id, wanted);
-            row = row is null ? null : Checked(secret.Id, row);
+            row = row is not null && Verifies(secret.Id, row) ? row : null;
         }
 
         var held = State.EffectiveFlags(clientId, namespaceRecord.Id, secret?.Id);
@@ -163,11 +165,16 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
 
     public bool HasOtherActiveHolder(ScopeKind kind, Guid scopeId, Guid excluded) => inner.HasOtherActiveHolder(kind, scopeId, excluded);
 
-    /// <summary>From the log: the clients, not retired and not excluded, granted Read or Write on the scope itself.</summary>
-    public IReadOnlyList<Guid> Recipients(ScopeKind kind, Guid scopeId, int generation, Guid? excluded) => KeyHolders(kind, scopeId, excluded);
+    /// <summary>
+    /// The holders of a stanza for the generation (rows) that the log grants Read or Write on the scope and has not retired:
+    /// a planted grant or stanza alone never makes a recipient.
+    /// </summary>
+    public IReadOnlyList<Guid> Recipients(ScopeKind kind, Guid scopeId, int generation, Guid? excluded) =>
+        [.. inner.Recipients(kind, scopeId, generation, excluded).Where(id => HoldsKeys(id, kind, scopeId))];
 
     public IReadOnlyDictionary<(Guid SecretId, int Generation), IReadOnlyList<Guid>> SecretRecipientsIn(Guid namespaceId, Guid? excluded) =>
-        State.SecretsIn(namespaceId).ToDictionary(id => (id, State.Secrets[id].KeyGeneration), id => (IReadOnlyList<Guid>)KeyHolders(ScopeKind.Secret, id, excluded));
+        inner.SecretRecipientsIn(namespaceId, excluded).ToDictionary(
+            e => e.Key, e => (IReadOnlyList<Guid>)[.. e.Value.Where(id => HoldsKeys(id, ScopeKind.Secret, e.Key.SecretId))]);
 
     public UngrantedStanza? FirstUngrantedStanza(Guid namespaceId, Guid? secretId, Guid? excluded) => inner.FirstUngrantedStanza(namespaceId, secretId, excluded);
 
@@ -194,11 +201,9 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         ? State.Namespaces.GetValueOrDefault(scope.ScopeId)?.Commitment(scope.Generation)
         : State.Secrets.GetValueOrDefault(scope.ScopeId)?.Commitment(scope.Generation);
 
-    private List<Guid> KeyHolders(ScopeKind kind, Guid scopeId, Guid? excluded) =>
-        [.. State.Grants
-            .Where(g => g.Key != excluded && (g.Value.GetValueOrDefault(new GrantScope(kind, scopeId)) & (global::SecretOps.Permissions.Read | global::SecretOps.Permissions.Write)) != 0
-                        && State.Client(g.Key) is { Status: not global::SecretOps.ClientStatus.Retired })
-            .Select(g => g.Key)];
+    private bool HoldsKeys(Guid clientId, ScopeKind kind, Guid scopeId) =>
+        (State.Flags(clientId, kind, scopeId) & (global::SecretOps.Permissions.Read | global::SecretOps.Permissions.Write)) != 0
+        && State.Client(clientId) is { Status: not global::SecretOps.ClientStatus.Retired };
 
     private bool InScope(GrantScope scope, Guid? namespaceId, Guid? secretId)
     {
@@ -258,17 +263,14 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         };
     }
 
-    private VersionRow Checked(Guid secretId, VersionRow row)
-    {
-        var logged = State.Secrets.GetValueOrDefault(secretId)?.Versions.GetValueOrDefault(row.Number);
-        if (logged is null || logged.KeyGeneration != row.KeyGeneration || logged.Type != row.Type
-            || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(logged.ValueDigest, KeyCommitment.OfValue(row.Value)))
-        {
-            throw Altered($"secret {secretId} version {row.Number}", "its value, type or key generation is not what its author signed in the control log");
-        }
+    private VersionRow Checked(Guid secretId, VersionRow row) => Verifies(secretId, row)
+        ? row
+        : throw Altered($"secret {secretId} version {row.Number}", "its value, type or key generation is not what its author signed in the control log");
 
-        return row;
-    }
+    private bool Verifies(Guid secretId, VersionRow row) =>
+        State.Secrets.GetValueOrDefault(secretId)?.Versions.GetValueOrDefault(row.Number) is { } logged
+        && logged.KeyGeneration == row.KeyGeneration && logged.Type == row.Type
+        && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(logged.ValueDigest, KeyCommitment.OfValue(row.Value));
 
     private static TamperedException Altered(string what, string why) =>
         new(what, $"The store was altered: {what} is refused, because {why}.");

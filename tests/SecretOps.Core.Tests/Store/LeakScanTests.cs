@@ -145,9 +145,8 @@ public class LeakScanTests
             keyMaterial = [.. keyMaterial, privateKey.Ecdh.ExportParameters(true).D!, privateKey.ExportPkcs8()];
             Assert.True(keyMaterial.Length >= 5, "the session should hold namespace and secret keys");
 
-            // Access denied and tampered, provoked by altering the file underneath the live session.
-            RawDb.Execute(path, "DELETE FROM permissions WHERE scope_kind = 1 AND scope_id = (SELECT id FROM namespaces WHERE name = 'locked')");
-            RawDb.Execute(path, "DELETE FROM permissions WHERE scope_kind = 2 AND scope_id = (SELECT id FROM secrets WHERE name = 'kept')");
+            // Access denied (the client revokes its own grants there) and tampered (the file altered underneath the live session).
+            session.Revoke(session.ClientName, "locked", null, force: true);
             Expect<AccessDeniedException>(() => session.GetSecret("locked", "kept"));
             using (var connection = RawDb.Open(path))
             {

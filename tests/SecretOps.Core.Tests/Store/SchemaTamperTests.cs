@@ -96,7 +96,7 @@ public sealed class SchemaTamperTests : IDisposable
         var refused = Assert.Throws<StoreUnavailableException>(() => store.Open());
         Assert.Equal("SecretOps.StoreCorrupt", refused.ErrorId);
         Assert.Contains(named, refused.Message, StringComparison.Ordinal);
-        Assert.Contains("format 1", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("format 2", refused.Message, StringComparison.Ordinal);
         SecretStore.ReleaseConnections();
         Assert.Equal(before, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(store.Path))));
     }

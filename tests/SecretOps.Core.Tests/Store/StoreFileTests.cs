@@ -133,12 +133,12 @@ public class StoreFileTests
     public void NewerFormat_IsRefused_NamingBothFormats()
     {
         using var store = new TempStore();
-        RawDb.Execute(store.Path, "PRAGMA user_version = 2");
+        RawDb.Execute(store.Path, "PRAGMA user_version = 3");
         RawDb.Checkpoint(store.Path);
-        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "store format 2", "format 1", "upgrade SecretOps");
+        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "store format 3", "format 2", "upgrade SecretOps");
         RawDb.Execute(store.Path, "PRAGMA user_version = 99");
         RawDb.Checkpoint(store.Path);
-        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "store format 99", "format 1");
+        RefusedUnchanged<StoreUnavailableException>(store.Path, "SecretOps.StoreUnavailable", "store format 99", "format 2");
     }
 
     [Trait("Backend", "SqliteOnly")]
