@@ -7,11 +7,11 @@ using SecretOps.Core.Tests.Support;
 namespace SecretOps.Core.Tests.Store;
 
 /// <summary>
-/// Where the format's protection ends, pinned so docs/SECURITY.md stays true. Names are stored in clear but
-/// bound into every value, so swapping them is detected; metadata, expiry and the "current version" pointer
-/// are not bound, so someone who can write the file can point a secret back at an older (authentic) version.
-/// Every value returned is still one that was really written to that store; the audit log records what was
-/// written. If one of these tests starts failing because the engine got stronger, update SECURITY.md.
+/// Where the format's protection ends, pinned so docs/SECURITY.md stays true. Names are stored in clear but bound
+/// into every value, so swapping them is detected. Since format 2 the current version, metadata, expiry, grants and
+/// Delete/Permit come from the signed control log: rows that disagree are refused, planted ones give nothing. What
+/// stays possible is pinned here too: a client keeps the keys it held (its own code opens what it could read), and
+/// Write still implies holding the key to read. If one of these tests starts failing, update SECURITY.md.
 /// </summary>
 public class KnownLimitsTests
 {
@@ -57,7 +57,7 @@ public class KnownLimitsTests
 
     [Trait("Backend", "SqliteOnly")]
     [Fact]
-    public void LoweredCurrentVersion_RollsBackToAnOlderAuthenticValue_AndOnlyTheAuditLogShowsIt()
+    public void LoweredCurrentVersion_IsRefused_TheSignedLogDecidesTheCurrentVersion()
     {
         using var store = new TempStore();
         using (var session = store.ConnectSystem())
@@ -68,16 +68,20 @@ public class KnownLimitsTests
 
         RawDb.Execute(store.Path, "UPDATE secrets SET current_version = 1");
         using var after = store.ConnectSystem();
-        using var read = after.GetSecret("default", "db");
-        Assert.Equal(("old password", 1), (read.Value.GetString(), read.Version));
-        Assert.True(after.Check().IsHealthy);
-        // The audit log still says version 2 was written: comparing the two is how an admin finds this.
-        Assert.Contains(after.ListAudit(new Audit.AuditQuery(Action: "secret.set")), e => e.Target == "db" && e.Version == 2);
+        var refused = Assert.Throws<TamperedException>(() => after.GetSecret("default", "db"));
+        Assert.Contains("secret 'db'", refused.Message, StringComparison.Ordinal);
+
+        // Deleting the newest version row instead leaves the log naming version 2 as current: still refused, never version 1.
+        RawDb.Execute(store.Path, "UPDATE secrets SET current_version = 2; DELETE FROM versions WHERE version = 2");
+        using var again = store.ConnectSystem();
+        Assert.ThrowsAny<SecretOpsException>(() => again.GetSecret("default", "db"));
+        using var old = again.GetSecret("default", "db", version: 1);
+        Assert.Equal("old password", old.Value.GetString());
     }
 
     [Trait("Backend", "SqliteOnly")]
     [Fact]
-    public void ExpiryAndMetadata_AreNotAuthenticated()
+    public void ExpiryAndMetadata_AreSigned_AlteredOnesAreRefused()
     {
         using var store = new TempStore();
         using (var session = store.ConnectSystem())
@@ -91,8 +95,8 @@ public class KnownLimitsTests
 
         RawDb.Execute(store.Path, "UPDATE secrets SET expires_at = 1, metadata = '{\"owner\":{\"t\":\"string\",\"v\":\"mallory\"}}'");
         using var after = store.ConnectSystem();
-        Assert.Throws<ExpiredException>(() => after.GetSecret("default", "db"));
-        Assert.Equal("mallory", after.ListSecrets("default", includeExpired: true).Single().Metadata["owner"]);
+        Assert.Throws<TamperedException>(() => after.GetSecret("default", "db"));
+        Assert.Throws<TamperedException>(() => after.ListSecrets("default", includeExpired: true));
     }
 
     [Fact]
@@ -153,7 +157,7 @@ public class KnownLimitsTests
 
     [Trait("Backend", "SqliteOnly")]
     [Fact]
-    public void DeleteAndPermit_AreRowsThatTheProgramEnforces_NotCryptography()
+    public void PlantedDeleteAndPermit_GiveNothing_TheSignedLogHoldsTheGrants()
     {
         var (store, robot) = StoreWithRobot(Permissions.Read);
         using (store)
@@ -163,11 +167,13 @@ public class KnownLimitsTests
                 Assert.Throws<AccessDeniedException>(() => session.RemoveSecret("prod", "db"));
             }
 
-            // Whoever can write the file can give themselves Delete (or simply delete rows with SQLite).
+            // Writing Delete and Permit into its grant row gives it neither: the grant is the log's. (Deleting rows with
+            // SQLite itself stays possible: that destroys the store, it does not change what SecretOps does with it.)
             RawDb.Execute(store.Path, "UPDATE permissions SET flags = 15 WHERE client_id = (SELECT id FROM clients WHERE name = 'robot')");
             using var again = ConnectRobot(store, robot);
-            again.RemoveSecret("prod", "db");
-            Assert.Empty(again.ListSecrets("prod"));
+            Assert.Throws<AccessDeniedException>(() => again.RemoveSecret("prod", "db"));
+            Assert.Throws<AccessDeniedException>(() => again.Grant("robot", "prod", null, Permissions.Delete));
+            Assert.Single(again.ListSecrets("prod"));
         }
     }
 
@@ -244,11 +250,10 @@ public class KnownLimitsTests
 
     [Trait("Backend", "SqliteOnly")]
     [Fact]
-    public void PlantedPermissionAndStanza_Together_StillMakeTheNextRotationWrapToThePlanter()
+    public void PlantedPermissionAndStanza_Together_DoNotMakeTheNextRotationWrapToThePlanter()
     {
-        // Format 1 has no signatures: a Read row plus a stanza row for the current generation look exactly like a grant
-        // to the rotating client. A stanza alone is refused as tampered (RevocationAttackTests); the pair is not. The
-        // signed format (store format 2) closes this; until then SECURITY.md §3.2 says so.
+        // In format 1 a Read row plus a stanza row for the current generation looked exactly like a grant to the rotating
+        // client. In format 2 the grant is a signed control-log entry: the pair of rows gives the planter nothing.
         using var store = new TempStore();
         string eveSecret;
         using (var system = store.ConnectSystem())
@@ -270,7 +275,7 @@ public class KnownLimitsTests
 
         using var credential = ClientCredential.FromGeneratedSecret(eveSecret);
         using var eve = store.Connect("eve", credential);
-        using var read = eve.GetSecret("default", "db");
-        Assert.Equal("written after the rotation", read.Value.GetString());
+        Assert.Throws<AccessDeniedException>(() => eve.GetSecret("default", "db"));
+        Assert.Equal(0L, RawDb.Scalar(store.Path, "SELECT count(*) FROM stanzas WHERE client_id = (SELECT id FROM clients WHERE name = 'eve') AND generation = 2"));
     }
 }
