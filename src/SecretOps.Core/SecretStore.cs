@@ -92,6 +92,8 @@ public sealed class SecretStore
             });
         });
 
+        // A store that lived at this path before is gone: what this user's clients verified there is forgotten.
+        LocalHeads.ForgetStore(LocalHeadIdentity(fullPath));
         return new StoreCreated(fullPath, storeId, clientId, SystemClientName, options.GenerateSecret ? secretText : null);
     }
 
@@ -186,6 +188,31 @@ public sealed class SecretStore
     }
 
     /// <summary>
+    /// Records, after a change this client committed, the state it now knows the store is at: rolling back its own last
+    /// write is then caught like any other rollback.
+    /// </summary>
+    internal void SaveVerifiedHead(AccessState state, Guid clientId)
+    {
+        var localKey = LocalHeads.MachineKey();
+        try
+        {
+            LocalHeads.Save(LocalHeadIdentity(Path), clientId, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(localKey);
+        }
+    }
+
+    /// <summary>
+    /// What a local head record is kept under: the store file's full path, not its log. A store at another path (a copy,
+    /// a store moved on purpose) is another store to this check; the attack it catches is a file put in this one's place:
+    /// an older copy, a fork, or another store altogether (a forged one registering a key-file client's public key).
+    /// </summary>
+    private static byte[] LocalHeadIdentity(string fullPath) =>
+        System.Security.Cryptography.SHA256.HashData(new Crypto.AssociatedData("secretops/local-head-store/v1").Add(fullPath).Span);
+
+    /// <summary>
     /// Compares the store with the newest state this client verified on this machine (its local head), then records the
     /// store's. A log that is behind it, or holds another entry at its sequence, was rolled back or forked: refused,
     /// unless the client accepts a backup restored on purpose (the local head is then forgotten first).
@@ -193,10 +220,7 @@ public sealed class SecretStore
     internal void CheckVerifiedHead(AccessState state, ClientRecord record, bool acceptRestored)
     {
         var localKey = LocalHeads.MachineKey();
-        // A record per store file: a copy of a store at another path (a test fixture, a store moved on purpose) is another
-        // store to this check; the attack it catches is an older or forked file put in this one's place.
-        var identity = System.Security.Cryptography.SHA256.HashData(
-            new Crypto.AssociatedData("secretops/local-head-store/v1").Add(state.GenesisHash).Add(Path).Span);
+        var identity = LocalHeadIdentity(Path);
         try
         {
             if (acceptRestored)
@@ -240,7 +264,7 @@ public sealed class SecretStore
     });
 
     /// <summary>Verifies the audit chain and reports the first broken link.</summary>
-    public AuditVerification VerifyAudit() => Backend.Read(reader => AuditLog.Verify(reader, StoreId));
+    public AuditVerification VerifyAudit() => Backend.Read(reader => AuditLog.Verify(reader, StoreId, Control.Read(reader, Path)));
 
     /// <summary>
     /// Copies the store to a new owner-only file, consistent even while others write. The copy holds only what the
@@ -294,6 +318,8 @@ public sealed class SecretStore
         var verified = work.File("restore.db");
         StageVerifiedCopy(source, verified);
         SqliteBackend.Install(verified, fullDestination);
+        // Restored on purpose by this user: the state its clients verified here before is not a rollback to refuse.
+        LocalHeads.ForgetStore(LocalHeadIdentity(fullDestination));
         Open(fullDestination, new StoreOpenOptions { Shared = shared }).TryAudit(surface, new AuditRecord(null, Environment.UserName, AuditActions.StoreRestore, null, System.IO.Path.GetFullPath(source), null, AuditRecord.Ok, null));
     }
 

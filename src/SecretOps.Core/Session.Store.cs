@@ -62,7 +62,7 @@ public sealed partial class Session
             }
         }
 
-        var audit = AuditLog.Verify(reader, StoreId);
+        var audit = AuditLog.Verify(reader, StoreId, ((Control.VerifiedReader)reader).State);
         return (new StoreCheckResult(integrity, canaries.Count, problems, audit), (int?)null, AuditRecord.Ok);
     });
 }

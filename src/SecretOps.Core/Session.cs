@@ -119,6 +119,10 @@ public sealed partial class Session : IDisposable
             if (!Store.IsReadOnly)
             {
                 FlushAudit();
+                if (Store.Control.Latest is { } latest)
+                {
+                    Store.SaveVerifiedHead(latest, ClientId);
+                }
             }
         }
         catch (SecretOpsException)

@@ -149,7 +149,7 @@ internal static class LocalHeads
                 var existing = File.ReadAllBytes(path);
                 return existing.Length == 32 ? existing : throw Tampered(path);
             }
-            catch (FileNotFoundException) when (attempt == 0)
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException && attempt == 0)
             {
                 var temp = $"{path}.{Guid.NewGuid():N}.tmp";
                 Io(path, () =>
@@ -177,6 +177,47 @@ internal static class LocalHeads
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw Unavailable(path, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes every client's record for one store (a store restored or created at a path on purpose, by this user): the
+    /// records keep the store identity in clear at a fixed place, so they are found without any client's key.
+    /// </summary>
+    public static void ForgetStore(ReadOnlySpan<byte> storeIdentity)
+    {
+        var directory = Directory();
+        if (!System.IO.Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var identity = storeIdentity.ToArray();
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory))
+        {
+            if (Path.GetFileName(path).Contains('.', StringComparison.Ordinal) || Path.GetFileName(path) == "key")
+            {
+                continue;
+            }
+
+            var header = new byte[ClientOffset];
+            try
+            {
+                using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete))
+                {
+                    file.ReadExactly(header);
+                }
+
+                if (header.AsSpan(IdentityOffset, IdentityLength).SequenceEqual(identity))
+                {
+                    using var held = Lock(path);
+                    File.Delete(path);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A record being replaced, or too short to be one: it names another store, or the next check reports it.
             }
         }
     }

@@ -106,7 +106,14 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
     public IReadOnlyList<(Guid SecretId, int KeyGeneration)> SecretKeyGenerations(Guid namespaceId) =>
         [.. State.SecretsIn(namespaceId).Select(id => (id, State.Secrets[id].KeyGeneration))];
 
-    public VersionRow? Version(Guid secretId, int version) => inner.Version(secretId, version) is { } row ? Checked(secretId, row) : null;
+    public VersionRow? Version(Guid secretId, int version) => inner.Version(secretId, version) switch
+    {
+        { } row => Checked(secretId, row),
+        // Retention prunes old rows without an entry, but never the current version's: its row gone is an altered file.
+        null when State.Secrets.GetValueOrDefault(secretId)?.CurrentVersion == version =>
+            throw Altered($"secret {secretId} version {version}", "the control log names it the current version, but its row is missing"),
+        null => null,
+    };
 
     public IReadOnlyList<VersionSummary> Versions(Guid secretId)
     {
