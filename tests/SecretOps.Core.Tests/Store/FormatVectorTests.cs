@@ -177,7 +177,7 @@ public sealed partial class FormatVectorTests
         var v = new FormatVector("audit-entry");
         var storeId = v.Id("store_info.store_id");
         Assert.Equal(1, v.Int("audit.sequence"));
-        v.Same("genesis_hash", FormatReader.AuditGenesis(storeId), "reader");
+        v.Same("audit_genesis_hash", FormatReader.AuditGenesis(storeId), "reader");
         v.Same("audit.previous_hash", FormatReader.AuditGenesis(storeId), "reader");
         var ad = FormatReader.AuditEntryAd(v.Int("audit.sequence"), v.Int("audit.at"), v.Nullable("audit.client_id") is { } id ? Convert.FromHexString(id) : null,
             v.Text("audit.client_name"), v.Text("audit.action"), v.Nullable("audit.namespace"), v.Nullable("audit.target"),
@@ -435,8 +435,8 @@ public sealed partial class FormatVectorTests
                 Line("audit." + column, Audit(column));
             }
 
-            text.Append("# the genesis link, the entry's AD (§2, §11) and its hash; the row holds the same two values\n");
-            Line("genesis_hash", Hex(FormatReader.AuditGenesis(storeId)));
+            text.Append("# the audit chain's genesis link, the entry's AD (§2, §11) and its hash; the row holds the same two values\n");
+            Line("audit_genesis_hash", Hex(FormatReader.AuditGenesis(storeId)));
             Line("audit.previous_hash", Audit("previous_hash"));
             using (var connection = RawDb.Open(path, readOnly: true))
             using (var command = RawDb.Command(connection, "SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface FROM audit WHERE sequence = 1"))
