@@ -125,7 +125,7 @@ public sealed partial class FormatVectorTests
         v.Same("passphrase_utf8", Encoding.UTF8.GetBytes(v.Text("passphrase")), "reader");
         var kek = FormatReader.PassphraseKek(v.Text("passphrase"), salt, m, t, p, Argon2idOracle);
         v.Same("kek", kek, "reader");
-        var envelopeAd = FormatReader.ClientKeyAd(storeId, clientId, v.Int("clients.kind"), salt, m, t, p);
+        var envelopeAd = FormatReader.ClientKeyAdV2(v.Hex("genesis_hash"), clientId, v.Int("clients.kind"), salt, m, t, p);
         v.Same("private_key_ad", envelopeAd, "reader");
         var pkcs8 = FormatReader.Open(kek, v.Hex("clients.private_key_nonce"), v.Hex("clients.private_key"), envelopeAd);
         v.Same("pkcs8", pkcs8, "reader");
@@ -139,8 +139,8 @@ public sealed partial class FormatVectorTests
         v.Same("kek", Argon2.DeriveBytes(parameters, v.Hex("passphrase_utf8"), salt, 32), "engine");
         using var credential = ClientCredential.FromPassphrase(v.Text("passphrase"));
         using var privateKey = ClientKeyProtection.Open(new KeyProtection(salt, parameters, new SealedData(v.Hex("clients.private_key_nonce"), v.Hex("clients.private_key"))),
-            credential, new KeyBinding(storeId, null), clientId);
-        v.Same("private_key_ad", Contexts.ClientPrivateKey(storeId, clientId, (ClientKind)v.Int("clients.kind"), salt, (int)m, (int)t, (int)p).Span, "engine");
+            credential, new KeyBinding(storeId, v.Hex("genesis_hash")), clientId);
+        v.Same("private_key_ad", Contexts.ClientPrivateKey(v.Hex("genesis_hash"), clientId, (ClientKind)v.Int("clients.kind"), salt, (int)m, (int)t, (int)p).Span, "engine");
         v.Same("pkcs8", privateKey.ExportPkcs8(), "engine");
         EngineFromStanza(v, privateKey);
     }
@@ -177,7 +177,7 @@ public sealed partial class FormatVectorTests
         var v = new FormatVector("audit-entry");
         var storeId = v.Id("store_info.store_id");
         Assert.Equal(1, v.Int("audit.sequence"));
-        v.Same("genesis_hash", FormatReader.AuditGenesis(storeId), "reader");
+        v.Same("audit_genesis_hash", FormatReader.AuditGenesis(storeId), "reader");
         v.Same("audit.previous_hash", FormatReader.AuditGenesis(storeId), "reader");
         var ad = FormatReader.AuditEntryAd(v.Int("audit.sequence"), v.Int("audit.at"), v.Nullable("audit.client_id") is { } id ? Convert.FromHexString(id) : null,
             v.Text("audit.client_name"), v.Text("audit.action"), v.Nullable("audit.namespace"), v.Nullable("audit.target"),
@@ -321,6 +321,7 @@ public sealed partial class FormatVectorTests
                 text.Append($"<!-- vector: {name} (checked by FormatVectorTests; keep the \"name = value\" layout) -->\n```text\n");
                 text.Append($"# {caption}\n# inputs: the client's credential, and the rows a reader selects (§12)\n");
                 credentialSteps(trace);
+                Line("genesis_hash", H("genesis_hash"));
                 Line("store_info.store_id", H("store_id"));
                 Line("clients.name", client);
                 Line("clients.id", H("client_id"));
@@ -434,8 +435,8 @@ public sealed partial class FormatVectorTests
                 Line("audit." + column, Audit(column));
             }
 
-            text.Append("# the genesis link, the entry's AD (§2, §11) and its hash; the row holds the same two values\n");
-            Line("genesis_hash", Hex(FormatReader.AuditGenesis(storeId)));
+            text.Append("# the audit chain's genesis link, the entry's AD (§2, §11) and its hash; the row holds the same two values\n");
+            Line("audit_genesis_hash", Hex(FormatReader.AuditGenesis(storeId)));
             Line("audit.previous_hash", Audit("previous_hash"));
             using (var connection = RawDb.Open(path, readOnly: true))
             using (var command = RawDb.Command(connection, "SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface FROM audit WHERE sequence = 1"))

@@ -110,7 +110,7 @@ public sealed record DecryptedValue(long Type, byte[] Serialized)
 }
 
 /// <summary>The steps of FORMAT.md §12, as pure functions, then the whole path over a store file.</summary>
-public static class FormatReader
+public static partial class FormatReader
 {
     private const int ApplicationId = 0x53654F70;
     private const string SecretPrefix = "secretops_";
@@ -232,7 +232,8 @@ public static class FormatReader
         return key.Length == 32 ? key : throw new CryptographicException("the OAEP plaintext is not a 32-byte key");
     }
 
-    // ---- §8 / §9.3 The private-key envelope's AD: kind 2 (generated) has no Argon2 parameters, so m, t, p are 0.
+    // ---- §8 / §9.3 Format 1's private-key envelope AD (a format-2 store uses ClientKeyAdV2, §17): kind 2 (generated)
+    // has no Argon2 parameters, so m, t, p are 0.
     public static byte[] ClientKeyAd(Guid storeId, Guid clientId, long kind, byte[] salt, long memoryKiB, long iterations, long parallelism) =>
         Ad("secretops/client-key/v1", storeId, clientId, kind, salt, memoryKiB, iterations, parallelism);
 
@@ -350,12 +351,12 @@ public static class FormatReader
         }, ns, name, version, trace);
 
     /// <summary>The columns of a client row a reader needs (§7.2); the envelope columns are NULL for key files.</summary>
-    private sealed record ClientRow(Guid StoreId, Guid Id, long Kind, byte[]? Salt, byte[]? Nonce, byte[]? Envelope, byte[] PublicKey, long MemoryKiB, long Iterations, long Parallelism);
+    private sealed record ClientRow(byte[] GenesisHash, Guid Id, long Kind, byte[]? Salt, byte[]? Nonce, byte[]? Envelope, byte[] PublicKey, long MemoryKiB, long Iterations, long Parallelism);
 
-    /// <summary>§12.5 (§9.3): open the envelope: PKCS#8 DER of the client's private key.</summary>
+    /// <summary>§12.5 (§9.3, §17): open the envelope, bound to the genesis hash: PKCS#8 DER of the client's private key.</summary>
     private static byte[] OpenEnvelope(ClientRow client, byte[] kek, long memoryKiB, long iterations, long parallelism, IDictionary<string, byte[]> trace)
     {
-        var envelopeAd = ClientKeyAd(client.StoreId, client.Id, client.Kind, client.Salt!, memoryKiB, iterations, parallelism);
+        var envelopeAd = ClientKeyAdV2(client.GenesisHash, client.Id, client.Kind, client.Salt!, memoryKiB, iterations, parallelism);
         var pkcs8 = Open(kek, client.Nonce!, client.Envelope!, envelopeAd);
         trace["private_key_ad"] = envelopeAd;
         trace["pkcs8"] = pkcs8;
@@ -406,20 +407,28 @@ public static class FormatReader
             throw new InvalidDataException("not a SecretOps store");
         }
 
-        if ((long)Scalar("PRAGMA user_version")! != 1)
+        if ((long)Scalar("PRAGMA user_version")! != 2)
         {
-            throw new InvalidDataException("this reader follows format 1");
+            throw new InvalidDataException("this reader follows format 2");
         }
 
-        // §12.2 (§7.1): the store id, bound into every ciphertext.
+        // §12.2 (§14.5): the control log, verified from its genesis entry; its hash is the store's identity.
+        var log = ReplayControlLog(db);
+        trace["genesis_hash"] = log.GenesisHash;
+
+        // §12.2 (§7.1): the store id, bound into every ciphertext; it must be the one the genesis entry names.
         var storeId = Uuid(Scalar("SELECT store_id FROM store_info WHERE id = 1")!);
         trace["store_id"] = Blob(storeId);
+        if (storeId != log.StoreId)
+        {
+            throw new InvalidDataException("store_info.store_id is not the store id of the genesis entry");
+        }
 
         // §12.3 (§7.2): the client row.
         var client = Row("SELECT id, kind, kdf_salt, private_key_nonce, private_key, public_key, kdf_memory_kib, kdf_iterations, kdf_parallelism FROM clients WHERE name = $name COLLATE NOCASE", ("$name", clientName))
                      ?? throw new InvalidDataException("no such client");
         static long OrZero(object column) => column is long value ? value : 0;
-        var row = new ClientRow(storeId, Uuid(client[0]), (long)client[1], client[2] as byte[], client[3] as byte[], client[4] as byte[], (byte[])client[5],
+        var row = new ClientRow(log.GenesisHash, Uuid(client[0]), (long)client[1], client[2] as byte[], client[3] as byte[], client[4] as byte[], (byte[])client[5],
                                 OrZero(client[6]), OrZero(client[7]), OrZero(client[8]));
         if (row.Kind != expectedKind)
         {
@@ -427,6 +436,12 @@ public static class FormatReader
         }
 
         var (clientId, publicKey) = (row.Id, row.PublicKey);
+
+        // §14.7: the row must be the client the log holds: same kind, same encryption key.
+        if (!log.Clients.TryGetValue(clientId, out var logged) || logged.Kind != row.Kind || !logged.EncryptionSpki.AsSpan().SequenceEqual(publicKey))
+        {
+            throw new InvalidDataException($"client '{clientName}' is not the client the control log holds");
+        }
         trace["client_id"] = Blob(clientId);
         trace["public_key"] = publicKey;
         if (row.Salt is not null)
@@ -450,10 +465,28 @@ public static class FormatReader
         var secretRow = Row("SELECT id, current_version, name FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", name.ToUpperInvariant()))
                         ?? throw new InvalidDataException("no such secret");
         var (secretId, secretName) = (Uuid(secretRow[0]), (string)secretRow[2]);
-        var wanted = version ?? (long)secretRow[1];
+
+        // §14.7: the rows must agree with the log, and the version a read returns by default is the log's current one.
+        if (!log.Namespaces.TryGetValue(namespaceId, out var loggedNamespace) || loggedNamespace.Name != namespaceName
+            || !log.Secrets.TryGetValue(secretId, out var loggedSecret) || loggedSecret.NamespaceId != namespaceId
+            || loggedSecret.NameKey != secretName.ToUpperInvariant() || loggedSecret.CurrentVersion != (long)secretRow[1])
+        {
+            throw new InvalidDataException("the namespace or secret row is not what the control log holds");
+        }
+
+        var wanted = version ?? loggedSecret.CurrentVersion;
         var versionRow = Row("SELECT key_generation, value_type, nonce, ciphertext FROM versions WHERE secret_id = $id AND version = $version", ("$id", Blob(secretId)), ("$version", wanted))
                          ?? throw new InvalidDataException("no such version");
         var (keyGeneration, valueType, valueNonce, valueCiphertext) = ((long)versionRow[0], (long)versionRow[1], (byte[])versionRow[2], (byte[])versionRow[3]);
+
+        // §16: the version row must be the one its author signed: key generation, type and the digest of nonce and ciphertext.
+        var digest = ValueDigest(valueNonce, valueCiphertext);
+        trace["value_digest"] = digest;
+        if (!loggedSecret.Versions.TryGetValue(wanted, out var signedVersion) || signedVersion.KeyGeneration != keyGeneration || signedVersion.Type != valueType
+            || !signedVersion.Digest.AsSpan().SequenceEqual(digest))
+        {
+            throw new InvalidDataException($"version {wanted} is not the version its author signed in the control log");
+        }
         trace["namespace_id"] = Blob(namespaceId);
         trace["secret_id"] = Blob(secretId);
         trace["value_nonce"] = valueNonce;
@@ -486,6 +519,8 @@ public static class FormatReader
             var namespaceKey = UnwrapStanza(privateKey, publicKey, clientId, NamespaceKeyContext(storeId, namespaceId, namespaceGeneration),
                 (long)stanza[0], (byte[])stanza[1], (byte[])stanza[2], (byte[])stanza[3], trace);
             trace["namespace_key"] = namespaceKey;
+            // §16: the namespace key must be the one its generation's entry commits to.
+            CheckCommitment(loggedNamespace.Commitments, 1, namespaceId, namespaceGeneration, namespaceKey, trace, "namespace_key_commitment");
             var wrapAd = WrappedSecretKeyAd(storeId, namespaceId, secretId, keyGeneration, namespaceGeneration);
             trace["secret_keys_nonce"] = (byte[])wrapped[1];
             trace["secret_keys_wrapped_key"] = (byte[])wrapped[2];
@@ -494,6 +529,7 @@ public static class FormatReader
         }
 
         trace["secret_key"] = secretKey;
+        CheckCommitment(loggedSecret.Commitments, 2, secretId, keyGeneration, secretKey, trace, "secret_key_commitment");
 
         // §12.8 (§8): the value, bound to store, namespace (id and name), secret (id and name), version, key generation and type.
         var valueAd = ValueAd(storeId, namespaceId, namespaceName, secretId, secretName, wanted, keyGeneration, valueType);
@@ -508,6 +544,17 @@ public static class FormatReader
         }
 
         return new DecryptedValue(valueType, serialized);
+    }
+
+    /// <summary>§16: a key must match the commitment of its generation (generation g is the g-th commitment the log made).</summary>
+    private static void CheckCommitment(List<byte[]> commitments, long scopeKind, Guid scopeId, long generation, byte[] key, IDictionary<string, byte[]> trace, string name)
+    {
+        var commitment = KeyCommitment(scopeKind, scopeId, generation, key);
+        trace[name] = commitment;
+        if (generation < 1 || generation > commitments.Count || !CryptographicOperations.FixedTimeEquals(commitments[(int)generation - 1], commitment))
+        {
+            throw new InvalidDataException($"the key of generation {generation} is not the one the control log commits to");
+        }
     }
 
     /// <summary>

@@ -81,11 +81,16 @@ public partial class IndependentDecryptorTests
         {
             var trace = new Dictionary<string, byte[]>();
             Assert.Equal("v1", FormatReader.Decrypt(store.Path, client.Item1, client.Item2, "prod", "db", 1, trace).Text);
-            var oldKey = trace["namespace_key"];
+            var oldKey = trace["secret_key"];
+            Assert.Contains("namespace_key", trace.Keys);
             Assert.Equal("v2", FormatReader.Decrypt(store.Path, client.Item1, client.Item2, "prod", "db", 2).Text);
             trace.Clear();
             Assert.Equal("v3", FormatReader.Decrypt(store.Path, client.Item1, client.Item2, "prod", "db", null, trace).Text);
-            Assert.NotEqual(oldKey, trace["namespace_key"]);
+            Assert.NotEqual(oldKey, trace["secret_key"]);
+
+            // FORMAT.md §7.8: a rotation wraps a secret's new key only to holders of a stanza for the secret's current
+            // generation whom the log grants keys, so the creator still reads v3 through the new namespace key (§12.7b).
+            Assert.Contains("namespace_key", trace.Keys);
         }
 
         // The member reaches 'api' through its own per-secret stanza (§12.7a), and nothing else in 'other'.
@@ -109,9 +114,24 @@ public partial class IndependentDecryptorTests
             session.SetSecret("default", "a", SecretValue.FromString("two"));
         }
 
+        RawDb.Checkpoint(store.Path);
+        var trace = new Dictionary<string, byte[]>();
+        FormatReader.Decrypt(store.Path, "system", store.Created.ClientSecret!, "default", "a", 2, trace);
         RawDb.Execute(store.Path, "DELETE FROM versions WHERE version = 1; UPDATE versions SET version = 1 WHERE version = 2; UPDATE secrets SET current_version = 1");
         RawDb.Checkpoint(store.Path);
-        Assert.ThrowsAny<CryptographicException>(() => FormatReader.Decrypt(store.Path, "system", store.Created.ClientSecret!, "default", "a"));
+
+        // Format 2 refuses the rows before any decryption: the log's current version is 2, and version 1's digest is another.
+        Assert.Throws<InvalidDataException>(() => FormatReader.Decrypt(store.Path, "system", store.Created.ClientSecret!, "default", "a"));
+        Assert.Throws<InvalidDataException>(() => FormatReader.Decrypt(store.Path, "system", store.Created.ClientSecret!, "default", "a", 1));
+
+        // And the AD alone still binds the version number: the moved ciphertext does not open as version 1.
+        var row = RawDb.Scalar(store.Path, "SELECT ciphertext FROM versions WHERE version = 1") as byte[];
+        var nonce = RawDb.Scalar(store.Path, "SELECT nonce FROM versions WHERE version = 1") as byte[];
+        var storeId = new Guid(trace["store_id"], bigEndian: true);
+        var ad = FormatReader.ValueAd(storeId, new Guid(trace["namespace_id"], bigEndian: true), "default", new Guid(trace["secret_id"], bigEndian: true), "a", 1, 1, 1);
+        Assert.ThrowsAny<CryptographicException>(() => FormatReader.Open(trace["secret_key"], nonce!, row!, ad));
+        var asVersion2 = FormatReader.ValueAd(storeId, new Guid(trace["namespace_id"], bigEndian: true), "default", new Guid(trace["secret_id"], bigEndian: true), "a", 2, 1, 1);
+        Assert.Equal("two"u8.ToArray(), FormatReader.Open(trace["secret_key"], nonce!, row!, asVersion2)[2..]);
     }
 
     [Fact]
@@ -154,7 +174,7 @@ public partial class IndependentDecryptorTests
     [InlineData("UPDATE audit SET previous_hash = zeroblob(32) WHERE sequence = 4", 4, "its link to the previous entry does not match", 3)]
     [InlineData("UPDATE audit SET sequence = -1 WHERE sequence = 2; UPDATE audit SET sequence = 2 WHERE sequence = 3; UPDATE audit SET sequence = 3 WHERE sequence = -1",
                 2, "its link to the previous entry does not match", 1)]
-    [InlineData("INSERT INTO audit SELECT 0, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash FROM audit WHERE sequence = 1",
+    [InlineData("INSERT INTO audit SELECT 0, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface, previous_hash, hash, signature FROM audit WHERE sequence = 1",
                 0, "entry 1 is missing", 0)]
     public void AuditChain_BrokenChains_AreReportedAsFormatMdSays(string tamper, long broken, string problem, long verified)
     {
@@ -263,7 +283,10 @@ public partial class IndependentDecryptorTests
     [Fact]
     public void ReaderSource_NamesNoEngineType()
     {
-        var source = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "tests", "SecretOps.Core.Tests", "Store", "IndependentDecryptor.cs"));
+        var directory = Path.Combine(RepositoryFiles.Root(), "tests", "SecretOps.Core.Tests", "Store");
+        var files = Directory.GetFiles(directory, "IndependentDecryptor*.cs").Where(f => !f.EndsWith("Tests.cs", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, files.Count);
+        var source = string.Join("\n", files.Select(File.ReadAllText));
         var code = string.Join("\n", source.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
         Assert.DoesNotMatch(@"\bSecretOps\s*\.", code);
         Assert.DoesNotMatch(@"global::", code);
@@ -295,7 +318,7 @@ public partial class IndependentDecryptorTests
         Same("kek", kek);
 
         // Step 2: the envelope's AD, and the PKCS#8 private key inside it.
-        var envelopeAd = FormatReader.ClientKeyAd(storeId, clientId, Int("clients.kind"), Hex("clients.kdf_salt"), 0, 0, 0);
+        var envelopeAd = FormatReader.ClientKeyAdV2(Hex("genesis_hash"), clientId, Int("clients.kind"), Hex("clients.kdf_salt"), 0, 0, 0);
         Same("private_key_ad", envelopeAd);
         var pkcs8 = FormatReader.Open(kek, Hex("clients.private_key_nonce"), Hex("clients.private_key"), envelopeAd);
         Same("pkcs8", pkcs8);
@@ -313,6 +336,7 @@ public partial class IndependentDecryptorTests
         Same("stanza_ad", stanzaAd);
         var namespaceKey = FormatReader.Open(wrappingKey, Hex("stanzas.nonce"), Hex("stanzas.wrapped_key"), stanzaAd);
         Same("namespace_key", namespaceKey);
+        Same("namespace_key_commitment", FormatReader.KeyCommitment(1, namespaceId, Int("stanzas.generation"), namespaceKey));
 
         // Step 4: the secret key, wrapped under the namespace key.
         Assert.Equal(Int("stanzas.generation"), Int("secret_keys.namespace_generation"));
@@ -320,8 +344,10 @@ public partial class IndependentDecryptorTests
         Same("secret_key_wrap_ad", wrapAd);
         var secretKey = FormatReader.Open(namespaceKey, Hex("secret_keys.nonce"), Hex("secret_keys.wrapped_key"), wrapAd);
         Same("secret_key", secretKey);
+        Same("secret_key_commitment", FormatReader.KeyCommitment(2, secretId, Int("secret_keys.generation"), secretKey));
 
-        // Step 5: the value.
+        // Step 5: the value, whose digest the put-version entry pins.
+        Same("value_digest", FormatReader.ValueDigest(Hex("versions.nonce"), Hex("versions.ciphertext")));
         Assert.Equal(Int("secret_keys.generation"), Int("versions.key_generation"));
         var valueAd = FormatReader.ValueAd(storeId, namespaceId, v["namespaces.name"], secretId, v["secrets.name"], Int("versions.version"), Int("versions.key_generation"), Int("versions.value_type"));
         Same("value_ad", valueAd);
@@ -372,6 +398,7 @@ public partial class IndependentDecryptorTests
         string Row(string sql) => Convert.ToString(RawDb.Scalar(store.Path, sql), CultureInfo.InvariantCulture)!;
         lines.Append("# inputs: the client secret, and the rows a reader selects (§12)\n");
         Line("client_secret", store.Created.ClientSecret!);
+        Line("genesis_hash", H("genesis_hash"));
         Line("store_info.store_id", H("store_id"));
         Line("clients.id", H("client_id"));
         Line("clients.kind", Row("SELECT kind FROM clients"));
@@ -408,10 +435,13 @@ public partial class IndependentDecryptorTests
         Line("stanza_wrapping_key", H("stanza_wrapping_key"));
         Line("stanza_ad", H("stanza_ad"));
         Line("namespace_key", H("namespace_key"));
+        Line("namespace_key_commitment", H("namespace_key_commitment"));
         lines.Append("# step 4 (§12.7b): the secret key\n");
         Line("secret_key_wrap_ad", H("secret_key_wrap_ad"));
         Line("secret_key", H("secret_key"));
+        Line("secret_key_commitment", H("secret_key_commitment"));
         lines.Append("# step 5 (§12.8, §12.9): the value\n");
+        Line("value_digest", H("value_digest"));
         Line("value_ad", H("value_ad"));
         Line("serialized_value", H("serialized_value"));
         Line("value", value.Text);
