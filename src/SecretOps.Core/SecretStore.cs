@@ -130,11 +130,6 @@ public sealed class SecretStore
             {
                 throw new AuthenticationFailedException($"Client '{Secrets.Names.Printable(client)}' cannot connect: its stored public key is damaged; the store was altered or is damaged.", client, e);
             }
-            catch (TamperedException e) when (e.Target is not "control log" && !(e.Target?.ToString() ?? "").StartsWith("control log entry", StringComparison.Ordinal))
-            {
-                // Its row disagrees with the log (a role, status, kind or key changed): a connect that fails, and is audited as one.
-                throw new AuthenticationFailedException($"Client '{Secrets.Names.Printable(client)}' cannot connect: {e.Message}", client, e);
-            }
 
             if (record is null)
             {
@@ -180,23 +175,34 @@ public sealed class SecretStore
 
             return session;
         }
-        catch (SecretOpsException e) when (e is AuthenticationFailedException)
+        catch (SecretOpsException e) when (e is AuthenticationFailedException || (e is TamperedException && !IsAboutTheLog(e)))
         {
+            // A client row the log contradicts (a role, status, kind or key changed) is refused as tampered: it says
+            // what happened to the store. Either way the failed connect is audited; a log refused as a whole (rolled back,
+            // forked, an entry refused) is left exactly as it was found.
             TryAudit(options.Surface, new AuditRecord(record?.Id, record?.Name ?? Secrets.Names.Printable(client), AuditActions.ClientConnect, null, null, null, AuditRecord.Failed, e.ErrorId));
             throw;
         }
     }
 
     /// <summary>
+    /// Local heads are kept per store path for the machine account, not per client: every client verifies the same log,
+    /// and a forged store that registers another client id (a key-file client's public key) meets the record all the same.
+    /// </summary>
+    private static readonly Guid AnyClient = Guid.Empty;
+
+    private static bool IsAboutTheLog(SecretOpsException e) => e.Target is string target && target.StartsWith("control log", StringComparison.Ordinal);
+
+    /// <summary>
     /// Records, after a change this client committed, the state it now knows the store is at: rolling back its own last
     /// write is then caught like any other rollback.
     /// </summary>
-    internal void SaveVerifiedHead(AccessState state, Guid clientId)
+    internal void SaveVerifiedHead(AccessState state)
     {
         var localKey = LocalHeads.MachineKey();
         try
         {
-            LocalHeads.Save(LocalHeadIdentity(Path), clientId, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
+            LocalHeads.Save(LocalHeadIdentity(Path), AnyClient, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
         }
         finally
         {
@@ -225,10 +231,10 @@ public sealed class SecretStore
         {
             if (acceptRestored)
             {
-                LocalHeads.Forget(identity, record.Id);
+                LocalHeads.Forget(identity, AnyClient);
             }
 
-            if (LocalHeads.Load(identity, record.Id, localKey) is { } head)
+            if (LocalHeads.Load(identity, AnyClient, localKey) is { } head)
             {
                 var stored = head.Sequence <= state.Sequence
                     ? Backend.Read(reader => reader.ControlEntries(head.Sequence - 1).Select(e => ControlView.Decode(e.Sequence, e.Entry)).FirstOrDefault())
@@ -246,7 +252,7 @@ public sealed class SecretStore
                 }
             }
 
-            LocalHeads.Save(identity, record.Id, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
+            LocalHeads.Save(identity, AnyClient, new VerifiedHead(state.Sequence, state.HeadHash), localKey);
         }
         finally
         {

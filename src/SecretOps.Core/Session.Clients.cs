@@ -229,15 +229,6 @@ public sealed partial class Session
     /// </summary>
     private Argon2Parameters SealingKdf(bool allowWeak)
     {
-        // The floor the genesis entry fixed is signed: a header lowered below it was altered, whatever it says of itself.
-        if (Store.Control.Latest?.KdfFloor is { } floor
-            && (Store.Kdf.MemoryKiB < floor.MemoryKiB || Store.Kdf.Iterations < floor.Iterations || Store.Kdf.Parallelism < floor.Parallelism))
-        {
-            throw new TamperedException("the store's KDF defaults",
-                $"The store's KDF defaults (m = {Store.Kdf.MemoryKiB} KiB, t = {Store.Kdf.Iterations}, p = {Store.Kdf.Parallelism}) are below the floor its control log fixes "
-                + $"(m = {floor.MemoryKiB} KiB, t = {floor.Iterations}, p = {floor.Parallelism}): the store's header was altered. No passphrase was sealed.");
-        }
-
         try
         {
             Store.Kdf.EnsureAcceptable(allowWeak && Store.AllowWeakKdf);
@@ -249,6 +240,16 @@ public sealed partial class Session
             {
                 Hint = Store.AllowWeakKdf && !allowWeak ? SecretOpsHint.AllowWeakKdf : SecretOpsHint.None,
             };
+        }
+
+
+        // The floor the genesis entry fixed is signed: a header lowered below it was altered, whatever it says of itself.
+        if (Store.Control.Latest?.KdfFloor is { } floor
+            && (Store.Kdf.MemoryKiB < floor.MemoryKiB || Store.Kdf.Iterations < floor.Iterations || Store.Kdf.Parallelism < floor.Parallelism))
+        {
+            throw new TamperedException("the store's KDF defaults",
+                $"The store's KDF defaults (m = {Store.Kdf.MemoryKiB} KiB, t = {Store.Kdf.Iterations}, p = {Store.Kdf.Parallelism}) are below the floor its control log fixes "
+                + $"(m = {floor.MemoryKiB} KiB, t = {floor.Iterations}, p = {floor.Parallelism}): the store's header was altered. No passphrase was sealed.");
         }
 
         return Store.Kdf;

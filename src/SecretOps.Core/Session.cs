@@ -121,7 +121,7 @@ public sealed partial class Session : IDisposable
                 FlushAudit();
                 if (Store.Control.Latest is { } latest)
                 {
-                    Store.SaveVerifiedHead(latest, ClientId);
+                    Store.SaveVerifiedHead(latest);
                 }
             }
         }

@@ -664,10 +664,7 @@ public sealed class SignedStoreAttackTests : IDisposable
         Assert.True(replaced is AuthenticationFailedException or TamperedException, $"the victim's credential opened a forged store put in place: {replaced}");
     }
 
-    [Fact(Skip = "HOLE: a key-file client's credential opens any store that registers its public key. Key-file clients have no envelope, so nothing binds " +
-                 "them to the genesis hash; the attacker builds a store with the public API (or replaces the shared file with it), adds 'ci' as a key-file " +
-                 "client with ci's public key (public in the clients table), and ci connects, writes its secret under keys the attacker holds, and reads " +
-                 "values the attacker chose. The local head is per (genesis, client), so a store with another genesis is simply new to it. Property 4.")]
+    [Fact]
     public void P4_KeyFileClient_DoesNotConnectToAForgedStoreRegisteringItsPublicKey()
     {
         using var ciKey = ClientPrivateKey.Generate();
@@ -675,6 +672,14 @@ public sealed class SignedStoreAttackTests : IDisposable
         {
             admin.AddClient("ci", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = ciKey.PublicKey });
             admin.Grant("ci", "prod", null, Permissions.Read | Permissions.Write);
+        }
+
+        // ci has used the real store from this machine once: its local head for the path holds the real log's entry.
+        // (A key-file client has no envelope to bind, so a forged store it meets first, from a machine that never saw the
+        // real one, is trusted on first use: KnownLimitsTests.KeyFileClient_TrustsTheFirstStoreItMeetsAtAPath.)
+        using (var first = ClientCredential.FromPrivateKey(ciKey.Clone()))
+        {
+            SecretStore.Open(store.Path).Connect("ci", first).Dispose();
         }
 
         // The attacker's forged store, made with the public API only, then put where the real one was.
@@ -724,9 +729,7 @@ public sealed class SignedStoreAttackTests : IDisposable
         Assert.Equal(target, result.FirstBrokenSequence);
     }
 
-    [Fact(Skip = "HOLE: audit signatures are never checked. SecretStore.VerifyAudit() (audit verify, Test-SecretAuditLog) and Session.Check() (store check) " +
-                 "call AuditLog.Verify(reader, storeId) without the verified AccessState, and the signature check runs only when a state is given. " +
-                 "An attacker alters another client's signed entry, re-hashes the chain from there, keeps the stale signature: verify reports valid. Property 5.")]
+    [Fact]
     public void P5_AlteredSignedAuditEntry_ReHashedChain_IsDetected()
     {
         var target = AdminSecretSetEntry();
@@ -753,9 +756,7 @@ public sealed class SignedStoreAttackTests : IDisposable
         Assert.Contains("'admin'", result.Problem);
     }
 
-    [Fact(Skip = "HOLE: an altered audit entry whose signature is removed (signature = NULL) and the chain re-hashed passes every verifier: AuditLog.Verify " +
-                 "counts it as unsigned (only when given a state, which no caller does), and unsigned entries are also written legitimately (failed " +
-                 "connects, backups, restores), while AuditEntry carries no 'signed' flag, so `audit list` shows it exactly like the authentic entry. Property 5.")]
+    [Fact]
     public void P5_AlteredAuditEntry_WithItsSignatureStripped_ShowsAsUnsignedOrFails()
     {
         var target = AdminSecretSetEntry();
@@ -765,9 +766,7 @@ public sealed class SignedStoreAttackTests : IDisposable
         Assert.True(!result.IsValid || result.UnsignedEntries > signedBefore, $"the stripped entry is neither refused nor counted as unsigned: {result}");
     }
 
-    [Fact(Skip = "HOLE: an audit entry forged by nobody, claiming to be 'admin' (client_id and client_name of admin, no signature), appended with the " +
-                 "right hash: audit verify reports the log valid with UnsignedEntries = 0 (signatures are not looked at without a state), and `audit list` " +
-                 "shows it as admin's. Property 5.")]
+    [Fact]
     public void P5_ForgedAuditEntry_ClaimingToBeAClient_ShowsAsUnsignedOrFailsVerify()
     {
         var last = (long)RawDb.Scalar(store.Path, "SELECT max(sequence) FROM audit")!;
@@ -826,14 +825,18 @@ public sealed class SignedStoreAttackTests : IDisposable
 
         var length = LogLength();
 
-        // On the old copy, Bob (who may write) makes one other entry: the same length, another entry at the end.
+        // On the old copy, Bob (who may write) makes one other entry: the same length, another entry at the end. He works
+        // on another machine: here, the copy at another path (local heads are kept per path).
         var real = Snapshot();
-        PutBack(old);
-        using (var bob = Connect("bob"))
+        var elsewhere = old + ".bob.db";
+        File.Copy(old, elsewhere);
+        using (var bobCredential = ClientCredential.FromGeneratedSecret(generated["bob"]))
+        using (var bob = SecretStore.Open(elsewhere).Connect("bob", bobCredential))
         {
             bob.SetSecret("prod", "db", SecretValue.FromString("bob-v2"));
         }
 
+        ReplaceStoreFile(elsewhere);
         Assert.Equal(length, LogLength());
         var error = Assert.Throws<TamperedException>(() => Connect("admin"));
         Assert.Equal(SecretOpsHint.AcceptRestoredStore, error.Hint);
@@ -855,10 +858,7 @@ public sealed class SignedStoreAttackTests : IDisposable
         Assert.Contains("cut back or rewritten", error.Message);
     }
 
-    [Fact(Skip = "HOLE: the local head is saved only in SecretStore.Connect (CheckVerifiedHead), with the state read at connect, never after the " +
-                 "client's own commits (Session.Change adopts the new state only in the process's ControlView). A client's last change is therefore not " +
-                 "in its local head: copy the store, let the victim run one `secret set` (connect records N, the set commits N+1), put the copy back; " +
-                 "the victim's next connect accepts it (N is its head) and `secret get` returns the older value as current. Property 6.")]
+    [Fact]
     public void P6_RollbackOfTheVictimsOwnLastWrite_IsRefused()
     {
         var old = Snapshot();
@@ -957,9 +957,7 @@ public sealed class SignedStoreAttackTests : IDisposable
             admin.AddClient("dave", new ClientCredentialSpec { Kind = ClientKind.Passphrase, Passphrase = "dave's passphrase".AsMemory() }));
     }
 
-    [Fact(Skip = "HOLE (minor): the genesis entry's KDF floor is never enforced: AccessState.KdfFloor is read by nothing. A store created with " +
-                 "stronger defaults than the absolute floor can have its store_info lowered to (or, on a store created weak, below) anything the " +
-                 "absolute floor allows, and new passphrases are sealed there although the signed genesis names a higher floor.")]
+    [Fact]
     public void Earlier_LoweredStoreKdfDefaults_BelowTheGenesisFloor_AreRefused()
     {
         using var strong = new StrongerWeakStore();

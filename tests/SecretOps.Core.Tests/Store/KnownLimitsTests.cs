@@ -1,3 +1,4 @@
+using SecretOps.Core.Crypto;
 using System.Security.Cryptography;
 using IndependentReader;
 using SecretOps.Core.Clients;
@@ -277,5 +278,23 @@ public class KnownLimitsTests
         using var eve = store.Connect("eve", credential);
         Assert.Throws<AccessDeniedException>(() => eve.GetSecret("default", "db"));
         Assert.Equal(0L, RawDb.Scalar(store.Path, "SELECT count(*) FROM stanzas WHERE client_id = (SELECT id FROM clients WHERE name = 'eve') AND generation = 2"));
+    }
+
+    [Fact]
+    public void KeyFileClient_TrustsTheFirstStoreItMeetsAtAPath()
+    {
+        // A key-file client keeps its private key in its own file, not in an envelope bound to the store's identity. A
+        // store forged with its public key registered (made with the public API) opens for it if this machine never
+        // verified the real store at that path: trust on first use, as SECURITY.md says. After one connect it is refused.
+        using var key = ClientPrivateKey.Generate();
+        using var forged = new TempStore();
+        using (var system = forged.ConnectSystem())
+        {
+            system.AddClient("ci", new ClientCredentialSpec { Kind = ClientKind.KeyFile, PublicKey = key.PublicKey });
+        }
+
+        using var credential = ClientCredential.FromPrivateKey(key.Clone());
+        using var ci = forged.Connect("ci", credential);
+        Assert.Equal("ci", ci.ClientName);
     }
 }
