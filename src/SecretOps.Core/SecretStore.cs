@@ -131,6 +131,12 @@ public sealed class SecretStore
                 throw new AuthenticationFailedException($"Client '{Secrets.Names.Printable(client)}' cannot connect: its stored public key is damaged; the store was altered or is damaged.", client, e);
             }
 
+            if (state.StoreId != StoreId)
+            {
+                // Everything is bound to the header's store id; the signed one is the genesis entry's.
+                throw new TamperedException("control log", $"The store's header names store {StoreId}, but its control log's genesis entry names {state.StoreId}: the store was altered.");
+            }
+
             if (record is null)
             {
                 throw new AuthenticationFailedException($"There is no client '{Secrets.Names.Printable(client)}' in this store.", client);

@@ -106,9 +106,9 @@ public static partial class Names
         throw new InvalidParameterException(what, $"A {what} name is 1–{MaxIdentifierLength} letters, digits, '.', '_' or '-', starting with a letter or digit; '{Printable(name)}' is not.");
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdentifierPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ClientPattern();
 }

@@ -706,6 +706,17 @@ public sealed class SignedStoreAttackTests : IDisposable
         Assert.True(error is AuthenticationFailedException or TamperedException, $"{error}");
     }
 
+    [Fact]
+    public void P4_HeaderStoreId_NotTheGenesisEntrys_IsRefused()
+    {
+        // Every ciphertext is bound to the header's store id; the signed one is the genesis entry's, and they must agree.
+        RawDb.Execute(store.Path, "UPDATE store_info SET store_id = randomblob(16)");
+        var before = RawDb.Fingerprint(store.Path);
+        var error = Assert.Throws<TamperedException>(() => Connect("admin"));
+        Assert.Contains("genesis entry names", error.Message);
+        Assert.Equal(before, RawDb.Fingerprint(store.Path));
+    }
+
     // ---------------------------------------------------------------- property 5: audit
 
     [Fact]

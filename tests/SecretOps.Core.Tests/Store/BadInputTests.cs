@@ -236,6 +236,9 @@ public class BadInputTests
         Invalid(store, session, () => session.CreateNamespace("ns", description: new string('d', 1025)), "description");
         Invalid(store, session, () => session.CreateNamespace("ns", description: "bell\u0007"), "description");
         Invalid(store, session, () => session.CreateNamespace("-leading-dash"), "namespace name");
+        // .NET's '$' also matches before a final newline: names are matched to the very end.
+        Invalid(store, session, () => session.CreateNamespace("ns\n"), "namespace name");
+        Invalid(store, session, () => session.AddClient("robot\n", new ClientCredentialSpec { Kind = ClientKind.Generated }), "client name");
         Refused<ConflictException>(store, session, () => session.CreateNamespace("DEFAULT"), "SecretOps.Conflict", "already exists");
         Invalid(store, session, () => session.RemoveNamespace("default", force: true), "default namespace");
     }
