@@ -18,6 +18,7 @@
         'Get-SecretOpsStore'
         'Test-SecretOpsStore'
         'Backup-SecretOpsStore'
+        'Update-SecretOpsStore'
         'Restore-SecretOpsStore'
         # secrets
         'Set-SecretValue'

@@ -54,6 +54,13 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> AcceptRestoredStore = new("--accept-restored-store")
+    {
+        Description = "Accept the store as it is now even if it is behind, or has diverged from, what was verified at this path on this machine "
+                      + "(a backup restored on purpose, by someone else or elsewhere). Without it such a store is refused as rolled back.",
+        Recursive = true,
+    };
+
     public static readonly Option<string> Output = CreateOutput();
 
     public static readonly Option<bool> Verbose = new("--verbose")
@@ -63,7 +70,7 @@ internal static class GlobalOptions
     };
 
     /// <summary>All of them, in the order help lists them.</summary>
-    public static IEnumerable<Option> All => [Store, Client, Namespace, Profile, PassphraseStdin, SecretFile, KeyFile, Output, Verbose];
+    public static IEnumerable<Option> All => [Store, Client, Namespace, Profile, PassphraseStdin, SecretFile, KeyFile, AcceptRestoredStore, Output, Verbose];
 
     private static Option<string> CreateOutput()
     {

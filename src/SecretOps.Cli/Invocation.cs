@@ -61,18 +61,21 @@ internal sealed class Invocation
     /// Connects to the resolved store as the resolved client. The credential comes from Core
     /// (flags, environment, profile); when there is none, a person at a terminal is asked for a passphrase.
     /// </summary>
-    public Session Connect()
+    public Session Connect() => WithCredential((connection, credential) => Connector.Connect(connection, credential, Surface.Cli));
+
+    /// <summary>
+    /// Resolves the store, the client and its credential as <see cref="Connect"/> does, and hands them to
+    /// <paramref name="action"/> (a command that must not connect first, such as an upgrade); the credential is wiped after.
+    /// </summary>
+    public T WithCredential<T>(Func<ResolvedConnection, ClientCredential, T> action)
     {
         var passphrase = PassphraseFromStdin ? Terminal.ReadLineFromStdin("passphrase") : null;
         try
         {
             var request = Request(passphrase);
-            var connection = resolved = Connector.Resolve(request);
-            var credential = Connector.ResolveCredential(request) ?? PromptCredential(connection);
-            using (credential)
-            {
-                return Connector.Connect(connection, credential, Surface.Cli);
-            }
+            var connection = resolved = Connector.Resolve(request) with { AcceptRestoredStore = ParseResult.GetValue(GlobalOptions.AcceptRestoredStore) };
+            using var credential = Connector.ResolveCredential(request) ?? PromptCredential(connection);
+            return action(connection, credential);
         }
         finally
         {
@@ -189,6 +192,8 @@ internal sealed class Invocation
         SecretOpsHint.CreateStore => $"{exception.Message} Create one with 'secretops store init'.",
         SecretOpsHint.CreateClient => $"{exception.Message} Create such clients with 'secretops client add' before applying the policy.",
         SecretOpsHint.AllowWeakKdf => $"{exception.Message} The command asks for it with --weak-kdf.",
+        SecretOpsHint.UpgradeStore => $"{exception.Message} An administrator upgrades it with 'secretops store upgrade'.",
+        SecretOpsHint.AcceptRestoredStore => $"{exception.Message} If it was restored on purpose, run the command again with --accept-restored-store.",
         SecretOpsHint.RevokeStrayStanza when exception.HintSubject is { Client: { } client, Namespace: { } ns } subject =>
             $"{exception.Message} Find out who wrote it ('secretops audit verify', 'secretops store check'), then remove it with "
             + $"'secretops revoke {ShellWord(client)}{(subject.Secret is { } secret ? $" --secret {ShellWord(secret)}" : "")} --namespace {ShellWord(ns)}' before rotating.",

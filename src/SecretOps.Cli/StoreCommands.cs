@@ -13,6 +13,7 @@ internal static class StoreCommands
         Init(),
         Info(),
         Check(),
+        Upgrade(),
         Backup(),
         Restore(),
     };
@@ -154,6 +155,21 @@ internal static class StoreCommands
 
             Console.Error.WriteLine($"secretops: the store is not healthy: {string.Join("; ", problems)}");
             return ExitCodes.Tampered;
+        });
+        return command;
+    }
+
+    private static Command Upgrade()
+    {
+        var command = new Command("upgrade",
+            "Upgrade a format-1 store to format 2, as an administrator (System or Admin): check it, sign its current state as the baseline of its "
+            + "control log, and rotate every namespace. The baseline trusts what the format-1 store held; back it up first.");
+        Invocation.SetAction(command, run =>
+        {
+            var result = run.WithCredential((connection, credential) =>
+                SecretStore.Open(connection.Store, new StoreOpenOptions { Shared = connection.Shared }).Upgrade(connection.Client, credential, Surface.Cli));
+            run.Output.WriteObject(result);
+            return ExitCodes.Ok;
         });
         return command;
     }

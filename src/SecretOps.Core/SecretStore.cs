@@ -266,6 +266,16 @@ public sealed class SecretStore
         }
     }
 
+    /// <summary>
+    /// Upgrades a format-1 store to format 2, as <paramref name="client"/> (an active System or Admin client): checks it, signs
+    /// its current state as the control log's baseline, and rotates every namespace. See <see cref="StoreUpgrade"/>.
+    /// </summary>
+    public StoreUpgradeResult Upgrade(string client, ClientCredential credential, Surface surface = Surface.Api)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        return new StoreUpgrade(this, surface).Run(client, credential);
+    }
+
     /// <summary>Identity, format and size of the store.</summary>
     public StoreInfo GetInfo() => Backend.Read(reader =>
     {
@@ -385,7 +395,11 @@ public sealed class SecretStore
         }
     }
 
-    private ClientPrivateKey UnlockPrivateKey(ClientRecord record, ClientCredential credential, AccessState state)
+    /// <summary>
+    /// Opens a client's private key with its credential: a key file as given, or the envelope, bound to the store's
+    /// identity (<paramref name="state"/>'s genesis hash; a format-1 store being upgraded has none).
+    /// </summary>
+    internal ClientPrivateKey UnlockPrivateKey(ClientRecord record, ClientCredential credential, AccessState? state)
     {
         if (credential is KeyFileCredential keyFile)
         {
@@ -413,9 +427,14 @@ public sealed class SecretStore
         }
 
         ClientPrivateKey privateKey;
+        var binding = new KeyBinding(StoreId, state?.GenesisHash);
         try
         {
-            privateKey = ClientKeyProtection.Open(record.Protection, credential, new KeyBinding(StoreId, state.GenesisHash), record.Id);
+            privateKey = ClientKeyProtection.Open(record.Protection, credential, binding, record.Id);
+        }
+        catch (TamperedException) when (state is { Baseline.Entries: > 0 })
+        {
+            privateKey = OpenFormat1Envelope(record, credential, binding);
         }
         catch (TamperedException e)
         {
@@ -428,6 +447,35 @@ public sealed class SecretStore
         {
             privateKey.Dispose();
             throw new AuthenticationFailedException($"Client '{record.Name}' cannot connect: the public key stored for it does not match its private key; the store was altered.", record.Name);
+        }
+
+        return privateKey;
+    }
+
+    /// <summary>
+    /// A client of an upgraded store that has not connected since: its envelope is still bound to the store id alone, as
+    /// format 1 sealed it. Opened that way once, it is sealed again bound to the store's identity.
+    /// </summary>
+    private ClientPrivateKey OpenFormat1Envelope(ClientRecord record, ClientCredential credential, KeyBinding binding)
+    {
+        ClientPrivateKey privateKey;
+        try
+        {
+            privateKey = ClientKeyProtection.Open(record.Protection!, credential, binding with { Identity = null }, record.Id);
+        }
+        catch (TamperedException e)
+        {
+            throw new AuthenticationFailedException($"Wrong {Describe(record.Kind)} for client '{record.Name}'.", record.Name, e);
+        }
+
+        if (!IsReadOnly)
+        {
+            var resealed = ClientKeyProtection.Seal(privateKey, credential, record.Protection!.Kdf ?? Kdf, binding, record.Id);
+            Backend.Write((_, batch) =>
+            {
+                batch.Add(new ReplaceClientKey(record.Id, record.Kind, record.PublicKey, resealed));
+                return 0;
+            });
         }
 
         return privateKey;

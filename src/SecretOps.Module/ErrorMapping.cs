@@ -46,6 +46,8 @@ internal static class ErrorMapping
         VaultLockedException { Hint: SecretOpsHint.UnlockVault } locked =>
             $"Use Unlock-SecretVault -Name '{locked.VaultName}' (or Connect-SecretOpsStore -Path '{locked.Store}' -Client '{locked.Client}') to provide it.",
         { Hint: SecretOpsHint.AllowWeakKdf } => "A cmdlet asks for it with -AllowWeakKdf.",
+        { Hint: SecretOpsHint.UpgradeStore } => "An administrator upgrades it with Update-SecretOpsStore.",
+        { Hint: SecretOpsHint.AcceptRestoredStore } => "If it was restored on purpose, connect again with Connect-SecretOpsStore -AcceptRestoredStore.",
         { Hint: SecretOpsHint.RevokeStrayStanza, HintSubject: { Client: { } client, Namespace: { } ns } subject } =>
             $"Find out who wrote it (Test-SecretAuditLog, Test-SecretOpsStore), then remove it with Revoke-SecretPermission -Client {Quote(client)} -Namespace {Quote(ns)}"
             + (subject.Secret is { } secret ? $" -Name {Quote(secret)}" : "") + " before rotating.",

@@ -18,6 +18,9 @@ public static class AuditActions
     /// <summary><c>store.restore</c>.</summary>
     public const string StoreRestore = "store.restore";
 
+    /// <summary><c>store.upgrade</c>.</summary>
+    public const string StoreUpgrade = "store.upgrade";
+
     /// <summary><c>client.add</c>.</summary>
     public const string ClientAdd = "client.add";
 
@@ -103,6 +106,7 @@ public static class AuditActions
         StoreCheck,
         StoreCreate,
         StoreRestore,
+        StoreUpgrade,
         ClientAdd,
         ClientConnect,
         ClientDisable,

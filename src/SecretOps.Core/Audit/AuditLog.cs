@@ -68,7 +68,8 @@ internal static class AuditLog
                 : !CryptographicOperations.FixedTimeEquals(previous, expectedPrevious) ? "its link to the previous entry does not match"
                 : !CryptographicOperations.FixedTimeEquals(stored, Hash(entry, previous)) ? "its contents do not match its hash"
                 : state is null ? null
-                : signature is null && entry.ClientId is { } claimed && !(entry.Action == AuditActions.ClientConnect && entry.Outcome != AuditRecord.Ok)
+                : signature is null && entry.ClientId is { } claimed && entry.Sequence > state.Baseline.Format1AuditEntries
+                  && !(entry.Action == AuditActions.ClientConnect && entry.Outcome != AuditRecord.Ok)
                     ? $"it names client '{state.Client(claimed)?.Name ?? claimed.ToString()}' but is not signed by it"
                 : signature is null ? null
                 : entry.ClientId is not { } author || state.Client(author) is not { } client ? "it is signed, but names no client of the control log"

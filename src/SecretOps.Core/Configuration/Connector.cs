@@ -40,7 +40,11 @@ public sealed class ConnectionRequest
 }
 
 /// <summary>Where to connect, after flags, environment, profile and defaults are combined.</summary>
-public sealed record ResolvedConnection(string Store, string Client, string Namespace, bool EnvironmentOverrides, bool? Shared, TimeSpan IdleTimeout);
+public sealed record ResolvedConnection(string Store, string Client, string Namespace, bool EnvironmentOverrides, bool? Shared, TimeSpan IdleTimeout)
+{
+    /// <summary>Accept the store even if it is behind what this machine verified at its path (a backup restored on purpose).</summary>
+    public bool AcceptRestoredStore { get; init; }
+}
 
 /// <summary>
 /// Resolves a <see cref="ConnectionRequest"/> the same way for every surface: explicit values first, then
@@ -141,6 +145,7 @@ public static class Connector
             EnvironmentOverrides = connection.EnvironmentOverrides,
             IdleTimeout = connection.IdleTimeout,
             DefaultNamespace = connection.Namespace,
+            AcceptRestoredStore = connection.AcceptRestoredStore,
         });
     }
 

@@ -93,6 +93,9 @@ internal sealed record AccessState
     /// <summary>The KDF floor the genesis entry names.</summary>
     public KdfFloor KdfFloor { get; }
 
+    /// <summary>For a store upgraded from format 1: its baseline (<see cref="UpgradeBaseline.None"/> otherwise).</summary>
+    public UpgradeBaseline Baseline { get; init; } = UpgradeBaseline.None;
+
     /// <summary>The genesis entry's hash: the store's identity.</summary>
     public byte[] GenesisHash { get; }
 

@@ -36,7 +36,8 @@ internal abstract record ControlEntry
             Genesis.LabelText => new Genesis(
                 reader.ReadGuid(), reader.ReadInt64(),
                 new KdfFloor(reader.ReadInt32(0, int.MaxValue), reader.ReadInt32(0, int.MaxValue), reader.ReadInt32(0, int.MaxValue)),
-                new GenesisClient(reader.ReadGuid(), reader.ReadString(), reader.ReadEnum<ClientKind>(), reader.ReadBytes(), reader.ReadBytes())),
+                new GenesisClient(reader.ReadGuid(), reader.ReadString(), reader.ReadEnum<ClientKind>(), reader.ReadBytes(), reader.ReadBytes()),
+                new UpgradeBaseline(reader.ReadInt32(0, int.MaxValue), reader.ReadInt64())),
             AddClient.LabelText => new AddClient(reader.ReadGuid(), reader.ReadString(), reader.ReadEnum<ClientKind>(), reader.ReadEnum<ClientRole>(), reader.ReadBytes(), reader.ReadBytes()),
             UpdateClient.LabelText => new UpdateClient(reader.ReadGuid(), reader.ReadString(), reader.ReadEnum<ClientRole>()),
             SetClientStatus.LabelText => new SetClientStatus(reader.ReadGuid(), reader.ReadEnum<ClientStatus>()),
@@ -86,18 +87,34 @@ internal sealed record KdfFloor(int MemoryKiB, int Iterations, int Parallelism);
 internal sealed record GenesisClient(Guid Id, string Name, ClientKind Kind, byte[] EncryptionKeySpki, byte[] SigningKeySpki);
 
 /// <summary>
-/// The first entry: the store's id and format, the KDF floor and the System client. It is signed by the System client's
-/// own signing key, and its hash is the store's identity.
+/// What a log made by upgrading a format-1 store says of it: how many entries after the genesis entry are the baseline (the
+/// format-1 state as the upgrading administrator checked and signed it), and how many audit entries format 1 wrote. Both 0
+/// for a store created in format 2.
 /// </summary>
-internal sealed record Genesis(Guid StoreId, long Format, KdfFloor KdfFloor, GenesisClient SystemClient) : ControlEntry
+internal sealed record UpgradeBaseline(int Entries, long Format1AuditEntries)
+{
+    public static readonly UpgradeBaseline None = new(0, 0);
+}
+
+/// <summary>
+/// The first entry: the store's id and format, the KDF floor, the System client and, for an upgraded store, its baseline.
+/// It is signed by the System client's own signing key, and its hash is the store's identity.
+/// </summary>
+internal sealed record Genesis(Guid StoreId, long Format, KdfFloor KdfFloor, GenesisClient SystemClient, UpgradeBaseline Baseline) : ControlEntry
 {
     public const string LabelText = "secretops/control/genesis/v1";
+
+    public Genesis(Guid storeId, long format, KdfFloor kdfFloor, GenesisClient systemClient)
+        : this(storeId, format, kdfFloor, systemClient, UpgradeBaseline.None)
+    {
+    }
 
     public override string Label => LabelText;
 
     private protected override void WriteFields(AssociatedData fields) => fields
         .Add(StoreId).Add(Format).Add(KdfFloor.MemoryKiB).Add(KdfFloor.Iterations).Add(KdfFloor.Parallelism)
-        .Add(SystemClient.Id).Add(SystemClient.Name).Add((long)SystemClient.Kind).Add(SystemClient.EncryptionKeySpki).Add(SystemClient.SigningKeySpki);
+        .Add(SystemClient.Id).Add(SystemClient.Name).Add((long)SystemClient.Kind).Add(SystemClient.EncryptionKeySpki).Add(SystemClient.SigningKeySpki)
+        .Add(Baseline.Entries).Add(Baseline.Format1AuditEntries);
 }
 
 /// <summary>A new Admin or Member client with its encryption and signing public keys.</summary>

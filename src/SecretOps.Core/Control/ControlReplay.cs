@@ -179,8 +179,14 @@ internal static class ControlReplay
 
             var hash = signed.Hash();
             var client = new ClientState(system.Id, system.Name, system.Kind, ClientRole.System, ClientStatus.Active, system.EncryptionKeySpki.ToArray(), signingKey);
+            if (genesis.Baseline.Format1AuditEntries < 0)
+            {
+                throw Refuse("its baseline names a negative count of format-1 audit entries");
+            }
+
             return new AccessState(genesis.StoreId, genesis.Format, floor, hash)
             {
+                Baseline = genesis.Baseline,
                 Clients = ImmutableDictionary<Guid, ClientState>.Empty.Add(system.Id, client),
                 ClientNames = ImmutableDictionary.Create<string, Guid>(StringComparer.OrdinalIgnoreCase).Add(system.Name, system.Id),
                 UsedIds = [system.Id],
@@ -442,7 +448,8 @@ internal static class ControlReplay
         {
             var secret = RequireSecret(e.SecretId);
             RequireFlags(state.EffectiveFlags(author.Id, secret.NamespaceId, secret.Id), Permissions.Write, $"secret {secret.Id}");
-            if (e.Version != secret.CurrentVersion + 1)
+            // Format 1 pruned old versions without a trace: a baseline's versions may skip numbers, never go back.
+            if (InBaseline ? e.Version <= secret.CurrentVersion : e.Version != secret.CurrentVersion + 1)
             {
                 throw Refuse($"it gives secret {secret.Id} version {e.Version} where {secret.CurrentVersion + 1} is next");
             }
@@ -523,7 +530,16 @@ internal static class ControlReplay
             {
                 throw Refuse($"a key commitment is not {KeyCommitment.Size} bytes");
             }
+
+            // Only the baseline of an upgraded store names key generations whose keys nobody could commit to (format 1's).
+            if (!InBaseline && KeyCommitment.IsUnknown(commitment))
+            {
+                throw Refuse("it commits to no key (an all-zero commitment), which only an upgrade's baseline may");
+            }
         }
+
+        /// <summary>Whether this entry is part of an upgraded store's baseline (format 1's state, signed by the upgrade).</summary>
+        private bool InBaseline => position <= 1L + before!.Baseline.Entries;
 
         private void Apply(CreateSecret e)
         {

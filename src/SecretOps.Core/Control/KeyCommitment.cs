@@ -28,6 +28,13 @@ internal static class KeyCommitment
         return hash.GetHashAndReset();
     }
 
+    /// <summary>
+    /// The all-zero commitment an upgrade's baseline gives format 1's key generations, whose keys the upgrading client may
+    /// not hold. The upgrade rotates every namespace, so nothing is written under such a generation again; a read of an old
+    /// version is still pinned by its value digest.
+    /// </summary>
+    public static bool IsUnknown(ReadOnlySpan<byte> commitment) => commitment.Length == Size && !commitment.ContainsAnyExcept((byte)0);
+
     /// <summary>Whether <paramref name="key"/> is the key of that generation (constant time).</summary>
     public static bool Matches(byte[] commitment, ScopeKind kind, Guid scopeId, int generation, SymmetricKey key) =>
         CryptographicOperations.FixedTimeEquals(commitment, Of(kind, scopeId, generation, key));

@@ -70,7 +70,8 @@ internal sealed class KeyRing : IDisposable
     private static SymmetricKey Committed(IStoreReader reader, KeyScope scope, SymmetricKey key, string what)
     {
         if (reader is Control.VerifiedReader verified
-            && (verified.Commitment(scope) is not { } commitment || !Control.KeyCommitment.Matches(commitment, scope.Kind, scope.ScopeId, scope.Generation, key)))
+            && (verified.Commitment(scope) is not { } commitment
+                || (!Control.KeyCommitment.IsUnknown(commitment) && !Control.KeyCommitment.Matches(commitment, scope.Kind, scope.ScopeId, scope.Generation, key))))
         {
             key.Dispose();
             throw new TamperedException($"The key of {what}",

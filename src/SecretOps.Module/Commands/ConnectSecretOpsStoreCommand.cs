@@ -15,49 +15,8 @@ namespace SecretOps.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "SecretOpsStore", DefaultParameterSetName = ResolveSet)]
 [OutputType(typeof(SessionInfo))]
-public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
+public sealed class ConnectSecretOpsStoreCommand : CredentialCmdlet
 {
-    private const string ResolveSet = "Resolve";
-    private const string PassphraseSet = "Passphrase";
-    private const string SecretFileSet = "SecretFile";
-    private const string KeyFileSet = "KeyFile";
-    private const string ClientSecretSet = "ClientSecret";
-
-    /// <summary>The store file.</summary>
-    [Parameter(Position = 0, HelpMessage = "Path of the store. Default: SECRETOPS_STORE, the profile's store, or the platform's default store.")]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>The client to connect as.</summary>
-    [Parameter(Position = 1, HelpMessage = "Name or id of the client to connect as. Default: SECRETOPS_CLIENT, the profile's client, or 'system'.")]
-    [ArgumentCompleter(typeof(ConnectClientCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string? Client { get; set; }
-
-    /// <summary>A passphrase client's passphrase, or the passphrase of an encrypted key file.</summary>
-    [Parameter(ParameterSetName = PassphraseSet, Mandatory = true, HelpMessage = "The client's passphrase.")]
-    [Parameter(ParameterSetName = KeyFileSet, HelpMessage = "The passphrase of an encrypted PEM key file.")]
-    public SecureString? Passphrase { get; set; }
-
-    /// <summary>A file holding a generated client secret.</summary>
-    [Parameter(ParameterSetName = SecretFileSet, Mandatory = true, HelpMessage = "Path of a file holding the client's generated secret (secretops_...).")]
-    [ValidateNotNullOrEmpty]
-    public string? SecretFile { get; set; }
-
-    /// <summary>The client's PEM private key.</summary>
-    [Parameter(ParameterSetName = KeyFileSet, Mandatory = true, HelpMessage = "Path of the client's PEM private key file.")]
-    [ValidateNotNullOrEmpty]
-    public string? KeyFile { get; set; }
-
-    /// <summary>A generated client secret.</summary>
-    [Parameter(ParameterSetName = ClientSecretSet, Mandatory = true, HelpMessage = "The client's generated secret (secretops_...), as a SecureString.")]
-    public SecureString? ClientSecret { get; set; }
-
-    /// <summary>The configuration profile.</summary>
-    [Parameter(HelpMessage = "Name of the configuration profile to use. Default: SECRETOPS_PROFILE or the default profile.")]
-    [ValidateNotNullOrEmpty]
-    public string? Profile { get; set; }
-
     /// <summary>The namespace cmdlets use when -Namespace is not given.</summary>
     [Parameter(HelpMessage = "Namespace the cmdlets use when -Namespace is not given. Default: SECRETOPS_NAMESPACE, the profile's namespace, or 'default'.")]
     [ArgumentCompleter(typeof(NamespaceCompleter))]
@@ -69,50 +28,34 @@ public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
     [DurationTransformation(IntegersAreMinutes = true)]
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary>Accept a store restored on purpose.</summary>
+    [Parameter(HelpMessage = "Accept the store as it is now even if it is behind, or has diverged from, what was verified at this path on this machine (a backup restored on purpose). Without it such a store is refused as rolled back.")]
+    public SwitchParameter AcceptRestoredStore { get; set; }
+
     /// <summary>Output the session.</summary>
     [Parameter(HelpMessage = "Output the connected session.")]
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
+    protected override string? RequestedNamespace => Namespace;
+
+    /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        char[]? passphrase = null;
         try
         {
-            passphrase = Passphrase is null ? null : PowerShellValues.ToChars(Passphrase);
-            var request = new ConnectionRequest
+            var session = WithCredential((resolved, credential) =>
             {
-                Store = Path is null ? null : ResolveFilePath(Path, nameof(Path)),
-                Client = Client,
-                Namespace = Namespace,
-                Profile = Profile,
-                SecretFile = SecretFile is null ? null : ResolveFilePath(SecretFile, nameof(SecretFile)),
-                KeyFile = KeyFile is null ? null : ResolveFilePath(KeyFile, nameof(KeyFile)),
-                Passphrase = passphrase,
-                ClientSecret = ClientSecret is null ? null : PowerShellValues.ToPlainString(ClientSecret),
-                Surface = CmdletSurface,
-            };
+                WriteVerbose($"Connecting to '{resolved.Store}' as client '{resolved.Client}'.");
+                var connected = Connector.Connect(resolved, credential, CmdletSurface);
+                SessionRegistry.Add(connected);
+                ConnectionState.Remember(connected, resolved.Namespace, resolved.IdleTimeout);
 
-            var resolved = Connector.Resolve(request);
-            if (IdleTimeout is { } idle)
-            {
-                if (idle == TimeSpan.Zero)
-                {
-                    throw new InvalidParameterException(nameof(IdleTimeout), "-IdleTimeout must be positive, or negative for the life of the process.");
-                }
-
-                resolved = resolved with { IdleTimeout = idle < TimeSpan.Zero ? Timeout.InfiniteTimeSpan : idle };
-            }
-
-            WriteVerbose($"Connecting to '{resolved.Store}' as client '{resolved.Client}'.");
-            using var credential = Connector.ResolveCredential(request) ?? PromptCredential(resolved);
-            var session = Connector.Connect(resolved, credential, CmdletSurface);
-            SessionRegistry.Add(session);
-            ConnectionState.Remember(session, resolved.Namespace, resolved.IdleTimeout);
-
-            // A command's audit entries are written when it ends: here, the connect.
-            session.FlushAudit();
-            WriteVerbose($"Connected to '{session.Store.Path}' as {session.Role} client '{session.ClientName}'; default namespace '{resolved.Namespace}'.");
+                // A command's audit entries are written when it ends: here, the connect.
+                connected.FlushAudit();
+                WriteVerbose($"Connected to '{connected.Store.Path}' as {connected.Role} client '{connected.ClientName}'; default namespace '{resolved.Namespace}'.");
+                return connected;
+            }, Adjusted);
             if (PassThru)
             {
                 WriteObject(ConnectionState.Describe(session));
@@ -122,32 +65,20 @@ public sealed class ConnectSecretOpsStoreCommand : SecretOpsCmdlet
         {
             WriteFailure(e, Path ?? Client);
         }
-        finally
-        {
-            PowerShellValues.Wipe(passphrase);
-        }
     }
 
-    /// <summary>Asks for a passphrase, or a generated secret (recognised by its prefix), where a person can answer.</summary>
-    private ClientCredential PromptCredential(ResolvedConnection resolved)
+    private ResolvedConnection Adjusted(ResolvedConnection resolved)
     {
-        using var answer = PromptSecure($"Passphrase or client secret for client '{resolved.Client}' of '{resolved.Store}'");
-        if (answer is null)
+        if (IdleTimeout is { } idle)
         {
-            ThrowTerminatingError(ErrorMapping.CredentialRequired("credential (-Passphrase, -SecretFile, -KeyFile or -ClientSecret)", resolved.Store));
+            if (idle == TimeSpan.Zero)
+            {
+                throw new InvalidParameterException(nameof(IdleTimeout), "-IdleTimeout must be positive, or negative for the life of the process.");
+            }
+
+            resolved = resolved with { IdleTimeout = idle < TimeSpan.Zero ? Timeout.InfiniteTimeSpan : idle };
         }
 
-        var chars = PowerShellValues.ToChars(answer!);
-        try
-        {
-            ReadOnlySpan<char> trimmed = chars.AsSpan().Trim();
-            return trimmed.StartsWith(GeneratedSecret.Prefix, StringComparison.Ordinal)
-                ? ClientCredential.FromGeneratedSecret(new string(trimmed))
-                : ClientCredential.FromPassphrase(chars);
-        }
-        finally
-        {
-            PowerShellValues.Wipe(chars);
-        }
+        return resolved with { AcceptRestoredStore = AcceptRestoredStore };
     }
 }
