@@ -56,7 +56,7 @@ public sealed partial class FormatVectorTests
         var bodies = new[]
         {
             FormatReader.Ad("secretops/control/genesis/v1", storeId, 2L, m, t, p, systemId, v.Text("system.name"), v.Int("system.kind"),
-                v.Hex("system.encryption_spki"), signingSpki),
+                v.Hex("system.encryption_spki"), signingSpki, 0L, 0L),
             FormatReader.Ad("secretops/control/create-namespace/v1", nsId, v.Text("namespaces.name")),
             FormatReader.Ad("secretops/control/namespace-key-generation/v1", nsId, 1L, v.Hex("namespace_key_commitment"), Array.Empty<byte>()),
             FormatReader.Ad("secretops/control/create-secret/v1", secretId, nsId, v.Text("secrets.name").ToUpperInvariant(), v.Hex("secret_key_commitment")),

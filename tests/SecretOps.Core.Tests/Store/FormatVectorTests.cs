@@ -203,14 +203,17 @@ public sealed partial class FormatVectorTests
                 ("$ph", v.Hex("audit.previous_hash")), ("$hash", v.Hex("audit.hash")));
         }
 
+        // The chain alone (the vector's entry is unsigned, as format 1's were: §18 covers signatures).
         RawDb.Checkpoint(store.Path);
-        var verified = store.Open().VerifyAudit();
+        var opened = store.Open();
+        var verified = opened.Backend.Read(reader => Audit.AuditLog.Verify(reader, opened.StoreId));
         Assert.True(verified.IsValid, verified.Problem);
         Assert.Equal(1, verified.EntriesChecked);
         Assert.Null(FormatReader.FirstBrokenAuditEntry(store.Path));
         RawDb.Execute(store.Path, "UPDATE audit SET process_id = process_id + 1");
         RawDb.Checkpoint(store.Path);
-        Assert.Equal(1, store.Open().VerifyAudit().FirstBrokenSequence);
+        var altered = store.Open();
+        Assert.Equal(1, altered.Backend.Read(reader => Audit.AuditLog.Verify(reader, altered.StoreId)).FirstBrokenSequence);
     }
 
     /// <summary>FORMAT.md §9.2: how a generated secret is written, and exactly which spellings of it are read back.</summary>

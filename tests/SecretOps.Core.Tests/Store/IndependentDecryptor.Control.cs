@@ -128,7 +128,7 @@ public static partial class FormatReader
     /// <summary>§14.3: the field kinds of each entry kind after its label: G UUID, I integer, S text, B bytes.</summary>
     private static readonly Dictionary<string, string> EntryKinds = new()
     {
-        ["genesis"] = "GIIIIGSIBB",
+        ["genesis"] = "GIIIIGSIBBII",
         ["add-client"] = "GSIIBB",
         ["update-client"] = "GSI",
         ["set-client-status"] = "GI",

@@ -196,7 +196,7 @@ public partial class IndependentDecryptorTests
     }
 
     [Fact]
-    public void AuditChain_AnEntryWhoseHashWasRecomputed_IsReportedAtTheNextEntry_AndTheLastOneNotAtAll()
+    public void AuditChain_AnEntryWhoseHashWasRecomputed_BreaksTheChainAtTheNextEntry_AndItsSignatureAtItself()
     {
         using var store = new TempStore();
         using (var session = store.ConnectSystem())
@@ -221,27 +221,30 @@ public partial class IndependentDecryptorTests
             RawDb.Execute(connection, "UPDATE audit SET hash = $h WHERE sequence = $s", ("$h", hash), ("$s", sequence));
         }
 
-        // The last entry altered and re-hashed: nothing to see from the file alone.
+        // The last entry altered and re-hashed: the chain alone shows nothing (§11), its author's signature does (§18).
         RawDb.Execute(store.Path, "UPDATE audit SET target = 'x' WHERE sequence = $s", ("$s", last));
         Rehash(last);
         RawDb.Checkpoint(store.Path);
-        Assert.True(SecretStore.Open(store.Path).VerifyAudit().IsValid);
+        var lastAltered = SecretStore.Open(store.Path).VerifyAudit();
+        Assert.Equal(last, lastAltered.FirstBrokenSequence);
+        Assert.Contains("signature does not verify", lastAltered.Problem, StringComparison.Ordinal);
         Assert.Null(FormatReader.FirstBrokenAuditEntry(store.Path));
 
-        // Entry 2 altered and re-hashed: entry 3 no longer links to it.
+        // Entry 2 altered and re-hashed: entry 3 no longer links to it, and entry 2's own signature fails first.
         RawDb.Execute(store.Path, "UPDATE audit SET target = 'x' WHERE sequence = 2");
         Rehash(2);
         RawDb.Checkpoint(store.Path);
         var result = SecretStore.Open(store.Path).VerifyAudit();
-        Assert.Equal((3L, "Audit entry 3: its link to the previous entry does not match."), (result.FirstBrokenSequence!.Value, result.Problem));
+        Assert.Equal(2L, result.FirstBrokenSequence);
+        Assert.Contains("signature does not verify", result.Problem, StringComparison.Ordinal);
         Assert.Equal(3, FormatReader.FirstBrokenAuditEntry(store.Path));
     }
 
     [Fact]
-    public void AuditChain_IsUnkeyed_SoAWholeRewriteVerifies_AndOnlyAnOutsideRecordOfItsHeadCatchesIt()
+    public void AuditChain_IsUnkeyed_ButAWholeRewrite_IsCaughtByItsAuthorsSignatures()
     {
-        // The honest limit stated in docs/SECURITY.md: anyone who can write the file and has read FORMAT.md can
-        // edit an entry and recompute every later hash. Keeping the head (sequence and hash) elsewhere catches it.
+        // The chain itself is unkeyed: anyone who can write the file and has read FORMAT.md can edit an entry and
+        // recompute every later hash (§11). Format 2's signatures (§18) are what catch it.
         using var store = new TempStore();
         using (var session = store.ConnectSystem())
         {
@@ -276,7 +279,10 @@ public partial class IndependentDecryptorTests
             }
         }
 
-        Assert.True(SecretStore.Open(store.Path).VerifyAudit().IsValid);
+        Assert.Null(FormatReader.FirstBrokenAuditEntry(store.Path));
+        var verified = SecretStore.Open(store.Path).VerifyAudit();
+        Assert.False(verified.IsValid);
+        Assert.Contains("signature does not verify", verified.Problem, StringComparison.Ordinal);
         Assert.NotEqual(headBefore, RawDb.Scalar(store.Path, "SELECT hex(hash) FROM audit ORDER BY sequence DESC LIMIT 1"));
     }
 
