@@ -242,6 +242,12 @@ public sealed class SecretStore
 
             if (LocalHeads.Load(identity, AnyClient, localKey) is { } head)
             {
+                if (head.Sequence > state.Sequence)
+                {
+                    // Another process may have written (and recorded) since this connect read the log: read it again.
+                    state = Backend.Read(reader => Control.Read(reader, Path));
+                }
+
                 var stored = head.Sequence <= state.Sequence
                     ? Backend.Read(reader => reader.ControlEntries(head.Sequence - 1).Select(e => ControlView.Decode(e.Sequence, e.Entry)).FirstOrDefault())
                     : null;
@@ -251,7 +257,7 @@ public sealed class SecretStore
                         ? $"its control log ends at entry {state.Sequence}, behind entry {head.Sequence}, which client '{record.Name}' verified on this machine before"
                         : $"its control log holds another entry {head.Sequence} than the one client '{record.Name}' verified on this machine before";
                     throw new TamperedException("control log",
-                        $"The store at '{Path}' was rolled back or forked: {how}. Nothing was read or changed. If a backup was restored on purpose, accept it explicitly.")
+                        $"The store at '{Path}' was rolled back or forked: {how}. Nothing was read or changed.")
                     {
                         Hint = SecretOpsHint.AcceptRestoredStore,
                     };

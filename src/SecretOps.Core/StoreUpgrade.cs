@@ -8,9 +8,6 @@ using SecretOps.Core.Storage;
 
 namespace SecretOps.Core;
 
-/// <summary>What an upgrade from format 1 signed: the baseline's size and what it holds.</summary>
-public sealed record StoreUpgradeResult(int Clients, int Namespaces, int Secrets, int Versions, int Grants, long ControlEntries);
-
 /// <summary>
 /// Upgrades a format-1 store (its tables migrated, its control log empty) to format 2. An administrator checks the store as
 /// format 1 can be checked (the storage's integrity, the audit chain, no key stanza without a grant) and then signs what it

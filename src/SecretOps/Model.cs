@@ -184,3 +184,6 @@ public sealed record StoreCheckResult(
 
 /// <summary>What creating a store produced. <see cref="ClientSecret"/> is shown once and never stored.</summary>
 public sealed record StoreCreated(string Path, Guid StoreId, Guid ClientId, string ClientName, string? ClientSecret);
+
+/// <summary>What an upgrade from format 1 signed: what the baseline holds, and the control log's length after it.</summary>
+public sealed record StoreUpgradeResult(int Clients, int Namespaces, int Secrets, int Versions, int Grants, long ControlEntries);

@@ -175,7 +175,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
         ["store: truncated to 100 bytes"] = Refused(7, "damaged", "--store", "{dir}/truncated.db", "secret", "list"),
         ["store: another application's database"] = Refused(1, "is a SQLite database but not a SecretOps store", "--store", "{dir}/other-app.db", "store", "info"),
         ["store: wrong application_id"] = Refused(1, "is a SQLite database but not a SecretOps store", "--store", "{dir}/wrong-app-id.db", "secret", "list"),
-        ["store: newer format"] = Refused(1, "store format 2", "--store", "{dir}/newer-format.db", "secret", "list"),
+        ["store: newer format"] = Refused(1, "store format 3", "--store", "{dir}/newer-format.db", "secret", "list"),
         ["store: init over an existing store"] = Refused(6, "already exists; SecretOps will not overwrite it", "store", "init"),
         ["store: init onto a directory"] = Refused(2, "is a directory", "--store", "{dir}/a-directory", "store", "init"),
         ["store: backup onto an existing file"] = Refused(6, "already exists", "store", "backup", "{dir}/text.db"),
@@ -353,7 +353,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Prepared
             System.IO.File.Copy(Store.StorePath, Path.Combine(Store.Directory, "wrong-app-id.db"));
             Database("wrong-app-id.db", "PRAGMA application_id = 12345;");
             System.IO.File.Copy(Store.StorePath, Path.Combine(Store.Directory, "newer-format.db"));
-            Database("newer-format.db", "PRAGMA user_version = 2;");
+            Database("newer-format.db", "PRAGMA user_version = 3;");
         }
 
         internal CliStore Store { get; }

@@ -218,7 +218,9 @@ public class CmdletShapeTests
                 "Store" => "StorePathCompleter",
                 // The client a permission is about: any client of the store, not only connected ones.
                 "Client" when cmdlet.DerivesFrom("PermissionCmdlet") => "ClientNameCompleter",
-                "Client" when cmdlet.Noun != "SecretAuditLog" && cmdlet.Verb != "Connect" => "ClientCompleter",
+                // A cmdlet that authenticates (Connect, Update-SecretOpsStore) names a client of the store, connected or not.
+                "Client" when cmdlet.DerivesFrom("CredentialCmdlet") => "ConnectClientCompleter",
+                "Client" when cmdlet.Noun != "SecretAuditLog" => "ClientCompleter",
                 "AsClient" => "ClientCompleter",
                 "Name" when cmdlet.DerivesFrom("SecretCmdlet") || cmdlet.DerivesFrom("PermissionCmdlet") => "SecretNameCompleter",
                 "Name" when cmdlet.DerivesFrom("ClientCmdlet") && cmdlet.Verb != "New" => "ClientNameCompleter",
