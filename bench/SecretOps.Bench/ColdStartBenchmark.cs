@@ -19,7 +19,7 @@ namespace SecretOps.Bench;
 internal sealed class ColdStartBenchmark : IBenchmark
 {
     private const double TargetMilliseconds = 150;
-    private const string EntryName = "api-token";
+    internal const string EntryName = "api-token";
     private const string SecretName = "service/" + EntryName;
     private const string Generated = "secretops get, generated secret";
     private const string Passphrase = "secretops get, passphrase";
@@ -130,7 +130,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
     }
 
     /// <summary>out/cli/secretops (secretops.exe on Windows): the launcher the build copies there.</summary>
-    private static string CliLauncher() =>
+    internal static string CliLauncher() =>
         Path.Combine(Harness.RepoRoot(), "out", "cli", OperatingSystem.IsWindows() ? "secretops.exe" : "secretops");
 
     /// <summary>A store at the default KDF with the secret, readable by a generated-secret Member; returns its secret.</summary>
@@ -153,7 +153,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
     /// database has no custom data, so the entry gets one custom-data item (through export and import, which
     /// also takes the decryption time) and is saved as KDBX 4. Returns a sentence describing the database.
     /// </summary>
-    private static string CreateKeePassDatabase(string keepass, string directory, string database, string password, string value)
+    internal static string CreateKeePassDatabase(string keepass, string directory, string database, string password, string value)
     {
         var decryption = KeePassXcLowestDecryptionMilliseconds.ToString(CultureInfo.InvariantCulture);
         var created = Path.Combine(directory, "created.kdbx");
@@ -202,7 +202,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
     }
 
     /// <summary>A candidate that runs one whole process; its check wants exit code 0 and, when given, exactly that output.</summary>
-    private static Candidate ProcessCandidate(string name, ProcessStartInfo start, string? stdin, string? expectedOutput)
+    internal static Candidate ProcessCandidate(string name, ProcessStartInfo start, string? stdin, string? expectedOutput)
     {
         ProcessOutput? last = null;
         return new Candidate(name,

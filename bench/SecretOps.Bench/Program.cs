@@ -18,6 +18,7 @@ internal static class Program
         new ScaleBenchmark(),
         new ColdStartBenchmark(),
         new ThroughputBenchmark(),
+        new ControlLogBenchmark(),
     ];
 
     private static int Main(string[] args)
@@ -31,6 +32,11 @@ internal static class Program
         if (args[0] == ThroughputBenchmark.WorkerCommand)
         {
             return ThroughputBenchmark.RunWorker(args.AsSpan(1));
+        }
+
+        if (args[0] == ControlLogBenchmark.StoreCommand)
+        {
+            return ControlLogBenchmark.BuildStore(args.AsSpan(1));
         }
 
         if (args[0] == Suite.Name)
