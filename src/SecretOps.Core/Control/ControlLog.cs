@@ -22,6 +22,12 @@ internal static class ControlLog
     public static (SignedControlEntry Entry, AccessState State) Append(AccessState? state, Guid authorId, ClientSigningKey key, ControlEntry entry)
     {
         var signed = Sign(state, authorId, key, entry);
-        return (signed, ControlReplay.Apply(state, signed));
+        // The author's key in the state must be the one that signed: otherwise the entry would be refused on replay.
+        if (state?.Client(authorId) is { } author && !author.SigningKey.SameKeyAs(key.VerifyingKey))
+        {
+            return (signed, ControlReplay.Apply(state, signed));
+        }
+
+        return (signed, state is null ? ControlReplay.Apply(null, signed) : ControlReplay.ApplyOwn(state, signed));
     }
 }

@@ -40,10 +40,20 @@ internal static class ControlReplay
     public static AccessState Apply(AccessState? before, SignedControlEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new Step(before, entry).Run();
+        return new Step(before, entry, signatureVerified: false).Run();
     }
 
-    private sealed class Step(AccessState? before, SignedControlEntry signed)
+    /// <summary>
+    /// The state after an entry this process has just signed with the author's key: every rule but the signature is
+    /// checked (verifying a signature one has just made proves nothing and costs a verification per change).
+    /// </summary>
+    internal static AccessState ApplyOwn(AccessState? before, SignedControlEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new Step(before, entry, signatureVerified: true).Run();
+    }
+
+    private sealed class Step(AccessState? before, SignedControlEntry signed, bool signatureVerified)
     {
         private readonly long position = (before?.Sequence ?? 0) + 1;
         private ClientState author = null!;
@@ -74,7 +84,7 @@ internal static class ControlReplay
                 throw Refuse($"its author '{author.Name}' is {author.Status.ToString().ToLowerInvariant()}");
             }
 
-            if (signed.Body is null || signed.Signature is null || !author.SigningKey.Verify(signed.SignedBytes(), signed.Signature))
+            if (signed.Body is null || signed.Signature is null || (!signatureVerified && !author.SigningKey.Verify(signed.SignedBytes(), signed.Signature)))
             {
                 throw Refuse($"its signature does not verify with the signing key of its author '{author.Name}'");
             }
