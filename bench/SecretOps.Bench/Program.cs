@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SecretOps.Bench;
 
 /// <summary>
-/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark|all&gt; [--runs N] [--warmup N] [--markdown PATH]</c>.
+/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark|all&gt; [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick]</c>.
 /// Each benchmark is one <see cref="IBenchmark"/> class in its own file; add new ones to <see cref="Benchmarks"/>.
 /// </summary>
 internal static class Program
@@ -18,6 +18,7 @@ internal static class Program
         new ScaleBenchmark(),
         new ColdStartBenchmark(),
         new ThroughputBenchmark(),
+        new PeerBenchmark(),
     ];
 
     private static int Main(string[] args)
@@ -97,7 +98,7 @@ internal static class Program
 
     private static void PrintUsage(TextWriter writer)
     {
-        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark|all> [--runs N] [--warmup N] [--markdown PATH]");
+        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark|all> [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick]");
         writer.WriteLine();
         writer.WriteLine("Benchmarks:");
         foreach (var benchmark in Benchmarks)
@@ -113,6 +114,8 @@ internal static class Program
         writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1)");
         writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH; for all, between the");
         writer.WriteLine($"                   {Suite.BeginMarker} and {Suite.EndMarker} lines of PATH when it has them");
+        writer.WriteLine("  --sizes LIST     peer only: store sizes, comma-separated (default 100,1000,5000; --quick: 100,1000)");
+        writer.WriteLine("  --quick          peer only: fewer operations per measurement, fewer cold runbooks and writes");
     }
 }
 
@@ -153,14 +156,22 @@ internal sealed record TargetOutcome(string Target, string Measured, string Rati
     public string Result => Met switch { true => "met", false => "**missed**", null => "reported" };
 }
 
-/// <summary>Options every benchmark understands.</summary>
+/// <summary>Options every benchmark understands; <see cref="Sizes"/> and <see cref="Quick"/> are read by <c>peer</c> alone.</summary>
 internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
 {
+    /// <summary><c>--sizes 100,1000</c>: the store sizes to measure at, or null for the benchmark's default.</summary>
+    public IReadOnlyList<int>? Sizes { get; init; }
+
+    /// <summary><c>--quick</c>: fewer operations per measurement and smaller default sizes, so a run takes a few minutes.</summary>
+    public bool Quick { get; init; }
+
     public static bool TryParse(ReadOnlySpan<string> args, int defaultRuns, out BenchOptions options, out string? error)
     {
         var runs = defaultRuns;
         var warmups = 1;
         string? markdown = null;
+        List<int>? sizes = null;
+        var quick = false;
         options = new BenchOptions(runs, warmups, markdown);
         for (var i = 0; i < args.Length; i++)
         {
@@ -185,13 +196,36 @@ internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
                 case "--markdown" when i + 1 < args.Length:
                     markdown = args[++i];
                     break;
+                case "--sizes" when i + 1 < args.Length:
+                    sizes = [];
+                    foreach (var part in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (!int.TryParse(part.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size < 1)
+                        {
+                            error = $"--sizes needs positive integers separated by commas; got '{args[i]}'.";
+                            return false;
+                        }
+
+                        sizes.Add(size);
+                    }
+
+                    if (sizes.Count == 0)
+                    {
+                        error = "--sizes needs at least one size.";
+                        return false;
+                    }
+
+                    break;
+                case "--quick":
+                    quick = true;
+                    break;
                 default:
-                    error = args[i] is "--runs" or "--warmup" or "--markdown" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.";
+                    error = args[i] is "--runs" or "--warmup" or "--markdown" or "--sizes" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.";
                     return false;
             }
         }
 
-        options = new BenchOptions(runs, warmups, markdown);
+        options = new BenchOptions(runs, warmups, markdown) { Sizes = sizes, Quick = quick };
         error = null;
         return true;
     }
