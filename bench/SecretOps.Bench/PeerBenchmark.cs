@@ -56,6 +56,9 @@ internal sealed class PeerBenchmark : IBenchmark
 
     public int DefaultRuns => 5;
 
+    /// <summary>Not part of <c>all</c>: about 25 minutes at the default sizes on a 2-core machine, and it needs pwsh.</summary>
+    public bool InSuite => false;
+
     public IReadOnlyList<(string Label, string Value)> MachineNotes()
     {
         var pwsh = FindPwsh(out var why);
