@@ -3,12 +3,18 @@ using System.Runtime.InteropServices;
 using System.Text;
 using SecretOps.Core.Crypto;
 using SecretOps.ReferenceLibs;
+using KonsciousArgon2id = Konscious.Security.Cryptography.Argon2id;
+using IsopohArgon2 = Isopoh.Cryptography.Argon2.Argon2;
+using IsopohConfig = Isopoh.Cryptography.Argon2.Argon2Config;
+using IsopohType = Isopoh.Cryptography.Argon2.Argon2Type;
+using IsopohVersion = Isopoh.Cryptography.Argon2.Argon2Version;
 
 namespace SecretOps.Bench;
 
 /// <summary>
-/// <c>argon2</c>: our Argon2id against Debian's libargon2 (threads = lanes) and, at p = 1, libsodium's
-/// crypto_pwhash, in one process with alternating order. Verifies the outputs agree before timing anything.
+/// <c>argon2</c>: our Argon2id against Debian's libargon2 (threads = lanes), at p = 1 libsodium's crypto_pwhash,
+/// and two managed implementations, Konscious.Security.Cryptography.Argon2 1.3.1 and Isopoh.Cryptography.Argon2 2.0.0
+/// (threads = lanes), in one process with alternating order. Verifies the outputs agree before timing anything.
 /// </summary>
 internal sealed class Argon2Benchmark : IBenchmark
 {
@@ -19,6 +25,8 @@ internal sealed class Argon2Benchmark : IBenchmark
     private const string OursFresh = "ours, fresh memory";
     private const string Libargon2Name = "libargon2";
     private const string LibsodiumName = "libsodium";
+    private const string KonsciousName = "Konscious";
+    private const string IsopohName = "Isopoh";
 
     private static readonly byte[] Password = Encoding.UTF8.GetBytes("SecretOps benchmark passphrase");
     private static readonly byte[] Salt = [0x53, 0x65, 0x63, 0x72, 0x65, 0x74, 0x4f, 0x70, 0x73, 0x2d, 0x62, 0x65, 0x6e, 0x63, 0x68, 0x21];
@@ -33,7 +41,7 @@ internal sealed class Argon2Benchmark : IBenchmark
 
     public string Name => "argon2";
 
-    public string Description => "Argon2id: ours vs libargon2 (and libsodium at p=1)";
+    public string Description => "Argon2id: ours vs libargon2 (and libsodium at p=1), Konscious and Isopoh";
 
     public string Title => "Argon2id";
 
@@ -43,6 +51,8 @@ internal sealed class Argon2Benchmark : IBenchmark
     [
         ("libargon2", Libargon2.UnavailableReason ?? LoadedPath("libargon2.so")),
         ("libsodium", Libsodium.UnavailableReason ?? $"{LoadedPath("libsodium.so")}, version {SodiumVersion()}"),
+        ("Konscious", $"Konscious.Security.Cryptography.Argon2 {AssemblyVersion(typeof(KonsciousArgon2id))}"),
+        ("Isopoh", $"Isopoh.Cryptography.Argon2 {AssemblyVersion(typeof(IsopohArgon2))}"),
     ];
 
     public BenchmarkResult Run(BenchOptions options, TextWriter progress)
@@ -87,6 +97,16 @@ internal sealed class Argon2Benchmark : IBenchmark
             }
         }
 
+        foreach (var (name, derive) in new (string, Func<Argon2Parameters, byte[]>)[] { (KonsciousName, Konscious), (IsopohName, Isopoh) })
+        {
+            var managed = derive(parameters);
+            if (!managed.AsSpan().SequenceEqual(reference))
+            {
+                throw new BenchmarkFailedException(
+                    $"OUTPUT MISMATCH for {Describe(parameters)}: {name} {Convert.ToHexString(managed)} != libargon2 {Convert.ToHexString(reference)}.");
+            }
+        }
+
         progress.WriteLine($"    outputs agree: {Convert.ToHexString(reference)}");
         return reference;
     }
@@ -96,6 +116,8 @@ internal sealed class Argon2Benchmark : IBenchmark
         var ours = new byte[TagLength];
         byte[] libargon2 = [];
         byte[] libsodium = [];
+        byte[] konscious = [];
+        byte[] isopoh = [];
         var candidates = new List<Candidate>
         {
             new(Ours,
@@ -112,6 +134,12 @@ internal sealed class Argon2Benchmark : IBenchmark
             new(Libargon2Name,
                 () => libargon2 = Libargon2.Hash(Argon2idType, Version13, parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, TagLength, Password, Salt),
                 () => Expect(Libargon2Name, libargon2, expected, parameters)),
+            new(KonsciousName,
+                () => konscious = Konscious(parameters),
+                () => Expect(KonsciousName, konscious, expected, parameters)),
+            new(IsopohName,
+                () => isopoh = Isopoh(parameters),
+                () => Expect(IsopohName, isopoh, expected, parameters)),
         };
 
         if (parameters.Parallelism == 1)
@@ -130,6 +158,43 @@ internal sealed class Argon2Benchmark : IBenchmark
 
         return candidates;
     }
+
+    /// <summary>Konscious.Security.Cryptography.Argon2: as its documentation shows it used, with threads = lanes.</summary>
+    private static byte[] Konscious(Argon2Parameters parameters)
+    {
+        using var argon2 = new KonsciousArgon2id(Password)
+        {
+            Salt = Salt,
+            Iterations = parameters.Iterations,
+            MemorySize = parameters.MemoryKiB,
+            DegreeOfParallelism = parameters.Parallelism,
+        };
+        return argon2.GetBytes(TagLength);
+    }
+
+    /// <summary>Isopoh.Cryptography.Argon2: Argon2id (its HybridAddressing), version 0x13, threads = lanes; the tag copied out of its SecureArray.</summary>
+    private static byte[] Isopoh(Argon2Parameters parameters)
+    {
+        var config = new IsopohConfig
+        {
+            Type = IsopohType.HybridAddressing,
+            Version = IsopohVersion.Nineteen,
+            TimeCost = parameters.Iterations,
+            MemoryCost = parameters.MemoryKiB,
+            Lanes = parameters.Parallelism,
+            Threads = parameters.Parallelism,
+            HashLength = TagLength,
+            Password = Password,
+            Salt = Salt,
+            ClearPassword = false,
+        };
+        using var argon2 = new IsopohArgon2(config);
+        using var hash = argon2.Hash();
+        return hash.Buffer.ToArray();
+    }
+
+    private static string AssemblyVersion(Type type) =>
+        type.Assembly.GetName().Version?.ToString() ?? "unknown version";
 
     private static void Expect(string name, byte[] actual, byte[] expected, Argon2Parameters parameters)
     {
@@ -167,6 +232,17 @@ internal sealed class Argon2Benchmark : IBenchmark
                         $"{Harness.Format(ours)} ms vs {Harness.Format(result.Samples[Libargon2Name].MedianMilliseconds)} ms", $"{Harness.FormatRatio(faster)}x faster", faster >= 1.5));
                 }
             }
+
+            // The managed implementations a .NET user would otherwise pick: reported, no target.
+            foreach (var peer in new[] { KonsciousName, IsopohName })
+            {
+                var ours = result.Samples[Ours].MedianMilliseconds;
+                var fresh = result.Samples[OursFresh].MedianMilliseconds;
+                var theirs = result.Samples[peer].MedianMilliseconds;
+                targets.Add(new($"Argon2id {Describe(result.Parameters)} against {peer} (managed)",
+                    $"{Harness.Format(ours)} / {Harness.Format(fresh)} ms vs {Harness.Format(theirs)} ms",
+                    $"{Harness.FormatRatio(theirs / ours)}x / {Harness.FormatRatio(theirs / fresh)}x faster (ours / fresh)", null));
+            }
         }
 
         return targets;
@@ -176,7 +252,7 @@ internal sealed class Argon2Benchmark : IBenchmark
     {
         var body = new StringBuilder();
         body.AppendLine(CultureInfo.InvariantCulture,
-            $"Argon2id v1.3, {TagLength}-byte tag, {Salt.Length}-byte salt, fixed {Password.Length}-byte password. `ours` is a process that derives more than once, reusing its kept (wiped) buffer; `ours, fresh memory` releases that buffer first, so it first-touches new memory as the native libraries do and as a one-shot CLI process does. Median wall-clock ms of {options.Runs} {(options.Runs == 1 ? "run" : "runs")} per implementation after {options.Warmups} untimed warm-up {(options.Warmups == 1 ? "run" : "runs")} each; within each run every implementation ran once, the starting implementation rotated, and a full GC preceded each measurement. libargon2 runs with threads = lanes; libsodium only supports p = 1.");
+            $"Argon2id v1.3, {TagLength}-byte tag, {Salt.Length}-byte salt, fixed {Password.Length}-byte password. `ours` is a process that derives more than once, reusing its kept (wiped) buffer; `ours, fresh memory` releases that buffer first, so it first-touches new memory as the native libraries do and as a one-shot CLI process does. Median wall-clock ms of {options.Runs} {(options.Runs == 1 ? "run" : "runs")} per implementation after {options.Warmups} untimed warm-up {(options.Warmups == 1 ? "run" : "runs")} each; within each run every implementation ran once, the starting implementation rotated, and a full GC preceded each measurement. libargon2, Konscious.Security.Cryptography.Argon2 and Isopoh.Cryptography.Argon2 (managed, from NuGet) run with threads = lanes; libsodium only supports p = 1. Every implementation's output is checked against libargon2's before timing and after every run.");
         body.AppendLine();
         var medianRows = results.Select(r =>
         {
@@ -200,6 +276,28 @@ internal sealed class Argon2Benchmark : IBenchmark
              "ours faster than libargon2 by (ours / fresh)", "ours' time as a share of libsodium's (ours / fresh)"],
             medianRows));
         body.AppendLine();
+        body.AppendLine("Against the managed implementations (median ms; their time divided by ours, so above 1 means ours is faster):");
+        body.AppendLine();
+        body.Append(Harness.MarkdownTable(
+            ["parameters", "ours (ms)", "ours, fresh memory (ms)", "Konscious (ms)", "Isopoh (ms)", "ours faster than Konscious by (ours / fresh)", "ours faster than Isopoh by (ours / fresh)"],
+            results.Select(r =>
+            {
+                var ours = r.Samples[Ours].MedianMilliseconds;
+                var fresh = r.Samples[OursFresh].MedianMilliseconds;
+                var konscious = r.Samples[KonsciousName].MedianMilliseconds;
+                var isopoh = r.Samples[IsopohName].MedianMilliseconds;
+                return (IReadOnlyList<string>)
+                [
+                    Describe(r.Parameters),
+                    Harness.Format(ours),
+                    Harness.Format(fresh),
+                    Harness.Format(konscious),
+                    Harness.Format(isopoh),
+                    $"{Harness.FormatRatio(konscious / ours)}x / {Harness.FormatRatio(konscious / fresh)}x",
+                    $"{Harness.FormatRatio(isopoh / ours)}x / {Harness.FormatRatio(isopoh / fresh)}x",
+                ];
+            })));
+        body.AppendLine();
         body.AppendLine("Spread (fastest – slowest run, ms) and median minor page faults per run (first touches of freshly mapped memory, one per 4 KiB page):");
         body.AppendLine();
         var spreadRows = results.Select(r => (IReadOnlyList<string>)
@@ -209,8 +307,10 @@ internal sealed class Argon2Benchmark : IBenchmark
             Spread(r.Samples[OursFresh]),
             Spread(r.Samples[Libargon2Name]),
             r.Samples.TryGetValue(LibsodiumName, out var s) ? Spread(s) : "n/a",
+            Spread(r.Samples[KonsciousName]),
+            Spread(r.Samples[IsopohName]),
         ]);
-        body.Append(Harness.MarkdownTable(["parameters", "ours", "ours, fresh memory", "libargon2", "libsodium"], spreadRows));
+        body.Append(Harness.MarkdownTable(["parameters", "ours", "ours, fresh memory", "libargon2", "libsodium", "Konscious", "Isopoh"], spreadRows));
         return body.ToString();
 
         static string Spread(Samples samples)

@@ -161,6 +161,21 @@ internal static class Harness
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
+    /// <summary>The <paramref name="fraction"/> quantile (0.25: the first quartile), interpolating linearly between the two nearest values.</summary>
+    public static double Percentile(IReadOnlyCollection<double> values, double fraction)
+    {
+        if (values.Count == 0)
+        {
+            throw new ArgumentException("No values.", nameof(values));
+        }
+
+        var sorted = values.Order().ToArray();
+        var position = fraction * (sorted.Length - 1);
+        var lower = (int)Math.Floor(position);
+        var upper = Math.Min(lower + 1, sorted.Length - 1);
+        return sorted[lower] + ((position - lower) * (sorted[upper] - sorted[lower]));
+    }
+
     /// <summary>Milliseconds with one decimal, invariant culture.</summary>
     public static string Format(double milliseconds) => milliseconds.ToString("0.0", CultureInfo.InvariantCulture);
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SecretOps.Bench;
 
 /// <summary>
-/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark|all&gt; [--runs N] [--warmup N] [--markdown PATH]</c>.
+/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark|all&gt; [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick]</c>.
 /// Each benchmark is one <see cref="IBenchmark"/> class in its own file; add new ones to <see cref="Benchmarks"/>.
 /// </summary>
 internal static class Program
@@ -19,6 +19,7 @@ internal static class Program
         new ColdStartBenchmark(),
         new ThroughputBenchmark(),
         new ControlLogBenchmark(),
+        new PeerBenchmark(),
     ];
 
     private static int Main(string[] args)
@@ -48,7 +49,7 @@ internal static class Program
                 return ExitCodes.Usage;
             }
 
-            return Suite.Run(Benchmarks, suiteOptions, runsGiven: args.AsSpan(1).Contains("--runs"), Harness.DescribeCommand(args));
+            return Suite.Run(Array.FindAll(Benchmarks, b => b.InSuite), suiteOptions, runsGiven: args.AsSpan(1).Contains("--runs"), Harness.DescribeCommand(args));
         }
 
         var benchmark = Array.Find(Benchmarks, b => string.Equals(b.Name, args[0], StringComparison.Ordinal));
@@ -103,7 +104,7 @@ internal static class Program
 
     private static void PrintUsage(TextWriter writer)
     {
-        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark|all> [--runs N] [--warmup N] [--markdown PATH]");
+        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark|all> [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick]");
         writer.WriteLine();
         writer.WriteLine("Benchmarks:");
         foreach (var benchmark in Benchmarks)
@@ -111,7 +112,7 @@ internal static class Program
             writer.WriteLine($"  {benchmark.Name,-12} {benchmark.Description} (default --runs {benchmark.DefaultRuns.ToString(CultureInfo.InvariantCulture)})");
         }
 
-        writer.WriteLine($"  {Suite.Name,-12} {Suite.Description}");
+        writer.WriteLine($"  {Suite.Name,-12} {Suite.Description} (all but peer)");
 
         writer.WriteLine();
         writer.WriteLine("Options:");
@@ -119,6 +120,8 @@ internal static class Program
         writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1)");
         writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH; for all, between the");
         writer.WriteLine($"                   {Suite.BeginMarker} and {Suite.EndMarker} lines of PATH when it has them");
+        writer.WriteLine("  --sizes LIST     peer only: store sizes, comma-separated (default 100,1000,5000; --quick: 100,1000)");
+        writer.WriteLine("  --quick          peer only: fewer operations per measurement, fewer cold runbooks and writes");
     }
 }
 
@@ -130,6 +133,12 @@ internal interface IBenchmark
 
     /// <summary>One line for the usage text.</summary>
     string Description { get; }
+
+    /// <summary>
+    /// Whether <c>all</c> runs it. <c>peer</c> does not: it needs pwsh and SecretStore and takes far longer than
+    /// everything else together, so it is run on its own.
+    /// </summary>
+    bool InSuite => true;
 
     /// <summary>The report's heading.</summary>
     string Title { get; }
@@ -159,14 +168,22 @@ internal sealed record TargetOutcome(string Target, string Measured, string Rati
     public string Result => Met switch { true => "met", false => "**missed**", null => "reported" };
 }
 
-/// <summary>Options every benchmark understands.</summary>
+/// <summary>Options every benchmark understands; <see cref="Sizes"/> and <see cref="Quick"/> are read by <c>peer</c> alone.</summary>
 internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
 {
+    /// <summary><c>--sizes 100,1000</c>: the store sizes to measure at, or null for the benchmark's default.</summary>
+    public IReadOnlyList<int>? Sizes { get; init; }
+
+    /// <summary><c>--quick</c>: fewer operations per measurement and smaller default sizes, so a run takes a few minutes.</summary>
+    public bool Quick { get; init; }
+
     public static bool TryParse(ReadOnlySpan<string> args, int defaultRuns, out BenchOptions options, out string? error)
     {
         var runs = defaultRuns;
         var warmups = 1;
         string? markdown = null;
+        List<int>? sizes = null;
+        var quick = false;
         options = new BenchOptions(runs, warmups, markdown);
         for (var i = 0; i < args.Length; i++)
         {
@@ -191,13 +208,36 @@ internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
                 case "--markdown" when i + 1 < args.Length:
                     markdown = args[++i];
                     break;
+                case "--sizes" when i + 1 < args.Length:
+                    sizes = [];
+                    foreach (var part in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (!int.TryParse(part.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size < 1)
+                        {
+                            error = $"--sizes needs positive integers separated by commas; got '{args[i]}'.";
+                            return false;
+                        }
+
+                        sizes.Add(size);
+                    }
+
+                    if (sizes.Count == 0)
+                    {
+                        error = "--sizes needs at least one size.";
+                        return false;
+                    }
+
+                    break;
+                case "--quick":
+                    quick = true;
+                    break;
                 default:
-                    error = args[i] is "--runs" or "--warmup" or "--markdown" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.";
+                    error = args[i] is "--runs" or "--warmup" or "--markdown" or "--sizes" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.";
                     return false;
             }
         }
 
-        options = new BenchOptions(runs, warmups, markdown);
+        options = new BenchOptions(runs, warmups, markdown) { Sizes = sizes, Quick = quick };
         error = null;
         return true;
     }
