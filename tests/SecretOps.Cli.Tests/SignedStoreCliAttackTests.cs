@@ -167,26 +167,6 @@ public sealed class SignedStoreCliAttackTests : IDisposable
     private void ReHashAuditFrom(long from)
     {
         using var connection = RawDb.Open(store.StorePath);
-        var previous = (byte[])RawDb.Scalar(connection, "SELECT previous_hash FROM audit WHERE sequence = $s", ("$s", from))!;
-        var hashes = new List<(long Sequence, byte[] Hash)>();
-        using (var command = RawDb.Command(connection,
-                   "SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface FROM audit WHERE sequence >= $s ORDER BY sequence",
-                   ("$s", from)))
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var hash = FormatReader.AuditEntryHash(reader, previous);
-                hashes.Add((reader.GetInt64(0), hash));
-                previous = hash;
-            }
-        }
-
-        byte[]? link = null;
-        foreach (var (sequence, hash) in hashes)
-        {
-            RawDb.Execute(connection, "UPDATE audit SET hash = $h, previous_hash = coalesce($p, previous_hash) WHERE sequence = $s", ("$h", hash), ("$p", link), ("$s", sequence));
-            link = hash;
-        }
+        FormatReader.ReHashAuditChain(connection, from);
     }
 }

@@ -1107,32 +1107,7 @@ public sealed class SignedStoreAttackTests : IDisposable
     {
         using var connection = RawDb.Open(store.Path);
         RawDb.Execute(connection, sql, parameters);
-        var previous = (byte[])RawDb.Scalar(connection, "SELECT previous_hash FROM audit WHERE sequence = $s", ("$s", from))!;
-        var rows = new List<(long Sequence, byte[] Hash)>();
-        using (var command = RawDb.Command(connection,
-                   "SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface FROM audit WHERE sequence >= $s ORDER BY sequence",
-                   ("$s", from)))
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var hash = FormatReader.AuditEntryHash(reader, previous);
-                rows.Add((reader.GetInt64(0), hash));
-                previous = hash;
-            }
-        }
-
-        byte[]? link = null;
-        foreach (var (sequence, hash) in rows)
-        {
-            if (link is not null)
-            {
-                RawDb.Execute(connection, "UPDATE audit SET previous_hash = $p WHERE sequence = $s", ("$p", link), ("$s", sequence));
-            }
-
-            RawDb.Execute(connection, "UPDATE audit SET hash = $h WHERE sequence = $s", ("$h", hash), ("$s", sequence));
-            link = hash;
-        }
+        FormatReader.ReHashAuditChain(connection, from);
     }
 
     /// <summary>The sequence of the admin's signed audit entry for setting db.</summary>

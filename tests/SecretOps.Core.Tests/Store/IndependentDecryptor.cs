@@ -590,6 +590,50 @@ public static partial class FormatReader
         return null;
     }
 
+    /// <summary>
+    /// What anyone who can write the file and has read §11 can do: recompute every audit hash and link from
+    /// <paramref name="from"/> on, so the chain verifies again after an edit (only §18's signatures then catch it).
+    /// </summary>
+    public static void ReHashAuditChain(SqliteConnection db, long from)
+    {
+        SqliteCommand Command(string sql)
+        {
+            var command = db.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$s", from);
+            return command;
+        }
+
+        byte[] previous;
+        using (var first = Command("SELECT previous_hash FROM audit WHERE sequence = $s"))
+        {
+            previous = (byte[])first.ExecuteScalar()!;
+        }
+
+        var rows = new List<(long Sequence, byte[] Hash)>();
+        using (var select = Command("SELECT sequence, at, client_id, client_name, action, namespace, target, version, outcome, error_id, host, os_user, process_id, surface FROM audit WHERE sequence >= $s ORDER BY sequence"))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                previous = AuditEntryHash(reader, previous);
+                rows.Add((reader.GetInt64(0), previous));
+            }
+        }
+
+        byte[]? link = null;
+        foreach (var (sequence, hash) in rows)
+        {
+            using var update = db.CreateCommand();
+            update.CommandText = "UPDATE audit SET hash = $h, previous_hash = coalesce($p, previous_hash) WHERE sequence = $q";
+            update.Parameters.AddWithValue("$h", hash);
+            update.Parameters.AddWithValue("$p", (object?)link ?? DBNull.Value);
+            update.Parameters.AddWithValue("$q", sequence);
+            update.ExecuteNonQuery();
+            link = hash;
+        }
+    }
+
     /// <summary>§11: SHA-256 of the AD of the entry's fields; optional fields are a 0/1 presence integer and the value.</summary>
     public static byte[] AuditEntryHash(SqliteDataReader row, byte[] previousHash)
     {
