@@ -5,10 +5,10 @@ using SecretOps.Core.Crypto;
 
 namespace SecretOps.Cli;
 
-/// <summary><c>secretops store init|info|check|backup|restore</c>.</summary>
+/// <summary><c>secretops store init|info|check|upgrade|backup|restore</c>.</summary>
 internal static class StoreCommands
 {
-    public static Command Create() => new("store", "Create, inspect, check, back up and restore a store file.")
+    public static Command Create() => new("store", "Create, inspect, check, upgrade, back up and restore a store file.")
     {
         Init(),
         Info(),
