@@ -8,7 +8,8 @@ namespace SecretOps.Core.Control;
 /// A client's signing key: ECDSA on NIST P-256 with SHA-256, beside (never the same as) its encryption key.
 /// Signatures are IEEE P1363 <c>r || s</c>, 64 bytes, with s in the lower half of the group order ("low S"), so a
 /// signature has one accepted form and an entry's hash cannot be changed by re-encoding its signature.
-/// The private half leaves only as PKCS#8 DER, to be sealed like the client's other private key.
+/// The private half never leaves: a store keeps the 32-byte seed it is derived from (<see cref="FromSeed"/>), wrapped
+/// to the client's own encryption key (<see cref="SigningKeyStanza"/>).
 /// </summary>
 internal sealed class ClientSigningKey : IDisposable
 {
@@ -66,51 +67,6 @@ internal sealed class ClientSigningKey : IDisposable
         {
             CryptographicOperations.ZeroMemory(scalar);
         }
-    }
-
-    /// <summary>Reads an unencrypted PKCS#8 PrivateKeyInfo of a P-256 EC key; anything else is refused.</summary>
-    public static ClientSigningKey FromPkcs8(ReadOnlySpan<byte> der)
-    {
-        var (algorithmOid, curveOid) = ClientPublicKey.ReadAlgorithm(der, isPrivate: true);
-        if (algorithmOid != ClientPublicKey.EcPublicKeyOid || curveOid != ClientPublicKey.P256Oid)
-        {
-            throw new InvalidKeyException("A signing key must be an EC key on P-256.");
-        }
-
-        var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportPkcs8PrivateKey(der, out var read);
-            if (read != der.Length)
-            {
-                throw new InvalidKeyException("The signing key has trailing bytes after the key.");
-            }
-
-            var curve = ecdsa.ExportParameters(false).Curve;
-            if (!curve.IsNamed || curve.Oid.Value != ClientPublicKey.P256Oid)
-            {
-                throw new InvalidKeyException("A signing key must be an EC key on P-256.");
-            }
-
-            return new ClientSigningKey(ecdsa);
-        }
-        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
-        {
-            ecdsa.Dispose();
-            throw new InvalidKeyException("The signing key is damaged or truncated: it could not be read as a private key.", e);
-        }
-        catch
-        {
-            ecdsa.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The private key as unencrypted PKCS#8 DER, for sealing. The caller must wipe the array.</summary>
-    public byte[] ExportPkcs8()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        return key.ExportPkcs8PrivateKey();
     }
 
     /// <summary>Signs SHA-256(<paramref name="message"/>): 64 bytes, r || s, low S.</summary>

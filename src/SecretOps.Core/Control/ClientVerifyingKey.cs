@@ -18,15 +18,7 @@ internal sealed class ClientVerifyingKey : IDisposable
     {
         this.key = key;
         this.subjectPublicKeyInfo = subjectPublicKeyInfo;
-        FingerprintBytes = SHA256.HashData(subjectPublicKeyInfo);
-        Fingerprint = "SHA256:" + Convert.ToBase64String(FingerprintBytes).TrimEnd('=');
     }
-
-    /// <summary>SHA-256 of the SubjectPublicKeyInfo, base64 without padding, in the style of <c>ssh-keygen -l</c>.</summary>
-    public string Fingerprint { get; }
-
-    /// <summary>SHA-256 of the SubjectPublicKeyInfo.</summary>
-    public byte[] FingerprintBytes { get; }
 
     /// <summary>The DER SubjectPublicKeyInfo (do not change it).</summary>
     public ReadOnlySpan<byte> SubjectPublicKeyInfo => subjectPublicKeyInfo;

@@ -199,10 +199,10 @@ public class ControlPropertyTests(ITestOutputHelper output)
                     var author = Pick(active);
                     if (random.Next(2) == 0)
                     {
-                        using var key = ClientSigningKey.Generate();
+                        var key = ClientSigningKey.Generate();
                         log.Append(author.Id, new RekeyClient(author.Id, ClientKind.Generated, TestLog.EncryptionSpki(), key.VerifyingKey.ExportSubjectPublicKeyInfo()));
                         log.Keys[author.Id].Dispose();
-                        log.Keys[author.Id] = ClientSigningKey.FromPkcs8(key.ExportPkcs8());
+                        log.Keys[author.Id] = key;
                     }
                     else if (secrets.Count > 0)
                     {

@@ -22,12 +22,10 @@ public class ControlReplayTests
         log.Append(alice, log.NextGeneration(prod, 2));
         log.Append(alice, new SetClientStatus(carol, ClientStatus.Disabled));
         log.Append(alice, new SetClientStatus(carol, ClientStatus.Active));
-        using (var newKey = ClientSigningKey.Generate())
-        {
-            log.Append(carol, new RekeyClient(carol, ClientKind.Passphrase, TestLog.EncryptionSpki(), newKey.VerifyingKey.ExportSubjectPublicKeyInfo()));
-            log.Keys[carol].Dispose();
-            log.Keys[carol] = ClientSigningKey.FromPkcs8(newKey.ExportPkcs8());
-        }
+        var newKey = ClientSigningKey.Generate();
+        log.Append(carol, new RekeyClient(carol, ClientKind.Passphrase, TestLog.EncryptionSpki(), newKey.VerifyingKey.ExportSubjectPublicKeyInfo()));
+        log.Keys[carol].Dispose();
+        log.Keys[carol] = newKey;
 
         log.Append(alice, new UpdateClient(bob, "robert", ClientRole.Admin));
         log.Append(bob, new RetireClient(log.SystemId));

@@ -38,18 +38,21 @@ public class SigningKeyTests
     }
 
     [Fact]
-    public void Pkcs8_RoundTrips_AndFingerprintIsSha256OfSpki()
+    public void ASeed_GivesOneKey_AndOnlyThatSeedGivesIt()
     {
-        using var key = ClientSigningKey.Generate();
-        var der = key.ExportPkcs8();
-        using var again = ClientSigningKey.FromPkcs8(der);
-        CryptographicOperations.ZeroMemory(der);
+        // A store keeps the seed, not the key: the same 32 bytes must give the same key in every process.
+        var seed = RandomNumberGenerator.GetBytes(ClientSigningKey.SeedSize);
+        using var key = ClientSigningKey.FromSeed(seed);
+        using var again = ClientSigningKey.FromSeed(seed);
         Assert.True(again.VerifyingKey.SameKeyAs(key.VerifyingKey));
         Assert.True(key.VerifyingKey.Verify("m"u8, again.Sign("m"u8)));
-        var spki = key.VerifyingKey.ExportSubjectPublicKeyInfo();
-        Assert.Equal(91, spki.Length);
-        Assert.Equal(SHA256.HashData(spki), key.VerifyingKey.FingerprintBytes);
-        Assert.Equal("SHA256:" + Convert.ToBase64String(SHA256.HashData(spki)).TrimEnd('='), key.VerifyingKey.Fingerprint);
+        Assert.Equal(91, key.VerifyingKey.ExportSubjectPublicKeyInfo().Length);
+
+        seed[^1] ^= 1;
+        using var other = ClientSigningKey.FromSeed(seed);
+        Assert.False(other.VerifyingKey.SameKeyAs(key.VerifyingKey));
+        Assert.Throws<InvalidKeyException>(() => ClientSigningKey.FromSeed(seed.AsSpan(1)));
+        Assert.Throws<InvalidKeyException>(() => ClientSigningKey.FromSeed([.. seed, 0]));
     }
 
     [Fact]
@@ -59,8 +62,6 @@ public class SigningKeyTests
         using var rsa = RSA.Create(2048);
         Assert.Throws<InvalidKeyException>(() => ClientVerifyingKey.FromSubjectPublicKeyInfo(p384.ExportSubjectPublicKeyInfo()));
         Assert.Throws<InvalidKeyException>(() => ClientVerifyingKey.FromSubjectPublicKeyInfo(rsa.ExportSubjectPublicKeyInfo()));
-        Assert.Throws<InvalidKeyException>(() => ClientSigningKey.FromPkcs8(p384.ExportPkcs8PrivateKey()));
-        Assert.Throws<InvalidKeyException>(() => ClientSigningKey.FromPkcs8(rsa.ExportPkcs8PrivateKey()));
         using var key = ClientSigningKey.Generate();
         var spki = key.VerifyingKey.ExportSubjectPublicKeyInfo();
         Assert.Throws<InvalidKeyException>(() => ClientVerifyingKey.FromSubjectPublicKeyInfo([.. spki, 0]));
@@ -73,6 +74,5 @@ public class SigningKeyTests
         var key = ClientSigningKey.Generate();
         key.Dispose();
         Assert.Throws<ObjectDisposedException>(() => key.Sign("m"u8));
-        Assert.Throws<ObjectDisposedException>(() => key.ExportPkcs8());
     }
 }
