@@ -23,7 +23,7 @@ public sealed partial class Session
             var updated = record with { Metadata = validated.Count == 0 ? null : SecretMetadata.Serialize(validated), Updated = now, UpdatedBy = ClientName };
             batch.Add(new UpdateSecret(updated, record.CurrentVersion, ClientId));
             Sign(reader, batch, new Control.SetSecretMetadata(record.Id, updated.Metadata));
-            return (ToEntry(namespaceRecord, updated), (int?)null);
+            return (ToEntry(namespaceRecord.Name, updated), (int?)null);
         });
     }
 }

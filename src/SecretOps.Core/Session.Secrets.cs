@@ -71,7 +71,7 @@ public sealed partial class Session
             }
 
             AddVersion(reader, batch, namespaceRecord, record, value.Serialized, now);
-            return (ToEntry(namespaceRecord, record), (int?)record.CurrentVersion);
+            return (ToEntry(namespaceRecord.Name, record), (int?)record.CurrentVersion);
         });
     }
 
@@ -108,7 +108,7 @@ public sealed partial class Session
 
             var wanted = version ?? record.CurrentVersion;
             var value = ReadVersion(reader, namespaceRecord, record, wanted);
-            return (new SecretReadResult(ToEntry(namespaceRecord, record), wanted, value), (int?)wanted, AuditRecord.Ok);
+            return (new SecretReadResult(ToEntry(namespaceRecord.Name, record), wanted, value), (int?)wanted, AuditRecord.Ok);
         }, warm: reader => TryWarmRead(reader, ns, name, version));
     }
 
@@ -117,18 +117,17 @@ public sealed partial class Session
     /// the secret readable and not expired, its version's key already unwrapped. Null for anything else, which
     /// the full read then handles, with its errors.
     /// </summary>
-    private (SecretReadResult Result, int? Version)? TryWarmRead(IStoreReader reader, string ns, string name, int? version)
+    private (SecretReadResult Result, int? Version)? TryWarmRead(Control.VerifiedReader reader, string ns, string name, int? version)
     {
-        var found = reader.LookUpSecret(ClientId, ns, Names.LookupKey(name), version);
-        if (found is not { Status: ClientStatus.Active, Secret: { } record, Version: { } row }
-            || (found.Held & Permissions.Read) == 0 || (version is null && IsExpired(record))
-            || keys.CachedOrNull(new KeyScope(ScopeKind.Secret, record.Id, row.KeyGeneration)) is not { } key)
+        if (reader.LookUpReadable(ClientId, ns, Names.LookupKey(name), version) is not { } found
+            || (version is null && IsExpired(found.Secret))
+            || keys.CachedOrNull(new KeyScope(ScopeKind.Secret, found.Secret.Id, found.Version.KeyGeneration)) is not { } key)
         {
             return null;
         }
 
-        var value = OpenVersion(key, found.Namespace, record, row);
-        return (new SecretReadResult(ToEntry(found.Namespace, record), row.Number, value), row.Number);
+        var value = OpenVersion(key, found.NamespaceId, found.NamespaceName, found.Secret, found.Version);
+        return (new SecretReadResult(ToEntry(found.NamespaceName, found.Secret), found.Version.Number, value), found.Version.Number);
     }
 
     /// <summary>Removes one version (not the current one), or the whole secret with every version.</summary>
@@ -187,7 +186,7 @@ public sealed partial class Session
             var records = reader.Secrets(namespaceRecord.Id, literal is null ? null : Names.LookupKey(literal), prefix is null ? null : Names.LookupKey(prefix));
             var entries = records
                 .Where(record => (reachable is null || reachable.Contains(record.Id)) && match.IsMatch(record.Name) && (includeExpired || !IsExpired(record)))
-                .Select(record => ToEntry(namespaceRecord, record))
+                .Select(record => ToEntry(namespaceRecord.Name, record))
                 .ToList();
             return ((IReadOnlyList<SecretEntry>)entries, (int?)null, AuditRecord.Ok);
         });
@@ -214,7 +213,7 @@ public sealed partial class Session
                 throw new AccessDeniedException($"Client '{ClientName}' has no access to secret '{record.Name}'.", record.Name);
             }
 
-            return (ToEntry(namespaceRecord, record), (int?)null, AuditRecord.Ok);
+            return (ToEntry(namespaceRecord.Name, record), (int?)null, AuditRecord.Ok);
         });
     }
 
@@ -250,7 +249,7 @@ public sealed partial class Session
             var updated = record with { Type = old.Type, CurrentVersion = record.CurrentVersion + 1, Updated = now, UpdatedBy = ClientName };
             batch.Add(new UpdateSecret(updated, record.CurrentVersion, ClientId));
             AddVersion(reader, batch, namespaceRecord, updated, old.Serialized, now);
-            return (ToEntry(namespaceRecord, updated), (int?)updated.CurrentVersion);
+            return (ToEntry(namespaceRecord.Name, updated), (int?)updated.CurrentVersion);
         });
     }
 
@@ -299,11 +298,11 @@ public sealed partial class Session
     private SecretValue ReadVersion(IStoreReader reader, NamespaceRecord ns, SecretRecord record, int version)
     {
         var row = reader.Version(record.Id, version) ?? throw new NotFoundException($"Secret '{record.Name}' has no version {version}.", record.Name);
-        return OpenVersion(keys.SecretKey(reader, ns.Id, record.Id, row.KeyGeneration, $"secret '{record.Name}'"), ns, record, row);
+        return OpenVersion(keys.SecretKey(reader, ns.Id, record.Id, row.KeyGeneration, $"secret '{record.Name}'"), ns.Id, ns.Name, record, row);
     }
 
     /// <summary>Decrypts a version with its secret key, checking everything its associated data binds.</summary>
-    private SecretValue OpenVersion(SymmetricKey key, NamespaceRecord ns, SecretRecord record, VersionRow row)
+    private SecretValue OpenVersion(SymmetricKey key, Guid namespaceId, string namespaceName, SecretRecord record, VersionRow row)
     {
         var what = $"Secret '{record.Name}' version {row.Number}";
         if (!Enum.IsDefined(row.Type))
@@ -311,7 +310,7 @@ public sealed partial class Session
             throw new TamperedException(what);
         }
 
-        var plaintext = Aead.Open(key, row.Value, Contexts.Value(StoreId, ns.Id, ns.Name, record.Id, record.Name, row.Number, row.KeyGeneration, row.Type), what);
+        var plaintext = Aead.Open(key, row.Value, Contexts.Value(StoreId, namespaceId, namespaceName, record.Id, record.Name, row.Number, row.KeyGeneration, row.Type), what);
         return SecretValue.Deserialize(plaintext, row.Type);
     }
 
@@ -339,9 +338,9 @@ public sealed partial class Session
 
     private static bool IsExpired(SecretRecord record) => record.ExpiresAt is { } at && at <= DateTimeOffset.UtcNow;
 
-    private SecretEntry ToEntry(NamespaceRecord ns, SecretRecord record) => new(
-        ns.Name, record.Name, record.Type, record.CurrentVersion, record.Created, record.CreatedBy,
+    private SecretEntry ToEntry(string namespaceName, SecretRecord record) => new(
+        namespaceName, record.Name, record.Type, record.CurrentVersion, record.Created, record.CreatedBy,
         record.Updated, record.UpdatedBy, record.ExpiresAt, IsExpired(record),
         SecretMetadata.Deserialize(record.Metadata),
-        options.EnvironmentOverrides && Environment.GetEnvironmentVariable(OverrideVariable(ns.Name, record.Name)) is not null);
+        options.EnvironmentOverrides && Environment.GetEnvironmentVariable(OverrideVariable(namespaceName, record.Name)) is not null);
 }

@@ -244,13 +244,13 @@ public sealed partial class Session : IDisposable
     /// <paramref name="body"/>.
     /// </summary>
     private T Query<T>(string action, string? ns, string? target, Func<IStoreReader, (T Result, int? Version, string Outcome)> body,
-                       Func<IStoreReader, (T Result, int? Version)?>? warm = null)
+                       Func<VerifiedReader, (T Result, int? Version)?>? warm = null)
     {
         Touch();
         try
         {
             if (warm is not null && Store.Control.Latest is { } known
-                && Backend.TryReadOnce(reader => warm(new VerifiedReader(reader, known, ClientId, null, mayBeBehind: true))) is { } answered)
+                && Backend.TryReadOnce(reader => warm(new VerifiedReader(reader, known, ClientId, null))) is { } answered)
             {
                 pendingAudit.Add(Audit(action, ns, target, answered.Version));
                 return answered.Result;

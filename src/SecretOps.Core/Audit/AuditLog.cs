@@ -40,12 +40,17 @@ internal static class AuditLog
         var (sequence, previous) = last is null ? (1L, Genesis(storeId)) : (last.Sequence + 1, last.Hash);
         var surfaceName = surface.ToString().ToLowerInvariant();
         var chained = new List<ChainedAuditEntry>(records.Count);
-        foreach (var record in records)
+        var list = records as IReadOnlyList<AuditRecord> ?? [.. records];
+        for (var i = 0; i < list.Count; i++)
         {
+            var record = list[i];
             var entry = new AuditEntry(sequence++, DateTimeOffset.UtcNow, record.ClientId, record.ClientName, record.Action, record.Namespace, record.Target,
                                        record.Version, record.Outcome, record.ErrorId, HostName, OsUser, Environment.ProcessId, surfaceName);
             var hash = Hash(entry, previous);
-            var signature = signer is not null && record.ClientId == signer.ClientId ? signer.Key.Sign(SignedBytes(storeId, hash)) : null;
+            // One signature per run of the signer's entries, on its last: its hash chains every entry of the run, so one
+            // signature covers them all (a session flushing 500 reads signs once, not 500 times).
+            var endsRun = i == list.Count - 1 || list[i + 1].ClientId != record.ClientId;
+            var signature = signer is not null && record.ClientId == signer.ClientId && endsRun ? signer.Key.Sign(SignedBytes(storeId, hash)) : null;
             chained.Add(new ChainedAuditEntry(entry, previous, hash, signature));
             previous = hash;
         }
@@ -55,33 +60,42 @@ internal static class AuditLog
 
     /// <summary>
     /// Checks every link of the chain and every signature, and reports the first broken one. With a verified
-    /// <paramref name="state"/> (format 2), an entry signed by a client must verify with a signing key the control log gave
-    /// that client; an entry without a signature is counted as unsigned (it proves nothing about who wrote it).
+    /// <paramref name="state"/> (format 2), a signed entry must verify with a signing key the control log gave its client,
+    /// and an unsigned entry naming a client must be covered by a signature of that client: a later signed entry of the
+    /// same client with only that client's entries between them (the signature's hash chains them all). An entry that
+    /// needs no signature and has none is counted as unsigned (it proves nothing about who wrote it).
     /// </summary>
     public static AuditVerification Verify(IStoreReader reader, Guid storeId, AccessState? state = null)
     {
         var expectedPrevious = Genesis(storeId);
         long checkedCount = 0, expectedSequence = 1, unsigned = 0;
+        (Guid Client, long Sequence)? uncovered = null;
         foreach (var (entry, previous, stored, signature) in reader.AuditChain())
         {
+            var needsCover = state is not null && signature is null && entry.ClientId is not null && entry.Sequence > state.Baseline.Format1AuditEntries
+                             && !(entry.Action == AuditActions.ClientConnect && entry.Outcome != AuditRecord.Ok);
             string? problem = entry.Sequence != expectedSequence ? $"entry {expectedSequence} is missing"
                 : !CryptographicOperations.FixedTimeEquals(previous, expectedPrevious) ? "its link to the previous entry does not match"
                 : !CryptographicOperations.FixedTimeEquals(stored, Hash(entry, previous)) ? "its contents do not match its hash"
-                : state is null ? null
-                : signature is null && entry.ClientId is { } claimed && entry.Sequence > state.Baseline.Format1AuditEntries
-                  && !(entry.Action == AuditActions.ClientConnect && entry.Outcome != AuditRecord.Ok)
-                    ? $"it names client '{state.Client(claimed)?.Name ?? claimed.ToString()}' but is not signed by it"
-                : signature is null ? null
+                : state is null || signature is null ? null
                 : entry.ClientId is not { } author || state.Client(author) is not { } client ? "it is signed, but names no client of the control log"
                 : !client.SigningKeys.Any(key => key.Verify(SignedBytes(storeId, stored), signature)) ? $"its signature does not verify with a signing key of client '{client.Name}'"
                 : null;
-            if (state is not null && signature is null)
+            if (problem is null && uncovered is { } open && entry.ClientId != open.Client)
             {
-                unsigned++;
+                // A run of unsigned entries naming a client ended without that client's signature.
+                return Uncovered(state!, open, checkedCount);
             }
+
             if (problem is not null)
             {
                 return new AuditVerification(false, checkedCount, Math.Min(entry.Sequence, expectedSequence), $"Audit entry {Math.Min(entry.Sequence, expectedSequence)}: {problem}.");
+            }
+
+            uncovered = signature is not null ? null : needsCover ? uncovered ?? (entry.ClientId!.Value, entry.Sequence) : uncovered;
+            if (state is not null && signature is null && !needsCover)
+            {
+                unsigned++;
             }
 
             expectedPrevious = stored;
@@ -89,8 +103,14 @@ internal static class AuditLog
             checkedCount++;
         }
 
-        return new AuditVerification(true, checkedCount, null, null) { UnsignedEntries = unsigned };
+        return uncovered is { } last
+            ? Uncovered(state!, last, checkedCount)
+            : new AuditVerification(true, checkedCount, null, null) { UnsignedEntries = unsigned };
     }
+
+    private static AuditVerification Uncovered(AccessState state, (Guid Client, long Sequence) run, long checkedCount) =>
+        new(false, checkedCount, run.Sequence,
+            $"Audit entry {run.Sequence}: it names client '{state.Client(run.Client)?.Name ?? run.Client.ToString()}' but is not signed by it.");
 
     /// <summary>What an author signs for an audit entry: (<c>secretops/audit-signature/v1</c>, store id, entry hash).</summary>
     private static byte[] SignedBytes(Guid storeId, byte[] hash) =>

@@ -18,7 +18,7 @@ namespace SecretOps.Core.Control;
 /// (so one the log would refuse is refused before anything is written) and added to the batch. Answers keep coming from
 /// <see cref="State"/>: a command decides from what it read, as with every reader.
 /// </remarks>
-internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid signerId, ClientSigningKey? signer, bool mayBeBehind = false) : IStoreReader
+internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid signerId, ClientSigningKey? signer) : IStoreReader
 {
     /// <summary>The verified state the command read.</summary>
     public AccessState State { get; } = state;
@@ -68,9 +68,8 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
 
         if (found.ControlHead != State.Sequence)
         {
-            // A warm read checks against the state this process verified before: when the log has moved on since, it
-            // leaves the read to a full one. Within a full read's own snapshot the two cannot differ.
-            return mayBeBehind ? null : throw Altered("the control log", "it changed within one snapshot");
+            // The state was read in this same snapshot: the two cannot differ.
+            throw Altered("the control log", "it changed within one snapshot");
         }
 
         var namespaceRecord = Checked(found.Namespace);
@@ -95,6 +94,35 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         var held = State.EffectiveFlags(clientId, namespaceRecord.Id, secret?.Id);
         return new SecretLookup(State.Client(clientId)?.Status, namespaceRecord, secret, held, row) { ControlHead = found.ControlHead };
     }
+
+    /// <summary>
+    /// A warm read, decided from <see cref="State"/>: the client active with Read, the secret and the version the log
+    /// holds; only the secret's display name and the version's sealed value come from rows, read in one statement with the
+    /// log's head and checked against the log. Null whenever the state does not answer or the log has moved on since it:
+    /// the full read then decides, with its errors.
+    /// </summary>
+    public ReadableVersion? LookUpReadable(Guid clientId, string ns, string nameKey, int? version)
+    {
+        if (State.Client(clientId) is not { Status: global::SecretOps.ClientStatus.Active } || State.FindNamespace(ns) is not { } namespaceState
+            || State.FindSecret(namespaceState.Id, nameKey) is not { } secret
+            || (State.EffectiveFlags(clientId, namespaceState.Id, secret.Id) & global::SecretOps.Permissions.Read) == 0
+            || !secret.Versions.ContainsKey(version ?? secret.CurrentVersion))
+        {
+            return null;
+        }
+
+        return VersionAtHead(secret.Id, version ?? secret.CurrentVersion) is { Version: { } row } found
+            ? new ReadableVersion(namespaceState.Id, namespaceState.Name, Record(secret, found.SecretName), row)
+            : null;
+    }
+
+    /// <summary>Null unless the log's head is this state's, the secret's name is the log's and the version row (if any) verifies.</summary>
+    public VersionAtHead? VersionAtHead(Guid secretId, int version) =>
+        inner.VersionAtHead(secretId, version) is { } found && found.ControlHead == State.Sequence
+        && State.Secrets.GetValueOrDefault(secretId) is { } logged && string.Equals(Names.LookupKey(found.SecretName), logged.NameKey, StringComparison.Ordinal)
+        && (found.Version is null || Verifies(secretId, found.Version))
+            ? found
+            : null;
 
     public SecretRecord? FindSecret(Guid namespaceId, string nameKey) => inner.FindSecret(namespaceId, nameKey) is { } row ? Checked(row) : null;
 
@@ -263,11 +291,15 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         }
 
         // Who created and last changed it, and when, are the log's too.
-        return row with
-        {
-            Created = logged.Created, CreatedBy = ClientName(logged.CreatedBy) ?? logged.CreatedBy.ToString(),
-            Updated = current.Created, UpdatedBy = ClientName(current.Author) ?? current.Author.ToString(),
-        };
+        return Record(logged, row.Name);
+    }
+
+    /// <summary>A secret as the log holds it, with the display name its row gives (which the caller checked against the log's name key).</summary>
+    private SecretRecord Record(SecretState logged, string name)
+    {
+        var current = logged.Current!;
+        return new SecretRecord(logged.Id, logged.NamespaceId, name, current.Type, logged.CurrentVersion, logged.KeyGeneration, logged.Metadata, logged.ExpiresAt,
+            logged.Created, ClientName(logged.CreatedBy) ?? logged.CreatedBy.ToString(), current.Created, ClientName(current.Author) ?? current.Author.ToString());
     }
 
     private VersionRow Checked(Guid secretId, VersionRow row) => Verifies(secretId, row)
@@ -282,3 +314,6 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
     private static TamperedException Altered(string what, string why) =>
         new(what, $"The store was altered: {what} is refused, because {why}.");
 }
+
+/// <summary>What a warm read found: the namespace's id and name, the secret as the log holds it, and the verified version row.</summary>
+internal sealed record ReadableVersion(Guid NamespaceId, string NamespaceName, SecretRecord Secret, VersionRow Version);

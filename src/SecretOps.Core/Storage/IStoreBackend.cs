@@ -27,6 +27,8 @@ internal interface IStoreBackend
     /// <summary>
     /// A read cheap enough to skip a transaction: <paramref name="body"/> makes one lookup, which is its own snapshot.
     /// Null when the store is busy (the caller falls back to <see cref="Read"/>, which waits) or the body returns null.
+    /// The schema is not verified first: the body must check everything it returns against the verified control log
+    /// (a planted view or altered table can then only make it find nothing, and a SELECT fires no trigger).
     /// </summary>
     T? TryReadOnce<T>(Func<IStoreReader, T?> body)
         where T : struct;

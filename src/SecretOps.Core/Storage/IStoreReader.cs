@@ -56,6 +56,9 @@ internal interface IStoreReader
     /// </summary>
     SecretLookup? LookUpSecret(Guid clientId, string ns, string nameKey, int? version);
 
+    /// <summary>A secret's name and the row of one of its versions, with the control log's head, in one statement; null when the secret has no row.</summary>
+    VersionAtHead? VersionAtHead(Guid secretId, int version);
+
     /// <summary>A secret by its name key in a namespace; null when there is none.</summary>
     SecretRecord? FindSecret(Guid namespaceId, string nameKey);
 

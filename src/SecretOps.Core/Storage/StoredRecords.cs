@@ -36,6 +36,12 @@ internal sealed record SecretLookup(ClientStatus? Status, NamespaceRecord Namesp
     public long ControlHead { get; init; }
 }
 
+/// <summary>
+/// One secret's display name and one of its versions (null when its row is missing), with the control log's last sequence,
+/// all from one snapshot: what a warm read needs besides the verified state.
+/// </summary>
+internal sealed record VersionAtHead(long ControlHead, string SecretName, VersionRow? Version);
+
 /// <summary>A grant as listed: client, scope (with its namespace), flags, and who granted it when.</summary>
 internal sealed record PermissionRow(string Client, Guid ClientId, ScopeKind Kind, Guid NamespaceId, string Namespace, string? Secret, Permissions Flags, string GrantedBy, DateTimeOffset GrantedAt);
 

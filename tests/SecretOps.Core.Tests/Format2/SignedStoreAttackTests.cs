@@ -768,17 +768,75 @@ public sealed class SignedStoreAttackTests : IDisposable
     }
 
     [Fact]
-    public void P5_AlteredAuditEntry_WithItsSignatureStripped_ShowsAsUnsignedOrFails()
+    public void P5_AlteredAuditEntry_WithItsSignatureStripped_IsRefused()
     {
         var target = AdminSecretSetEntry();
-        var signedBefore = (long)RawDb.Scalar(store.Path, "SELECT count(*) FROM audit WHERE signature IS NULL")!;
         RewriteAudit(target, "UPDATE audit SET target = 'something-else', signature = NULL WHERE sequence = $s", ("$s", target));
         var result = SecretStore.Open(store.Path).VerifyAudit();
-        Assert.True(!result.IsValid || result.UnsignedEntries > signedBefore, $"the stripped entry is neither refused nor counted as unsigned: {result}");
+        Assert.False(result.IsValid, "an altered entry with its signature stripped passes audit verify");
+        // Its run now ends at the admin's next signed entry, whose signature (over a hash chaining the altered entry) fails;
+        // or, with none, the run is uncovered.
+        Assert.True(result.FirstBrokenSequence >= target, $"the broken run is reported before the stripped entry: {result}");
+        Assert.Contains("client 'admin'", result.Problem);
+        Assert.Equal(result.FirstBrokenSequence, FormatReader.FirstBadAuditSignature(store.Path));
     }
 
     [Fact]
-    public void P5_ForgedAuditEntry_ClaimingToBeAClient_ShowsAsUnsignedOrFailsVerify()
+    public void P5_OneSignatureCoversARun_AndAnUnsignedEntryInIt_AlteredAndReHashed_IsRefused()
+    {
+        using (var admin = Connect("admin"))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var read = admin.GetSecret("prod", "db");
+            }
+
+            admin.FlushAudit();
+        }
+
+        // The flush wrote the connect and three reads as one run of admin's entries, signed once, on its last entry.
+        var run = new List<(long Sequence, bool Signed)>();
+        using (var db = RawDb.Open(store.Path, readOnly: true))
+        using (var rows = RawDb.Command(db, "SELECT sequence, signature IS NOT NULL FROM audit ORDER BY sequence DESC LIMIT 4").ExecuteReader())
+        {
+            while (rows.Read())
+            {
+                run.Insert(0, (rows.GetInt64(0), rows.GetInt64(1) == 1));
+            }
+        }
+
+        Assert.Equal([false, false, false, true], run.Select(r => r.Signed));
+        Assert.True(SecretStore.Open(store.Path).VerifyAudit().IsValid);
+
+        var firstRead = run[1].Sequence;
+        RewriteAudit(firstRead, "UPDATE audit SET target = 'other' WHERE sequence = $s", ("$s", firstRead));
+        Assert.Null(FormatReader.FirstBrokenAuditEntry(store.Path)); // the chain itself is consistent again
+        var result = SecretStore.Open(store.Path).VerifyAudit();
+        Assert.False(result.IsValid, "an unsigned entry altered inside a signed run passes audit verify");
+        Assert.Equal(run[3].Sequence, result.FirstBrokenSequence);
+        Assert.Contains("does not verify with a signing key of client 'admin'", result.Problem);
+        Assert.Equal(run[3].Sequence, FormatReader.FirstBadAuditSignature(store.Path));
+    }
+
+    [Fact]
+    public void P5_TheSignedEndOfARun_CutOff_LeavesTheRestOfTheRunRefused()
+    {
+        using (var admin = Connect("admin"))
+        {
+            using var read = admin.GetSecret("prod", "db");
+        }
+
+        var last = (long)RawDb.Scalar(store.Path, "SELECT max(sequence) FROM audit")!;
+        Assert.NotNull(RawDb.Scalar(store.Path, "SELECT signature FROM audit WHERE sequence = $s", ("$s", last)) as byte[]);
+        RawDb.Execute(store.Path, "DELETE FROM audit WHERE sequence = $s", ("$s", last));
+        var result = SecretStore.Open(store.Path).VerifyAudit();
+        Assert.False(result.IsValid, "cutting off the signed end of a run leaves its other entries passing");
+        Assert.Equal(last - 1, result.FirstBrokenSequence);
+        Assert.Contains("names client 'admin' but is not signed by it", result.Problem);
+    }
+
+    [Fact]
+    public void P5_ForgedAuditEntry_ClaimingToBeAClient_IsRefused()
     {
         var last = (long)RawDb.Scalar(store.Path, "SELECT max(sequence) FROM audit")!;
         var previous = (byte[])RawDb.Scalar(store.Path, "SELECT hash FROM audit WHERE sequence = $s", ("$s", last))!;
@@ -788,7 +846,9 @@ public sealed class SignedStoreAttackTests : IDisposable
         RawDb.Execute(store.Path, "INSERT INTO audit VALUES ($s, $at, $c, 'admin', 'secret.remove', 'prod', 'db', NULL, 'ok', NULL, 'host', 'user', 1, 'cli', $p, $h, NULL)",
             ("$s", last + 1), ("$at", at), ("$c", adminId), ("$p", previous), ("$h", hash));
         var result = SecretStore.Open(store.Path).VerifyAudit();
-        Assert.True(!result.IsValid || result.UnsignedEntries >= 1, $"a forged entry in admin's name is neither refused nor counted as unsigned: {result}");
+        Assert.False(result.IsValid, "a forged entry in admin's name passes audit verify");
+        Assert.Equal(last + 1, result.FirstBrokenSequence);
+        Assert.Equal(last + 1, FormatReader.FirstBadAuditSignature(store.Path));
     }
 
     // ---------------------------------------------------------------- property 6: rollback and forks

@@ -223,6 +223,9 @@ public static partial class FormatReader
 
         public required byte[] GenesisHash { get; init; }
 
+        /// <summary>The genesis entry's upgrade baseline: audit rows up to this sequence were written by format 1, unsigned.</summary>
+        public long Format1AuditEntries { get; init; }
+
         public byte[] HeadHash { get; set; } = [];
 
         public long Sequence { get; set; }
@@ -300,7 +303,7 @@ public static partial class FormatReader
                 Refuse("not a valid genesis entry");
             }
 
-            var genesis = new LogState { StoreId = e.Id(0), GenesisHash = e.Hash, HeadHash = e.Hash, Sequence = 1 };
+            var genesis = new LogState { StoreId = e.Id(0), GenesisHash = e.Hash, HeadHash = e.Hash, Sequence = 1, Format1AuditEntries = e.Int(11) };
             var system = new LogClient { Name = e.Text(6), Kind = e.Int(7), Role = 1, EncryptionSpki = e.Fields[8] };
             system.SigningSpkis.Add(e.Fields[9]);
             genesis.Clients[e.Id(5)] = system;
@@ -475,8 +478,9 @@ public static partial class FormatReader
     }
 
     /// <summary>
-    /// §18: the first audit entry whose signature does not verify with a signing key the log gave its client_id (an unsigned
-    /// entry proves nothing and is skipped), or null.
+    /// §18: the first audit entry that breaks the signature rules, or null: a signature that does not verify with a signing
+    /// key the log gave its client_id, or an unsigned entry naming a client (not a format-1 row, not a failed connect) that
+    /// no later signature of that client covers, with only that client's entries between.
     /// </summary>
     public static long? FirstBadAuditSignature(string storePath)
     {
@@ -484,18 +488,35 @@ public static partial class FormatReader
         db.Open();
         var state = ReplayControlLog(db);
         using var command = db.CreateCommand();
-        command.CommandText = "SELECT sequence, client_id, hash, signature FROM audit WHERE signature IS NOT NULL ORDER BY sequence";
+        command.CommandText = "SELECT sequence, client_id, hash, signature, action, outcome FROM audit ORDER BY sequence";
         using var reader = command.ExecuteReader();
+        (Guid Client, long Sequence)? open = null;
         while (reader.Read())
         {
-            var signed = AuditSignedBytes(state.StoreId, (byte[])reader[2]);
-            if (reader.IsDBNull(1) || !state.Clients.TryGetValue(new Guid((byte[])reader[1], bigEndian: true), out var client)
-                || !client.SigningSpkis.Any(spki => VerifySignature(spki, signed, (byte[])reader[3])))
+            var sequence = reader.GetInt64(0);
+            Guid? client = reader.IsDBNull(1) ? null : new Guid((byte[])reader[1], bigEndian: true);
+            if (open is { } run && client != run.Client)
             {
-                return reader.GetInt64(0);
+                return run.Sequence;
+            }
+
+            if (!reader.IsDBNull(3))
+            {
+                var signed = AuditSignedBytes(state.StoreId, (byte[])reader[2]);
+                if (client is null || !state.Clients.TryGetValue(client.Value, out var author)
+                    || !author.SigningSpkis.Any(spki => VerifySignature(spki, signed, (byte[])reader[3])))
+                {
+                    return sequence;
+                }
+
+                open = null;
+            }
+            else if (client is { } named && sequence > state.Format1AuditEntries && !(reader.GetString(4) == "client.connect" && reader.GetString(5) != "ok"))
+            {
+                open ??= (named, sequence);
             }
         }
 
-        return null;
+        return open?.Sequence;
     }
 }

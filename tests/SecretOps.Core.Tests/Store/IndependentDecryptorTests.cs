@@ -196,7 +196,7 @@ public partial class IndependentDecryptorTests
     }
 
     [Fact]
-    public void AuditChain_AnEntryWhoseHashWasRecomputed_BreaksTheChainAtTheNextEntry_AndItsSignatureAtItself()
+    public void AuditChain_AnEntryWhoseHashWasRecomputed_BreaksTheChainAtTheNextEntry_OrItsSignatureWhenLast()
     {
         using var store = new TempStore();
         using (var session = store.ConnectSystem())
@@ -230,13 +230,16 @@ public partial class IndependentDecryptorTests
         Assert.Contains("signature does not verify", lastAltered.Problem, StringComparison.Ordinal);
         Assert.Null(FormatReader.FirstBrokenAuditEntry(store.Path));
 
-        // Entry 2 altered and re-hashed: entry 3 no longer links to it, and entry 2's own signature fails first.
+        // Entry 2 (the connect, unsigned: the signature on entry 3, the end of the session's run, covers it) altered and
+        // re-hashed: entry 3 no longer links to it. Nothing signed entry 2 itself.
+        Assert.Null(RawDb.Scalar(store.Path, "SELECT signature FROM audit WHERE sequence = 2") as byte[]);
+        Assert.NotNull(RawDb.Scalar(store.Path, "SELECT signature FROM audit WHERE sequence = 3") as byte[]);
         RawDb.Execute(store.Path, "UPDATE audit SET target = 'x' WHERE sequence = 2");
         Rehash(2);
         RawDb.Checkpoint(store.Path);
         var result = SecretStore.Open(store.Path).VerifyAudit();
-        Assert.Equal(2L, result.FirstBrokenSequence);
-        Assert.Contains("signature does not verify", result.Problem, StringComparison.Ordinal);
+        Assert.Equal(3L, result.FirstBrokenSequence);
+        Assert.Contains("its link to the previous entry does not match", result.Problem, StringComparison.Ordinal);
         Assert.Equal(3, FormatReader.FirstBrokenAuditEntry(store.Path));
     }
 

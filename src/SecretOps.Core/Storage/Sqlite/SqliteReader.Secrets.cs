@@ -39,6 +39,20 @@ internal sealed partial class SqliteReader
             r.IsDBNull(VersionFirst) ? null : ReadVersion(r, VersionFirst)) { ControlHead = r.GetInt64(HeadColumn) });
     }
 
+    public VersionAtHead? VersionAtHead(Guid secretId, int version)
+    {
+        using var command = StoreDatabase.Command(connection, transaction,
+            """
+            SELECT (SELECT max(sequence) FROM control_log), s.name, v.version, v.key_generation, v.value_type, v.nonce, v.ciphertext
+            FROM secrets s LEFT JOIN versions v ON v.secret_id = s.id AND v.version = $version WHERE s.id = $id
+            """,
+            ("$id", secretId.ToBlob()), ("$version", version));
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? UnreadableValueException.Converting(reader, r => new VersionAtHead(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : ReadVersion(r, 2)))
+            : null;
+    }
+
     public SecretRecord? FindSecret(Guid namespaceId, string nameKey) =>
         Single($"SELECT {SecretColumns} FROM secrets s WHERE namespace_id = $ns AND name_key = $key", r => ReadSecret(r), ("$ns", namespaceId.ToBlob()), ("$key", nameKey));
 
