@@ -120,9 +120,10 @@ public sealed class SecretStore
             AccessState state;
             try
             {
+                var trusted = options.AcceptRestoredStore ? null : TrustedHead();
                 (state, record) = Backend.Read(reader =>
                 {
-                    var verified = Control.Read(reader, Path);
+                    var verified = Control.Read(reader, Path, trusted);
                     return (verified, new VerifiedReader(reader, verified, Guid.Empty, null).FindClient(client));
                 });
             }
@@ -229,6 +230,23 @@ public sealed class SecretStore
     /// store's. A log that is behind it, or holds another entry at its sequence, was rolled back or forked: refused,
     /// unless the client accepts a backup restored on purpose (the local head is then forgotten first).
     /// </summary>
+    /// <summary>
+    /// The head this OS account verified at this path before, whose entries a replay need not verify again (null when there
+    /// is none). Only a shortcut: <see cref="CheckVerifiedHead"/> decides about rollbacks and forks.
+    /// </summary>
+    private VerifiedHead? TrustedHead()
+    {
+        var localKey = LocalHeads.MachineKey();
+        try
+        {
+            return LocalHeads.Load(LocalHeadIdentity(Path), AnyClient, localKey);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(localKey);
+        }
+    }
+
     internal void CheckVerifiedHead(AccessState state, ClientRecord record, bool acceptRestored)
     {
         var localKey = LocalHeads.MachineKey();

@@ -76,6 +76,9 @@ internal sealed class ClientVerifyingKey : IDisposable
         }
     }
 
+    /// <summary>The same key with a native handle of its own, for verifying on another thread without this one's lock.</summary>
+    public ClientVerifyingKey Copy() => FromSubjectPublicKeyInfo(subjectPublicKeyInfo);
+
     /// <summary>Whether two keys are the same key.</summary>
     public bool SameKeyAs(ClientVerifyingKey other) => subjectPublicKeyInfo.AsSpan().SequenceEqual(other.subjectPublicKeyInfo);
 

@@ -28,11 +28,21 @@ internal static class ControlReplay
     {
         ArgumentNullException.ThrowIfNull(entries);
         AccessState? state = null;
-        foreach (var entry in entries)
+        var deferred = new DeferredSignatures();
+        try
         {
-            state = Apply(state, entry);
+            foreach (var entry in entries)
+            {
+                state = Apply(state, entry, deferred);
+            }
+        }
+        catch
+        {
+            deferred.VerifyAll();
+            throw;
         }
 
+        deferred.VerifyAll();
         return state ?? throw new TamperedException("control log", "The control log is empty: it has no genesis entry.");
     }
 
@@ -40,8 +50,23 @@ internal static class ControlReplay
     public static AccessState Apply(AccessState? before, SignedControlEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new Step(before, entry, signatureVerified: false).Run();
+        return new Step(before, entry, signatureVerified: false, deferred: null).Run();
     }
+
+    /// <summary>
+    /// As <see cref="Apply(AccessState?, SignedControlEntry)"/>, but the entry's signature (the genesis entry's excepted) is
+    /// handed to <paramref name="deferred"/> with the author's key at this point instead of being verified here: the
+    /// caller must <see cref="DeferredSignatures.VerifyAll"/> (or trust them) before using the state.
+    /// </summary>
+    internal static AccessState Apply(AccessState? before, SignedControlEntry entry, DeferredSignatures deferred)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new Step(before, entry, signatureVerified: false, deferred).Run();
+    }
+
+    /// <summary>The refusal of an entry whose signature does not verify with its author's signing key.</summary>
+    internal static TamperedException BadSignature(long position, string authorName) =>
+        Refuse(position, $"its signature does not verify with the signing key of its author '{authorName}'");
 
     /// <summary>
     /// The state after an entry this process has just signed with the author's key: every rule but the signature is
@@ -50,10 +75,13 @@ internal static class ControlReplay
     internal static AccessState ApplyOwn(AccessState? before, SignedControlEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new Step(before, entry, signatureVerified: true).Run();
+        return new Step(before, entry, signatureVerified: true, deferred: null).Run();
     }
 
-    private sealed class Step(AccessState? before, SignedControlEntry signed, bool signatureVerified)
+    private static TamperedException Refuse(long position, string why) =>
+        new($"control log entry {position}", $"Control log entry {position} is refused as tampered: {why}.");
+
+    private sealed class Step(AccessState? before, SignedControlEntry signed, bool signatureVerified, DeferredSignatures? deferred)
     {
         private readonly long position = (before?.Sequence ?? 0) + 1;
         private ClientState author = null!;
@@ -84,9 +112,18 @@ internal static class ControlReplay
                 throw Refuse($"its author '{author.Name}' is {author.Status.ToString().ToLowerInvariant()}");
             }
 
-            if (signed.Body is null || signed.Signature is null || (!signatureVerified && !author.SigningKey.Verify(signed.SignedBytes(), signed.Signature)))
+            if (signed.Body is null || signed.Signature is null)
             {
-                throw Refuse($"its signature does not verify with the signing key of its author '{author.Name}'");
+                throw BadSignature(position, author.Name);
+            }
+
+            if (deferred is not null)
+            {
+                deferred.Add(signed, author.SigningKey, author.Name);
+            }
+            else if (!signatureVerified && !author.SigningKey.Verify(signed.SignedBytes(), signed.Signature))
+            {
+                throw BadSignature(position, author.Name);
             }
 
             var entry = Decode();
@@ -793,7 +830,6 @@ internal static class ControlReplay
             }
         }
 
-        private TamperedException Refuse(string why) =>
-            new($"control log entry {position}", $"Control log entry {position} is refused as tampered: {why}.");
+        private TamperedException Refuse(string why) => ControlReplay.Refuse(position, why);
     }
 }

@@ -26,30 +26,49 @@ internal sealed class ControlView
 
     /// <summary>
     /// The state of the log in <paramref name="reader"/>'s snapshot, verified from the state this view already holds
-    /// (or from the genesis entry). A store with no log (format 1, not yet upgraded) is refused.
+    /// (or from the genesis entry). A store with no log (format 1, not yet upgraded) is refused. Signatures are verified
+    /// after the pass, in parallel; those up to <paramref name="trusted"/> (the head this machine account verified before,
+    /// from its MAC'd local record) are not verified again when the replay reaches it with the same hash: the chain then
+    /// holds exactly the entries verified then.
     /// </summary>
-    public AccessState Read(IStoreReader reader, string storePath)
+    public AccessState Read(IStoreReader reader, string storePath, VerifiedHead? trusted = null)
     {
         var known = Latest;
         var state = known;
         var first = true;
-        foreach (var (sequence, encoded) in reader.ControlEntries(Math.Max(0, (known?.Sequence ?? 0) - 1)))
+        var deferred = new DeferredSignatures();
+        try
         {
-            var entry = Decode(sequence, encoded);
-            if (first && known is not null)
+            foreach (var (sequence, encoded) in reader.ControlEntries(Math.Max(0, (known?.Sequence ?? 0) - 1)))
             {
-                first = false;
-                if (entry.Sequence != known.Sequence || !entry.Hash().AsSpan().SequenceEqual(known.HeadHash))
+                var entry = Decode(sequence, encoded);
+                if (first && known is not null)
                 {
-                    throw Diverged(known.Sequence);
+                    first = false;
+                    if (entry.Sequence != known.Sequence || !entry.Hash().AsSpan().SequenceEqual(known.HeadHash))
+                    {
+                        throw Diverged(known.Sequence);
+                    }
+
+                    continue;
                 }
 
-                continue;
+                first = false;
+                state = ControlReplay.Apply(state, entry, deferred);
+                if (trusted is not null && state.Sequence == trusted.Sequence && state.HeadHash.AsSpan().SequenceEqual(trusted.Hash))
+                {
+                    deferred.TrustAll();
+                }
             }
-
-            first = false;
-            state = ControlReplay.Apply(state, entry);
         }
+        catch
+        {
+            // What the sequential replay would have refused first: an earlier entry whose signature fails.
+            deferred.VerifyAll();
+            throw;
+        }
+
+        deferred.VerifyAll();
 
         if (state is null)
         {

@@ -66,6 +66,33 @@ public class ControlPropertyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ABadSignature_IsRefusedAtItsEntry_WhenVerifiedAfterThePass_AsWhenVerifiedInOrder()
+    {
+        // ReplayAll verifies signatures after its sequential pass (in parallel above 64 entries); the refusal must still be
+        // the one the entry-by-entry replay gives: the lowest entry whose signature fails, even when a later entry fails
+        // first for another reason (here: the next entry no longer links to the altered one).
+        using var log = TestLog.Create();
+        Generate(log, new Random(13), 300);
+        using var stranger = ClientSigningKey.Generate();
+        foreach (var k in new[] { 1, 2, 40, 63, 64, 65, 150, log.Entries.Count - 2, log.Entries.Count - 1 })
+        {
+            var entries = log.Entries.ToList();
+            entries[k] = entries[k] with { Signature = stranger.Sign(entries[k].SignedBytes()) };
+            var inOrder = Assert.Throws<TamperedException>(() =>
+            {
+                AccessState? state = null;
+                foreach (var entry in entries)
+                {
+                    state = ControlReplay.Apply(state, entry);
+                }
+            });
+            var deferred = Assert.Throws<TamperedException>(() => ControlReplay.ReplayAll(entries));
+            Assert.Equal($"control log entry {k + 1}", inOrder.Target);
+            Assert.Equal((inOrder.Target, inOrder.Message), (deferred.Target, deferred.Message));
+        }
+    }
+
+    [Fact]
     public void Replaying10000Entries_IsMeasured()
     {
         using var log = TestLog.Create();

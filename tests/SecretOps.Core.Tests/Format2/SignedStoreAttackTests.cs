@@ -919,6 +919,37 @@ public sealed class SignedStoreAttackTests : IDisposable
     }
 
     [Fact]
+    public void P6_LogRewrittenBelowTheLocalHead_WithABadSignatureAndRechained_IsRefusedAtThatEntry()
+    {
+        // A connect does not verify again the entries up to the head this machine verified, but only when the replay
+        // reaches that head with the same hash: a log rewritten below it (one entry re-signed by the attacker, every later
+        // entry re-linked) has other hashes from there on, so every signature is verified and the first bad one is named.
+        using (Connect("admin"))
+        {
+        }
+
+        var length = LogLength();
+        var target = 4L;
+        using var attacker = ClientSigningKey.Generate();
+        using (var db = RawDb.Open(store.Path))
+        {
+            byte[]? previousHash = null;
+            for (var sequence = target; sequence <= length; sequence++)
+            {
+                var entry = SignedControlEntry.Decode((byte[])RawDb.Scalar(db, "SELECT entry FROM control_log WHERE sequence = $s", ("$s", sequence))!);
+                entry = previousHash is null ? entry with { Signature = attacker.Sign(entry.SignedBytes()) } : entry with { PreviousHash = previousHash };
+                RawDb.Execute(db, "UPDATE control_log SET entry = $e WHERE sequence = $s", ("$e", entry.Encode()), ("$s", sequence));
+                previousHash = entry.Hash();
+            }
+        }
+
+        RawDb.Checkpoint(store.Path);
+        var error = Assert.Throws<TamperedException>(() => Connect("admin"));
+        Assert.Equal($"control log entry {target}", error.Target);
+        Assert.Contains("signature does not verify", error.Message);
+    }
+
+    [Fact]
     public void P6_RollbackUnderAnOpenSession_IsRefusedAtItsNextOperation()
     {
         var old = Snapshot();
