@@ -717,6 +717,23 @@ public sealed class SignedStoreAttackTests : IDisposable
         Assert.Equal(before, RawDb.Fingerprint(store.Path));
     }
 
+    [Fact]
+    public void SigningSeed_ReplacedWithTheAttackersOwn_WrappedToTheVictim_IsRefusedAtConnect()
+    {
+        // The attacker wraps a seed it knows to alice's public encryption key (stored in clear) with alice's context: her
+        // credential opens it, but the key it gives is not the one the log names for her, so she would sign as someone else.
+        var aliceId = IdOf("alice");
+        var publicKey = ClientPublicKey.FromSubjectPublicKeyInfo((byte[])RawDb.Scalar(store.Path, "SELECT public_key FROM clients WHERE id = $id", ("$id", RawDb.Uuid(aliceId)))!);
+        var (attackersKey, stanza) = SigningKeyStanza.Create(StoreId, aliceId, publicKey);
+        attackersKey.Dispose();
+        RawDb.Execute(store.Path, "UPDATE signing_keys SET algorithm = $a, header = $h, nonce = $n, wrapped_key = $k WHERE client_id = $id",
+            ("$a", (int)stanza.Algorithm), ("$h", stanza.Header), ("$n", stanza.Nonce), ("$k", stanza.Ciphertext), ("$id", RawDb.Uuid(aliceId)));
+        var before = StoreState();
+        var error = Assert.Throws<TamperedException>(() => Connect("alice"));
+        Assert.Contains("signing key", error.Message);
+        Assert.Equal(before, StoreState());
+    }
+
     // ---------------------------------------------------------------- property 5: audit
 
     [Fact]
