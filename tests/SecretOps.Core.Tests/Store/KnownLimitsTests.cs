@@ -18,6 +18,30 @@ public class KnownLimitsTests
 {
     [Trait("Backend", "SqliteOnly")]
     [Fact]
+    public void LoweredRetentionRow_MakesTheNextHonestWriterPruneOlderVersions()
+    {
+        // Retention (namespaces.max_versions) is a row the control log does not cover: whoever can write the file can lower
+        // it, and the next writer signs a put-version that keeps only that many. The pruned values are gone, not forged.
+        using var store = new TempStore();
+        using (var session = store.ConnectSystem())
+        {
+            for (var i = 1; i <= 4; i++)
+            {
+                session.SetSecret("default", "db", SecretValue.FromString($"v{i}"));
+            }
+        }
+
+        RawDb.Execute(store.Path, "UPDATE namespaces SET max_versions = 1 WHERE name = 'default'");
+        using var after = store.ConnectSystem();
+        after.SetSecret("default", "db", SecretValue.FromString("v5"));
+        Assert.Equal([5], after.GetHistory("default", "db").Select(v => v.Version));
+        Assert.Equal(1L, RawDb.Scalar(store.Path, "SELECT count(*) FROM versions"));
+        using var read = after.GetSecret("default", "db");
+        Assert.Equal("v5", read.Value.GetString());
+    }
+
+    [Trait("Backend", "SqliteOnly")]
+    [Fact]
     public void SwappedSecretNames_AreTampered_NotServedUnderTheOtherName()
     {
         using var store = new TempStore();
