@@ -250,7 +250,7 @@ public sealed partial class Session : IDisposable
         try
         {
             if (warm is not null && Store.Control.Latest is { } known
-                && Backend.TryReadOnce(reader => warm(new VerifiedReader(reader, known, ClientId, null))) is { } answered)
+                && Backend.TryReadOnce(reader => warm(new VerifiedReader(reader, known, ClientId, null, Store.Control.Versions))) is { } answered)
             {
                 pendingAudit.Add(Audit(action, ns, target, answered.Version));
                 return answered.Result;
@@ -287,7 +287,7 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>The reader a command decides from: the snapshot's control log verified, rows checked against it.</summary>
-    private VerifiedReader Verified(IStoreReader reader) => new(reader, Store.Control.Read(reader, Store.Path), ClientId, signingKey);
+    private VerifiedReader Verified(IStoreReader reader) => new(reader, Store.Control.Read(reader, Store.Path), ClientId, signingKey, Store.Control.Versions);
 
     /// <summary>Signs <paramref name="entry"/> into the control log within the command whose reader this is.</summary>
     private static void Sign(IStoreReader reader, WriteBatch batch, ControlEntry entry) => ((VerifiedReader)reader).Append(batch, entry);

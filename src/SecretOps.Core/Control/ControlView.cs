@@ -13,16 +13,14 @@ internal sealed class ControlView
     private AccessState? verified;
 
     /// <summary>The newest state verified so far; null before the first read.</summary>
-    public AccessState? Latest
-    {
-        get
-        {
-            lock (gate)
-            {
-                return verified;
-            }
-        }
-    }
+    public AccessState? Latest => Volatile.Read(ref verified);
+
+    /// <summary>
+    /// Version rows whose value digest this process has checked against the log, by (secret, version): a version's value
+    /// never changes once its put-version is signed, so a later read compares the row's bytes with these instead of
+    /// hashing them again. Bounded; emptied when full.
+    /// </summary>
+    internal VerifiedVersions Versions { get; } = new();
 
     /// <summary>
     /// The state of the log in <paramref name="reader"/>'s snapshot, verified from the state this view already holds
@@ -96,7 +94,7 @@ internal sealed class ControlView
         {
             if (verified is null || state.Sequence > verified.Sequence)
             {
-                verified = state;
+                Volatile.Write(ref verified, state);
             }
         }
     }
@@ -119,4 +117,27 @@ internal sealed class ControlView
         "control log",
         $"The store's control log no longer holds entry {sequence} as this process verified it: the log was cut back or rewritten. " +
         "Nothing was read or changed.");
+}
+
+/// <summary>The version rows a process has verified (see <see cref="ControlView.Versions"/>).</summary>
+internal sealed class VerifiedVersions
+{
+    private const int Capacity = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid SecretId, int Version), Crypto.SealedData> rows = new();
+
+    /// <summary>Whether <paramref name="value"/> is, byte for byte, the value already verified for this version.</summary>
+    public bool Holds(Guid secretId, int version, Crypto.SealedData value) =>
+        rows.TryGetValue((secretId, version), out var known)
+        && known.Nonce.AsSpan().SequenceEqual(value.Nonce) && known.Ciphertext.AsSpan().SequenceEqual(value.Ciphertext);
+
+    /// <summary>Notes a value whose digest matched the log's.</summary>
+    public void Add(Guid secretId, int version, Crypto.SealedData value)
+    {
+        if (rows.Count >= Capacity)
+        {
+            rows.Clear();
+        }
+
+        rows[(secretId, version)] = value;
+    }
 }

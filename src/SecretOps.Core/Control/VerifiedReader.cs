@@ -18,7 +18,7 @@ namespace SecretOps.Core.Control;
 /// (so one the log would refuse is refused before anything is written) and added to the batch. Answers keep coming from
 /// <see cref="State"/>: a command decides from what it read, as with every reader.
 /// </remarks>
-internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid signerId, ClientSigningKey? signer) : IStoreReader
+internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid signerId, ClientSigningKey? signer, VerifiedVersions? verifiedVersions = null) : IStoreReader
 {
     /// <summary>The verified state the command read.</summary>
     public AccessState State { get; } = state;
@@ -306,10 +306,27 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         ? row
         : throw Altered($"secret {secretId} version {row.Number}", "its value, type or key generation is not what its author signed in the control log");
 
-    private bool Verifies(Guid secretId, VersionRow row) =>
-        State.Secrets.GetValueOrDefault(secretId)?.Versions.GetValueOrDefault(row.Number) is { } logged
-        && logged.KeyGeneration == row.KeyGeneration && logged.Type == row.Type
-        && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(logged.ValueDigest, KeyCommitment.OfValue(row.Value));
+    private bool Verifies(Guid secretId, VersionRow row)
+    {
+        if (State.Secrets.GetValueOrDefault(secretId)?.Versions.GetValueOrDefault(row.Number) is not { } logged
+            || logged.KeyGeneration != row.KeyGeneration || logged.Type != row.Type)
+        {
+            return false;
+        }
+
+        if (verifiedVersions?.Holds(secretId, row.Number, row.Value) == true)
+        {
+            return true;
+        }
+
+        var verifies = System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(logged.ValueDigest, KeyCommitment.OfValue(row.Value));
+        if (verifies)
+        {
+            verifiedVersions?.Add(secretId, row.Number, row.Value);
+        }
+
+        return verifies;
+    }
 
     private static TamperedException Altered(string what, string why) =>
         new(what, $"The store was altered: {what} is refused, because {why}.");
