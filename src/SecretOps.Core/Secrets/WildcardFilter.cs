@@ -60,7 +60,7 @@ public sealed class WildcardFilter
 
     /// <summary>True when <paramref name="name"/> matches.</summary>
     public bool IsMatch(string name) =>
-        pattern is null || string.Equals(name, pattern, StringComparison.OrdinalIgnoreCase) || regex?.IsMatch(name) == true;
+        pattern is null || NameCasing.SameName(name, pattern) || regex?.IsMatch(name) == true;
 
     private static Regex? ToRegex(string wildcard)
     {
