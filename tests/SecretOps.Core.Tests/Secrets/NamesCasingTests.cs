@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
 using SecretOps.Core.Secrets;
+using SecretOps.Tests.Processes;
 
 namespace SecretOps.Core.Tests.Secrets;
 
@@ -146,6 +149,50 @@ public sealed class NamesCasingTests
     [InlineData("\U00010D70\U00010D85", "\U00010D70\U00010D85")]                     // Garay, new in 16.0: unchanged
     [InlineData("аa", "АA")]                              // Cyrillic а is not Latin a
     public void LookupKey_Examples(string name, string key) => Assert.Equal(key, Names.LookupKey(name));
+
+    /// <summary>
+    /// The same name keys in a process in globalization-invariant mode (as the CLI runs), one with ICU (as pwsh and programs on the
+    /// API run) and one with ICU and a Turkish culture, for names on which those disagree when asked to upper-case. Each child
+    /// first shows that its own runtime casing is what that setting gives, so the comparison is not between three alike processes.
+    /// </summary>
+    [Fact]
+    public void NameKeys_AreTheSame_InEveryGlobalizationModeAndCulture()
+    {
+        string[] names =
+        [
+            "ſecret", "\u0131", "i", "İstanbul", "\U00010D70\U00010D85", "\u019B", "\u0264", "straße", "ςσ", "db-password", "Émile", "ǅ", "µ", "ﬁ",
+            "\uD801x", "k\u212A",
+        ];
+        var inProcess = names.Select(Names.LookupKey).Select(Hex).ToList();
+
+        var invariant = ProbeNameKeys(names, invariantMode: true, culture: null);
+        Assert.Equal("culture= ToUpperInvariant(ſ)=017F ToUpper(i)=0049", invariant.Description);
+        var icu = ProbeNameKeys(names, invariantMode: false, culture: "en-US");
+        Assert.Equal("culture=en-US ToUpperInvariant(ſ)=0053 ToUpper(i)=0049", icu.Description);
+        var turkish = ProbeNameKeys(names, invariantMode: false, culture: "tr-TR");
+        Assert.Equal("culture=tr-TR ToUpperInvariant(ſ)=0053 ToUpper(i)=0130", turkish.Description);
+
+        Assert.Equal(inProcess, invariant.Keys);
+        Assert.Equal(inProcess, icu.Keys);
+        Assert.Equal(inProcess, turkish.Keys);
+        Assert.Equal("017F 0045 0043 0052 0045 0054", inProcess[0]);
+    }
+
+    private static (string Description, List<string> Keys) ProbeNameKeys(string[] names, bool invariantMode, string? culture)
+    {
+        var probe = typeof(NamesCasingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ApiProbeAssembly").Value!;
+        string[] command = culture is null ? ["dotnet", "exec", probe, "name-keys"] : ["dotnet", "exec", probe, "name-keys", culture];
+        var start = IsolatedProcess.StartInfo(command, new Dictionary<string, string?> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = invariantMode ? "1" : "0" });
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(string.Concat(names.Select(name => Hex(name) + "\n")));
+        process.StandardInput.Close();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the probe did not finish in a minute");
+        Assert.True(process.ExitCode == 0, $"the probe failed: {stderr.Result}");
+        var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return (lines[0], lines.Skip(1).ToList());
+    }
 
     [Fact]
     public void Comparer_IsTheNameKeys()
