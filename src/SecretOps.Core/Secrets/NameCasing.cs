@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace SecretOps.Core.Secrets;
 
 /// <summary>
@@ -12,25 +14,22 @@ internal static partial class NameCasing
     public static readonly IEqualityComparer<string> Comparer = new NameKeyComparer();
 
     /// <summary>
-    /// <paramref name="name"/> upper-cased; the same instance when nothing changes (every read does this, so plain upper-case
-    /// ASCII costs one pass and no allocation). Always as many UTF-16 code units as the input; unpaired surrogates stay.
+    /// <paramref name="name"/> upper-cased; the same instance when nothing changes (every read does this, so an upper-case
+    /// ASCII name costs two vectorized scans and no allocation). Always as many UTF-16 code units as the input; unpaired
+    /// surrogates stay.
     /// </summary>
     public static string ToUpper(string name)
     {
-        for (var i = 0; i < name.Length; i++)
+        var text = name.AsSpan();
+        var nonAscii = text.IndexOfAnyExceptInRange('\0', '\u007F');
+        if (nonAscii < 0)
         {
-            var c = name[i];
-            if (c < 0x80 ? char.IsAsciiLetterLower(c) : ChangesAt(name, i))
-            {
-                return string.Create(name.Length, (name, i), static (upper, state) =>
-                {
-                    state.name.AsSpan().CopyTo(upper);
-                    UpperFrom(upper, state.i);
-                });
-            }
+            return text.IndexOfAnyInRange('a', 'z') < 0 ? name : string.Create(name.Length, name, static (upper, ascii) => Ascii.ToUpper(ascii, upper, out _));
         }
 
-        return name;
+        return text[..nonAscii].IndexOfAnyInRange('a', 'z') < 0 && !ChangesFrom(name, nonAscii)
+            ? name
+            : string.Create(name.Length, name, static (upper, source) => Upper(source, upper));
     }
 
     /// <summary>True when the two names are one name by the rule.</summary>
@@ -66,41 +65,62 @@ internal static partial class NameCasing
         return codePoint <= row[1] && (codePoint - row[0]) % row[2] == 0 ? codePoint + row[3] : codePoint;
     }
 
-    // Whether the (non-ASCII) code point starting at name[index] changes. A low surrogate is never the start of one here:
-    // after a pair's high surrogate the scan sees the low one alone, which does not change.
-    private static bool ChangesAt(string name, int index)
+    // Whether any code point from start on (where one begins) changes.
+    private static bool ChangesFrom(string name, int start)
     {
-        var c = name[index];
-        if (char.IsHighSurrogate(c) && index + 1 < name.Length && char.IsLowSurrogate(name[index + 1]))
+        for (var i = start; i < name.Length; i++)
         {
-            var codePoint = char.ConvertToUtf32(c, name[index + 1]);
-            return ToUpper(codePoint) != codePoint;
-        }
-
-        return !char.IsSurrogate(c) && ToUpper(c) != c;
-    }
-
-    // Upper-cases text in place from start, which is where a code point begins.
-    private static void UpperFrom(Span<char> text, int start)
-    {
-        for (var i = start; i < text.Length; i++)
-        {
-            var c = text[i];
+            var c = name[i];
             if (c < 0x80)
             {
-                text[i] = char.IsAsciiLetterLower(c) ? (char)(c - 0x20) : c;
+                if (char.IsAsciiLetterLower(c))
+                {
+                    return true;
+                }
             }
-            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            else if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
             {
-                // The table maps supplementary code points only to supplementary ones (the table's test checks), so the pair stays a pair.
-                var upper = ToUpper(char.ConvertToUtf32(c, text[i + 1]));
-                text[i] = (char)(0xD800 + ((upper - 0x10000) >> 10));
-                text[i + 1] = (char)(0xDC00 + ((upper - 0x10000) & 0x3FF));
+                var codePoint = char.ConvertToUtf32(c, name[++i]);
+                if (ToUpper(codePoint) != codePoint)
+                {
+                    return true;
+                }
+            }
+            else if (!char.IsSurrogate(c) && ToUpper(c) != c)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Writes name upper-cased to upper (as long): runs of ASCII at once, the rest code point by code point from the table.
+    private static void Upper(ReadOnlySpan<char> name, Span<char> upper)
+    {
+        var i = 0;
+        while (i < name.Length)
+        {
+            var c = name[i];
+            if (c < 0x80)
+            {
+                var run = name[i..].IndexOfAnyExceptInRange('\0', '\u007F');
+                run = run < 0 ? name.Length - i : run;
+                Ascii.ToUpper(name.Slice(i, run), upper.Slice(i, run), out _);
+                i += run;
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+            {
+                // The table maps supplementary code points only to supplementary ones (the table's test checks), so a pair stays a pair.
+                var codePoint = ToUpper(char.ConvertToUtf32(c, name[i + 1]));
+                upper[i] = (char)(0xD800 + ((codePoint - 0x10000) >> 10));
+                upper[i + 1] = (char)(0xDC00 + ((codePoint - 0x10000) & 0x3FF));
+                i += 2;
+            }
+            else
+            {
+                upper[i] = char.IsSurrogate(c) ? c : (char)ToUpper(c);
                 i++;
-            }
-            else if (!char.IsSurrogate(c))
-            {
-                text[i] = (char)ToUpper(c);
             }
         }
     }
