@@ -1,3 +1,5 @@
+using SecretOps.Core.Secrets;
+
 namespace SecretOps.Core.Crypto;
 
 /// <summary>
@@ -29,12 +31,12 @@ internal static class Contexts
         new AssociatedData("secretops/secret-key-wrap/v1").Add(storeId).Add(namespaceId).Add(secretId).Add(generation).Add(namespaceGeneration);
 
     /// <summary>
-    /// A value is bound to its namespace and secret by id and by name (upper-cased with invariant rules, as
+    /// A value is bound to its namespace and secret by id and by name (upper-cased by <see cref="Names.LookupKey"/>, as
     /// names are matched), so swapping names between rows fails to decrypt instead of serving a value under
     /// another secret's name.
     /// </summary>
     public static AssociatedData Value(Guid storeId, Guid namespaceId, string namespaceName, Guid secretId, string secretName, int version, int keyGeneration, SecretValueType type) =>
-        new AssociatedData("secretops/value/v1").Add(storeId).Add(namespaceId).Add(namespaceName.ToUpperInvariant()).Add(secretId).Add(secretName.ToUpperInvariant())
+        new AssociatedData("secretops/value/v1").Add(storeId).Add(namespaceId).Add(Names.LookupKey(namespaceName)).Add(secretId).Add(Names.LookupKey(secretName))
             .Add(version).Add(keyGeneration).Add((long)type);
 
     public static AssociatedData Canary(Guid storeId, Guid namespaceId, int generation) =>

@@ -1,3 +1,5 @@
+using SecretOps.Core.Secrets;
+
 namespace SecretOps.Core.Policy;
 
 /// <summary>
@@ -40,8 +42,8 @@ internal sealed class PolicyExporter(Session session, Func<string, string> publi
     private static IEnumerable<PermissionInfo> WithoutCoveredSecretGrants(IReadOnlyList<PermissionInfo> permissions)
     {
         var namespaceGrants = permissions.Where(p => p.Scope == ScopeType.Namespace)
-            .ToDictionary(p => (p.ClientId, p.Namespace.ToUpperInvariant()), p => p.Permissions);
+            .ToDictionary(p => (p.ClientId, Names.LookupKey(p.Namespace)), p => p.Permissions);
         return permissions.Where(p => p.Scope == ScopeType.Namespace
-            || (p.Permissions & ~namespaceGrants.GetValueOrDefault((p.ClientId, p.Namespace.ToUpperInvariant()))) != Permissions.None);
+            || (p.Permissions & ~namespaceGrants.GetValueOrDefault((p.ClientId, Names.LookupKey(p.Namespace)))) != Permissions.None);
     }
 }

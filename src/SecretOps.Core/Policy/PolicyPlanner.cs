@@ -19,9 +19,9 @@ internal sealed class PolicyPlanner(Session session)
         var problems = new List<string>();
         var needsClientCreated = false;
         var changes = new List<PolicyChange>();
-        var namespaces = session.ListNamespaces().ToDictionary(n => n.Name, StringComparer.OrdinalIgnoreCase);
-        var clients = session.ListClients().ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
-        var wantedNamespaces = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var namespaces = session.ListNamespaces().ToDictionary(n => n.Name, NameCasing.Comparer);
+        var clients = session.ListClients().ToDictionary(c => c.Name, NameCasing.Comparer);
+        var wantedNamespaces = new HashSet<string>(NameCasing.Comparer);
         foreach (var ns in policy.Namespaces)
         {
             if (!Valid(() => Names.ValidateNamespaceName(ns.Name), problems) || !wantedNamespaces.Add(ns.Name))
@@ -41,7 +41,7 @@ internal sealed class PolicyPlanner(Session session)
         }
 
         var retirements = new List<PolicyChange>();
-        var wantedClients = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var wantedClients = new HashSet<string>(NameCasing.Comparer);
         foreach (var client in policy.Clients)
         {
             if (!Valid(() => Names.ValidateClientName(client.Name), problems) || !wantedClients.Add(client.Name))
@@ -149,7 +149,7 @@ internal sealed class PolicyPlanner(Session session)
     {
         var permissions = session.ListPermissions();
         var current = permissions.ToDictionary(p => Key(p.Client, p.Namespace, p.Secret), p => p.Permissions);
-        static (string, string, string?) Key(string client, string ns, string? secret) => (client.ToUpperInvariant(), ns.ToUpperInvariant(), secret?.ToUpperInvariant());
+        static (string, string, string?) Key(string client, string ns, string? secret) => (Names.LookupKey(client), Names.LookupKey(ns), secret is null ? null : Names.LookupKey(secret));
         var wanted = new Dictionary<(string Client, string Namespace, string? Secret), Permissions>();
         foreach (var grant in policy.Grants)
         {
@@ -166,13 +166,13 @@ internal sealed class PolicyPlanner(Session session)
                 continue;
             }
 
-            if (!namespaces.ContainsKey(grant.Namespace) && !policy.Namespaces.Any(n => string.Equals(n.Name, grant.Namespace, StringComparison.OrdinalIgnoreCase)))
+            if (!namespaces.ContainsKey(grant.Namespace) && !policy.Namespaces.Any(n => NameCasing.SameName(n.Name, grant.Namespace)))
             {
                 problems.Add($"{where}: no such namespace");
                 continue;
             }
 
-            if (grant.Secret is not null && (!namespaces.ContainsKey(grant.Namespace) || !session.ListSecrets(grant.Namespace, grant.Secret, includeExpired: true).Any(e => string.Equals(e.Name, grant.Secret, StringComparison.OrdinalIgnoreCase))))
+            if (grant.Secret is not null && (!namespaces.ContainsKey(grant.Namespace) || !session.ListSecrets(grant.Namespace, grant.Secret, includeExpired: true).Any(e => NameCasing.SameName(e.Name, grant.Secret))))
             {
                 problems.Add($"{where}: no such secret");
                 continue;

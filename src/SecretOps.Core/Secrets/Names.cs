@@ -12,15 +12,16 @@ public static partial class Names
     public const int MaxIdentifierLength = 64;
 
     /// <summary>
-    /// What secret names are unique and looked up by: the name upper-cased with invariant (full Unicode) case rules,
-    /// because SQLite's NOCASE folds only A–Z and would let "Émile" and "émile" be two secrets.
+    /// What secret names are unique and looked up by, and the form of a name bound into values and the control log: the name
+    /// upper-cased by <see cref="NameCasing"/> (docs/FORMAT.md §6.3: Unicode 15.0 simple uppercase, ı and ſ unchanged), the
+    /// same on every surface. SQLite's NOCASE folds only A–Z and would let "Émile" and "émile" be two secrets.
     /// </summary>
-    internal static string LookupKey(string name) => name.ToUpperInvariant();
+    internal static string LookupKey(string name) => NameCasing.ToUpper(name);
 
     /// <summary>
     /// Secret names: 1–256 characters, no control characters, no bidirectional formatting characters, no
     /// unpaired surrogates, no leading or trailing white space. Case is preserved; uniqueness ignores case
-    /// (invariant upper case) and nothing else: lookalikes (Cyrillic 'а' and Latin 'a', fullwidth forms,
+    /// (<see cref="LookupKey"/>) and nothing else: lookalikes (Cyrillic 'а' and Latin 'a', fullwidth forms,
     /// zero-width characters, NFC and NFD spellings) are different names.
     /// </summary>
     public static string ValidateSecretName(string? name)

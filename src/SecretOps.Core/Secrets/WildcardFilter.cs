@@ -11,6 +11,7 @@ namespace SecretOps.Core.Secrets;
 public sealed class WildcardFilter
 {
     private readonly string? pattern;
+    private readonly string? patternKey;
     private readonly Regex? regex;
 
     /// <summary>Builds the filter.</summary>
@@ -19,6 +20,7 @@ public sealed class WildcardFilter
         this.pattern = string.IsNullOrEmpty(pattern) ? null : pattern;
         if (this.pattern is not null)
         {
+            patternKey = Names.LookupKey(this.pattern);
             regex = ToRegex(this.pattern);
         }
     }
@@ -58,9 +60,9 @@ public sealed class WildcardFilter
         }
     }
 
-    /// <summary>True when <paramref name="name"/> matches.</summary>
+    /// <summary>True when <paramref name="name"/> matches: the same name (by its name key, as lookups go), or the wildcard.</summary>
     public bool IsMatch(string name) =>
-        pattern is null || string.Equals(name, pattern, StringComparison.OrdinalIgnoreCase) || regex?.IsMatch(name) == true;
+        pattern is null || string.Equals(Names.LookupKey(name), patternKey, StringComparison.Ordinal) || regex?.IsMatch(name) == true;
 
     private static Regex? ToRegex(string wildcard)
     {

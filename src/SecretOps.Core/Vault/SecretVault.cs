@@ -168,7 +168,7 @@ public static class SecretVault
         var (session, ns) = Open(vaultName, settings);
         try
         {
-            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var seen = new HashSet<string>(NameCasing.Comparer);
             return session.ListSecrets(ns, string.IsNullOrEmpty(filter) ? null : filter, includeExpired: true)
                 .Where(e => seen.Add(e.Name))
                 .OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase)

@@ -59,7 +59,7 @@ public sealed partial class FormatVectorTests
                 v.Hex("system.encryption_spki"), signingSpki, 0L, 0L),
             FormatReader.Ad("secretops/control/create-namespace/v1", nsId, v.Text("namespaces.name")),
             FormatReader.Ad("secretops/control/namespace-key-generation/v1", nsId, 1L, v.Hex("namespace_key_commitment"), Array.Empty<byte>()),
-            FormatReader.Ad("secretops/control/create-secret/v1", secretId, nsId, v.Text("secrets.name").ToUpperInvariant(), v.Hex("secret_key_commitment")),
+            FormatReader.Ad("secretops/control/create-secret/v1", secretId, nsId, FormatReader.UpperCase(v.Text("secrets.name")), v.Hex("secret_key_commitment")),
             FormatReader.Ad("secretops/control/put-version/v1", secretId, 1L, 1L, v.Int("versions.value_type"), v.Hex("value_digest"), "", 0L, v.Int("put_version.created"), 0L),
         };
         var names = new[] { "genesis", "create_namespace", "namespace_key_generation", "create_secret", "put_version" };

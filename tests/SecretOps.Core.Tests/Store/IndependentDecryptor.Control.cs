@@ -403,6 +403,12 @@ public static partial class FormatReader
                     Refuse("a secret its author may not create");
                 }
 
+                // §14.6: a name key is its own upper-casing (§6.3).
+                if (UpperCase(e.Text(2)) != e.Text(2))
+                {
+                    Refuse("a secret name key that is not upper-cased");
+                }
+
                 var created = new LogSecret { NamespaceId = e.Id(1), NameKey = e.Text(2) };
                 created.Commitments.Add(e.Fields[3]);
                 state.Secrets.Add(e.Id(0), created);

@@ -307,7 +307,46 @@ public static partial class FormatReader
         Ad("secretops/secret-key-wrap/v1", storeId, namespaceId, secretId, generation, namespaceGeneration);
 
     public static byte[] ValueAd(Guid storeId, Guid namespaceId, string namespaceName, Guid secretId, string secretName, long version, long keyGeneration, long valueType) =>
-        Ad("secretops/value/v1", storeId, namespaceId, namespaceName.ToUpperInvariant(), secretId, secretName.ToUpperInvariant(), version, keyGeneration, valueType);
+        Ad("secretops/value/v1", storeId, namespaceId, UpperCase(namespaceName), secretId, UpperCase(secretName), version, keyGeneration, valueType);
+
+    // ---- §6.3 Upper-casing names: code point by code point (an unpaired surrogate stays), each replaced by its Unicode 15.0
+    // simple uppercase mapping (UnicodeData.txt field 12), except U+0131 and U+017F, which stay. The mappings are read from
+    // the Unicode data the tests carry (UnicodeSimpleUppercase-15.0.0.txt, copied beside this assembly), never from the
+    // engine or the runtime's own casing.
+    private static readonly Lazy<Dictionary<int, int>> SimpleUppercase15 = new(() =>
+    {
+        var table = new Dictionary<int, int>();
+        foreach (var line in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Secrets", "UnicodeSimpleUppercase-15.0.0.txt")))
+        {
+            if (!line.StartsWith('#'))
+            {
+                var fields = line.Split(';');
+                table[Convert.ToInt32(fields[0], 16)] = Convert.ToInt32(fields[1], 16);
+            }
+        }
+
+        return table;
+    });
+
+    public static string UpperCase(string name)
+    {
+        var upper = new StringBuilder(name.Length);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsHighSurrogate(name[i]) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+            {
+                upper.Append(char.ConvertFromUtf32(UpperCase(char.ConvertToUtf32(name[i], name[++i]))));
+            }
+            else
+            {
+                upper.Append(char.IsSurrogate(name[i]) ? name[i] : (char)UpperCase(name[i]));
+            }
+        }
+
+        return upper.ToString();
+    }
+
+    private static int UpperCase(int codePoint) => codePoint is 0x0131 or 0x017F ? codePoint : SimpleUppercase15.Value.GetValueOrDefault(codePoint, codePoint);
 
     // ---- §6.2 UUID columns are 16-byte blobs in RFC 4122 (big-endian) order.
     private static Guid Uuid(object blob) => new((byte[])blob, bigEndian: true);
@@ -461,15 +500,15 @@ public static partial class FormatReader
         // §12.6 (§7.3, §7.5, §7.7): namespace, secret and version rows.
         var namespaceRow = Row("SELECT id, name FROM namespaces WHERE name = $name COLLATE NOCASE", ("$name", ns)) ?? throw new InvalidDataException("no such namespace");
         var (namespaceId, namespaceName) = (Uuid(namespaceRow[0]), (string)namespaceRow[1]);
-        // §7.5: secrets are found by name_key, the name upper-cased with culture-independent rules.
-        var secretRow = Row("SELECT id, current_version, name FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", name.ToUpperInvariant()))
+        // §7.5: secrets are found by name_key, the name upper-cased as §6.3 says.
+        var secretRow = Row("SELECT id, current_version, name FROM secrets WHERE namespace_id = $ns AND name_key = $key", ("$ns", Blob(namespaceId)), ("$key", UpperCase(name)))
                         ?? throw new InvalidDataException("no such secret");
         var (secretId, secretName) = (Uuid(secretRow[0]), (string)secretRow[2]);
 
         // §14.7: the rows must agree with the log, and the version a read returns by default is the log's current one.
         if (!log.Namespaces.TryGetValue(namespaceId, out var loggedNamespace) || loggedNamespace.Name != namespaceName
             || !log.Secrets.TryGetValue(secretId, out var loggedSecret) || loggedSecret.NamespaceId != namespaceId
-            || loggedSecret.NameKey != secretName.ToUpperInvariant() || loggedSecret.CurrentVersion != (long)secretRow[1])
+            || loggedSecret.NameKey != UpperCase(secretName) || loggedSecret.CurrentVersion != (long)secretRow[1])
         {
             throw new InvalidDataException("the namespace or secret row is not what the control log holds");
         }

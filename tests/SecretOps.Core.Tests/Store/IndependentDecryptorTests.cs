@@ -56,6 +56,44 @@ public partial class IndependentDecryptorTests
         Assert.Equal([7, 7], table.Table[1].Payload);
     }
 
+    /// <summary>
+    /// §6.3 from the document alone (Unicode 15.0's simple uppercase from the data file, ı and ſ unchanged) gives the engine's
+    /// name key for every code point, and finds and opens what the engine wrote under names the runtime's own casing would
+    /// upper-case otherwise (ſ, ƛ, Garay), while SECRET stays another name than ſecret.
+    /// </summary>
+    [Fact]
+    public void NameCasing_FromTheDocument_IsTheEngines_AndOpensWhatItWrote()
+    {
+        for (var codePoint = 0; codePoint <= 0x10FFFF; codePoint++)
+        {
+            var text = codePoint is >= 0xD800 and <= 0xDFFF ? ((char)codePoint).ToString() : char.ConvertFromUtf32(codePoint);
+            if (FormatReader.UpperCase(text) != Names.LookupKey(text))
+            {
+                Assert.Fail($"U+{codePoint:X4}: the reader upper-cases it to '{FormatReader.UpperCase(text)}', the engine to '{Names.LookupKey(text)}'");
+            }
+        }
+
+        using var store = new TempStore(generateSecret: true);
+        var secret = store.Created.ClientSecret!;
+        string[] names = ["ſecret", "\u0131d", "\u019Bambda", "\U00010D70x", "straße", "\U00010428x"];
+        using (var session = store.ConnectSystem())
+        {
+            foreach (var name in names)
+            {
+                session.SetSecret("default", name, SecretValue.FromString("value of " + name));
+            }
+        }
+
+        SqliteCheckpoint(store.Path);
+        foreach (var name in names)
+        {
+            Assert.Equal("value of " + name, FormatReader.Decrypt(store.Path, "system", secret, "default", name).Text);
+            Assert.Equal("value of " + name, FormatReader.Decrypt(store.Path, "system", secret, "default", FormatReader.UpperCase(name)).Text);
+        }
+
+        Assert.Equal("no such secret", Assert.Throws<InvalidDataException>(() => FormatReader.Decrypt(store.Path, "system", secret, "default", "SECRET")).Message);
+    }
+
     [Fact]
     public void RotatedNamespace_OldAndNewVersions_AndAMemberClient_AndAPerSecretGrant()
     {

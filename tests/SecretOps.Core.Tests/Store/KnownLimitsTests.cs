@@ -127,8 +127,8 @@ public class KnownLimitsTests
     [Fact]
     public void NameMatching_IgnoresCase_BeyondAscii()
     {
-        // Uniqueness and lookups use full Unicode case rules (SQLite's NOCASE alone folds only A-Z):
-        // "Émile" and "émile" are one secret, found by any casing.
+        // Uniqueness and lookups use FORMAT.md §6.3's casing (Unicode 15.0 simple uppercase, ı and ſ unchanged; SQLite's NOCASE
+        // alone folds only A-Z): "Émile" and "émile" are one secret, found by any casing; "ſecret" and "SECRET" are two.
         using var store = new TempStore();
         using var session = store.ConnectSystem();
         session.SetSecret("default", "Émile", SecretValue.FromString("upper"));
@@ -141,6 +141,11 @@ public class KnownLimitsTests
         }
 
         Assert.Single(session.ListSecrets("default", "ÉMILE"));
+
+        session.SetSecret("default", "ſecret", SecretValue.FromString("long s"));
+        Assert.Equal(1, session.SetSecret("default", "SECRET", SecretValue.FromString("capital s")).Version);
+        Assert.Equal(2, session.SetSecret("default", "ſECRET", SecretValue.FromString("long s again")).Version);
+        Assert.Equal(3, session.ListSecrets("default").Count);
     }
 
     private static (TempStore Store, string RobotSecret) StoreWithRobot(Permissions onProd)
