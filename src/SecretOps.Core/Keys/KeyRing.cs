@@ -14,7 +14,8 @@ internal sealed class KeyRing : IDisposable
     private readonly Guid storeId;
     private readonly Guid clientId;
     private readonly string clientName;
-    private readonly Dictionary<KeyScope, SymmetricKey> keys = new();
+    // Concurrent so that a warm read finds a cached key without taking the lock.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<KeyScope, SymmetricKey> keys = new();
     private readonly object gate = new();
 
     public KeyRing(ClientPrivateKey privateKey, Guid storeId, Guid clientId, string clientName)
@@ -82,13 +83,7 @@ internal sealed class KeyRing : IDisposable
     }
 
     /// <summary>A key generation already unwrapped, or null.</summary>
-    public SymmetricKey? CachedOrNull(KeyScope scope)
-    {
-        lock (gate)
-        {
-            return keys.GetValueOrDefault(scope);
-        }
-    }
+    public SymmetricKey? CachedOrNull(KeyScope scope) => keys.GetValueOrDefault(scope);
 
     /// <summary>Unwraps this client's own stanza for a key generation (not cached: the caller disposes it); null when it has none.</summary>
     public SymmetricKey? UnwrapOwn(IStoreReader reader, KeyScope scope) =>
@@ -140,18 +135,12 @@ internal sealed class KeyRing : IDisposable
         }
 
         var key = unwrap(scope);
-        lock (gate)
+        if (keys.TryAdd(scope, key))
         {
-            if (keys.TryAdd(scope, key))
-            {
-                return key;
-            }
+            return key;
         }
 
         key.Dispose();
-        lock (gate)
-        {
-            return keys[scope];
-        }
+        return keys[scope];
     }
 }
