@@ -130,8 +130,16 @@ internal sealed class ColdStartBenchmark : IBenchmark
     }
 
     /// <summary>out/cli/secretops (secretops.exe on Windows): the launcher the build copies there.</summary>
-    internal static string CliLauncher() =>
-        Path.Combine(Harness.RepoRoot(), "out", "cli", OperatingSystem.IsWindows() ? "secretops.exe" : "secretops");
+    /// <summary>
+    /// The CLI the cold benchmarks run: the ahead-of-time build (tools/publish-native-cli.sh, out/cli-native/) when there is
+    /// one, as a user should run it; otherwise the framework-dependent one that <c>dotnet build</c> makes.
+    /// </summary>
+    internal static string CliLauncher() => File.Exists(NativeCli()) ? NativeCli() : JitCli();
+
+    /// <summary>The framework-dependent CLI (out/cli/), JIT-compiled at every start.</summary>
+    internal static string JitCli() => Path.Combine(Harness.RepoRoot(), "out", "cli", OperatingSystem.IsWindows() ? "secretops.exe" : "secretops");
+
+    private static string NativeCli() => Path.Combine(Harness.RepoRoot(), "out", "cli-native", OperatingSystem.IsWindows() ? "secretops.exe" : "secretops");
 
     /// <summary>A store at the default KDF with the secret, readable by a generated-secret Member; returns its secret.</summary>
     private static string CreateStore(string path, string passphrase, string value, TextWriter progress)

@@ -37,6 +37,7 @@ internal sealed class ControlLogBenchmark : IBenchmark
     private const string ColdWith = "secretops get, 1,000-entry log, local head present";
     private const string ColdWithout = "secretops get, 1,000-entry log, no local state";
     private const string ColdShort = "secretops get, short log, local head present";
+    private const string ColdJit = "out/cli/secretops get (JIT-compiled), 1,000-entry log, local head present";
     private const string Version = "secretops --version";
     private const string KeePassXc = "keepassxc-cli show";
 
@@ -295,6 +296,13 @@ internal sealed class ControlLogBenchmark : IBenchmark
             ColdStartBenchmark.ProcessCandidate(ColdShort, ChildProcess.StartInfo([cli, "secret", "get", SecretName], CliEnvironment(shortStore, shortSecret, keptState)), null, value),
             ColdStartBenchmark.ProcessCandidate(Version, ChildProcess.StartInfo([cli, "--version"], new Dictionary<string, string?> { ["SECRETOPS_CONFIG"] = Path.Combine(directory, "no-config.yaml") }), null, null),
         };
+        if (cli != ColdStartBenchmark.JitCli() && File.Exists(ColdStartBenchmark.JitCli()))
+        {
+            // The framework-dependent CLI beside the native one: what start-up costs when it is JIT-compiled.
+            candidates.Add(ColdStartBenchmark.ProcessCandidate(ColdJit,
+                ChildProcess.StartInfo([ColdStartBenchmark.JitCli(), "secret", "get", SecretName], CliEnvironment(longStore, longSecret, keptState)), null, value));
+        }
+
         var keepass = ChildProcess.FindOnPath("keepassxc-cli");
         string keepassNote;
         if (keepass is null)
@@ -317,7 +325,7 @@ internal sealed class ControlLogBenchmark : IBenchmark
         var without = samples[ColdWithout].MedianMilliseconds;
         body.AppendLine("#### (b) Cold `secretops secret get` on a store whose log has 1,000 entries").AppendLine();
         body.AppendLine(CultureInfo.InvariantCulture,
-            $"Wall time of the whole `{Path.GetRelativePath(Harness.RepoRoot(), cli)} secret get {SecretName}` process, spawn to exit with its output read and checked, as `cold-start` measures it: a generated-secret Member (`deploy`, Read on the namespace), SECRETOPS_STORE, no configuration file. The 1,000-entry store: the System client, `deploy`, its grant, the secret, then other secrets and versions until the log has exactly {ColdEntries:N0} entries; the short-log store has only the first {shortEntries} entries. Local head present: SECRETOPS_STATE_DIR is one directory for every run (the warm-up run recorded the head, so later runs compare and keep it). No local state: SECRETOPS_STATE_DIR is a new empty directory before each run (so the process also makes the machine key and writes the record). A process replays the whole log either way: the local state holds the verified head (sequence and hash), not the replayed state. Medians of {runs} runs, alternating, after {options.Warmups} warm-up each (files in the page cache). {keepassNote}");
+            $"Wall time of the whole `{Path.GetRelativePath(Harness.RepoRoot(), cli)} secret get {SecretName}` process, spawn to exit with its output read and checked, as `cold-start` measures it: a generated-secret Member (`deploy`, Read on the namespace), SECRETOPS_STORE, no configuration file. The 1,000-entry store: the System client, `deploy`, its grant, the secret, then other secrets and versions until the log has exactly {ColdEntries:N0} entries; the short-log store has only the first {shortEntries} entries. Local head present: SECRETOPS_STATE_DIR is one directory for every run (the warm-up run recorded the head, so later runs compare and keep it). No local state: SECRETOPS_STATE_DIR is a new empty directory before each run (so the process also makes the machine key and writes the record). A process replays the whole log either way; with the local head present it does not verify again the signatures of the entries up to the head this account verified before (the local state holds that head, not the replayed state). Medians of {runs} runs, alternating, after {options.Warmups} warm-up each (files in the page cache). {keepassNote}");
         body.AppendLine();
         body.Append(Harness.MarkdownTable(["process", "median (ms)", "fastest – slowest (ms)", "vs short log"],
             candidates.Select(c => (IReadOnlyList<string>)

@@ -13,6 +13,13 @@ internal static class Cli
     /// <summary>The repository root (README.md, out/).</summary>
     public static readonly string RepoRoot = Metadata("RepoRoot");
 
+    /// <summary>
+    /// The ahead-of-time compiled CLI, run instead of <c>dotnet exec</c> of the built assembly when
+    /// <c>SECRETOPS_TEST_CLI_NATIVE</c> names it (a path relative to the repository root, as CI gives
+    /// out/cli-native/secretops). Tests that run a copy of the CLI of their own still run the assembly.
+    /// </summary>
+    public static readonly string? NativeExecutable = Environment.GetEnvironmentVariable("SECRETOPS_TEST_CLI_NATIVE") is { Length: > 0 } native ? Path.GetFullPath(native, RepoRoot) : null;
+
     public static CliResult Run(params string[] arguments) => Run(arguments, stdin: null, environment: null);
 
     public static CliResult Run(IEnumerable<string> arguments, string? stdin, IDictionary<string, string?>? environment) =>
@@ -67,7 +74,16 @@ internal static class Cli
     /// </summary>
     private static Process Start(List<string> argumentList, IDictionary<string, string?>? environment, IReadOnlyList<string>? prefix, string? assemblyPath)
     {
-        var command = new List<string>(prefix ?? []) { "dotnet", "exec", assemblyPath ?? AssemblyPath };
+        var command = new List<string>(prefix ?? []);
+        if (assemblyPath is null && NativeExecutable is { } native)
+        {
+            command.Add(native);
+        }
+        else
+        {
+            command.AddRange(["dotnet", "exec", assemblyPath ?? AssemblyPath]);
+        }
+
         command.AddRange(argumentList);
         var start = IsolatedProcess.StartInfo(command, environment);
         return Process.Start(start)!;

@@ -63,7 +63,10 @@ public sealed class ConfigFile
         return Parse(yaml, path);
     }
 
+    // YamlDotNet creates the profiles dictionary by reflection; the attribute keeps its constructor in an ahead-of-time compiled CLI.
+
     /// <summary>Parses YAML text; <paramref name="source"/> names it in errors.</summary>
+    [System.Diagnostics.CodeAnalysis.DynamicDependency(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(Dictionary<string, Profile>))]
     public static ConfigFile Parse(string yaml, string source)
     {
         var deserializer = new DeserializerBuilder()
