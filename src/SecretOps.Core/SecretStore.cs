@@ -226,11 +226,6 @@ public sealed class SecretStore
         System.Security.Cryptography.SHA256.HashData(new Crypto.AssociatedData("secretops/local-head-store/v1").Add(fullPath).Span);
 
     /// <summary>
-    /// Compares the store with the newest state this client verified on this machine (its local head), then records the
-    /// store's. A log that is behind it, or holds another entry at its sequence, was rolled back or forked: refused,
-    /// unless the client accepts a backup restored on purpose (the local head is then forgotten first).
-    /// </summary>
-    /// <summary>
     /// The head this OS account verified at this path before, whose entries a replay need not verify again (null when there
     /// is none). Only a shortcut: <see cref="CheckVerifiedHead"/> decides about rollbacks and forks.
     /// </summary>
@@ -247,6 +242,11 @@ public sealed class SecretStore
         }
     }
 
+    /// <summary>
+    /// Compares the store with the newest state this client verified on this machine (its local head), then records the
+    /// store's. A log that is behind it, or holds another entry at its sequence, was rolled back or forked: refused,
+    /// unless the client accepts a backup restored on purpose (the local head is then forgotten first).
+    /// </summary>
     internal void CheckVerifiedHead(AccessState state, ClientRecord record, bool acceptRestored)
     {
         var localKey = LocalHeads.MachineKey();

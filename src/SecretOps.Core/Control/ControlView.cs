@@ -118,26 +118,3 @@ internal sealed class ControlView
         $"The store's control log no longer holds entry {sequence} as this process verified it: the log was cut back or rewritten. " +
         "Nothing was read or changed.");
 }
-
-/// <summary>The version rows a process has verified (see <see cref="ControlView.Versions"/>).</summary>
-internal sealed class VerifiedVersions
-{
-    private const int Capacity = 4096;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid SecretId, int Version), Crypto.SealedData> rows = new();
-
-    /// <summary>Whether <paramref name="value"/> is, byte for byte, the value already verified for this version.</summary>
-    public bool Holds(Guid secretId, int version, Crypto.SealedData value) =>
-        rows.TryGetValue((secretId, version), out var known)
-        && known.Nonce.AsSpan().SequenceEqual(value.Nonce) && known.Ciphertext.AsSpan().SequenceEqual(value.Ciphertext);
-
-    /// <summary>Notes a value whose digest matched the log's.</summary>
-    public void Add(Guid secretId, int version, Crypto.SealedData value)
-    {
-        if (rows.Count >= Capacity)
-        {
-            rows.Clear();
-        }
-
-        rows[(secretId, version)] = value;
-    }
-}

@@ -111,7 +111,8 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
             return null;
         }
 
-        return VersionAtHead(secret.Id, version ?? secret.CurrentVersion) is { Version: { } row } found
+        var wanted = version ?? secret.CurrentVersion;
+        return VersionAtHead(secret.Id, wanted) is { Version: { } row } found
             ? new ReadableVersion(namespaceState.Id, namespaceState.Name, Record(secret, found.SecretName), row)
             : null;
     }
