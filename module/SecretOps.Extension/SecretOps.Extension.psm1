@@ -31,16 +31,11 @@ function Get-VaultCommands {
     $script:VaultCommands
 }
 
-function Test-VaultVerbose {
-    param([hashtable] $AdditionalParameters)
-    # SecretManagement never passes -Verbose; it sends AdditionalParameters.Verbose (always present).
-    ($null -ne $AdditionalParameters) -and ($AdditionalParameters['Verbose'] -eq $true)
-}
-
 function Write-VaultCallResult {
     param([object] $Result)
+    # Verbose lines come back only when SecretManagement's AdditionalParameters asked for them.
     foreach ($line in $Result.Verbose) {
-        Write-Verbose -Message $line
+        Write-Verbose -Message $line -Verbose
     }
 
     foreach ($line in $Result.Warnings) {
@@ -70,14 +65,13 @@ function Get-Secret {
         [hashtable] $AdditionalParameters
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return }
     $result = $commands::GetSecret($Name, $VaultName, $AdditionalParameters)
-    Write-VaultCallResult $result
+    if ($result.HasMessages) { Write-VaultCallResult $result }
     if ($null -ne $result.Value) {
-        # Exactly one object: a byte[] or Hashtable must not be unrolled.
-        Write-Output -InputObject $result.Value -NoEnumerate
+        # Exactly one object: a byte[] or Hashtable must not be unrolled (the one-element array is, to the value itself).
+        , $result.Value
     }
 }
 
@@ -91,11 +85,10 @@ function Set-Secret {
         [hashtable] $Metadata
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return }
     $result = $commands::SetSecret($Name, $Secret, $VaultName, $AdditionalParameters, $Metadata)
-    Write-VaultCallResult $result
+    if ($result.HasMessages) { Write-VaultCallResult $result }
 }
 
 function Remove-Secret {
@@ -106,11 +99,10 @@ function Remove-Secret {
         [hashtable] $AdditionalParameters
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return }
     $result = $commands::RemoveSecret($Name, $VaultName, $AdditionalParameters)
-    Write-VaultCallResult $result
+    if ($result.HasMessages) { Write-VaultCallResult $result }
 }
 
 function Get-SecretInfo {
@@ -121,25 +113,19 @@ function Get-SecretInfo {
         [hashtable] $AdditionalParameters
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return }
-    $result = $commands::GetSecretInfo($Filter, $VaultName, $AdditionalParameters)
-    Write-VaultCallResult $result
-    if ($result.Infos.Count -eq 0) {
-        return
-    }
-
     $informationType = 'Microsoft.PowerShell.SecretManagement.SecretInformation' -as [type]
-    $secretType = 'Microsoft.PowerShell.SecretManagement.SecretType' -as [type]
-    if ($null -eq $informationType -or $null -eq $secretType) {
+    if ($null -eq $informationType) {
         Write-Error -Message 'Microsoft.PowerShell.SecretManagement is not loaded: Get-SecretInfo of a SecretOps vault runs through SecretManagement.' -ErrorId 'SecretOps.SecretManagementMissing' -Category NotInstalled
         return
     }
 
-    foreach ($info in $result.Infos) {
-        # The ReadOnlyDictionary constructor keeps metadata keys case-insensitive (the Hashtable one would not).
-        $informationType::new($info.Name, [Enum]::Parse($secretType, $info.Type), $VaultName, $info.Metadata)
+    $result = $commands::GetSecretInfo($Filter, $VaultName, $AdditionalParameters, $informationType)
+    if ($result.HasMessages) { Write-VaultCallResult $result }
+    if ($null -ne $result.Infos) {
+        # One SecretInformation[], written whole: SecretManagement takes the array as it is.
+        , $result.Infos
     }
 }
 
@@ -150,11 +136,10 @@ function Test-SecretVault {
         [hashtable] $AdditionalParameters
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return $false }
     $result = $commands::TestSecretVault($VaultName, $AdditionalParameters)
-    Write-VaultCallResult $result
+    if ($result.HasMessages) { Write-VaultCallResult $result }
     # Exactly one bool.
     [bool] $result.Value
 }
@@ -168,11 +153,10 @@ function Set-SecretInfo {
         [hashtable] $AdditionalParameters
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return }
     $result = $commands::SetSecretInfo($Name, $Metadata, $VaultName, $AdditionalParameters)
-    Write-VaultCallResult $result
+    if ($result.HasMessages) { Write-VaultCallResult $result }
 }
 
 function Unlock-SecretVault {
@@ -183,11 +167,10 @@ function Unlock-SecretVault {
         [hashtable] $AdditionalParameters
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return }
     $result = $commands::UnlockSecretVault($Password, $VaultName, $AdditionalParameters)
-    Write-VaultCallResult $result
+    if ($result.HasMessages) { Write-VaultCallResult $result }
 }
 
 function Unregister-SecretVault {
@@ -197,11 +180,10 @@ function Unregister-SecretVault {
         [hashtable] $AdditionalParameters
     )
 
-    if (Test-VaultVerbose $AdditionalParameters) { $VerbosePreference = 'Continue' }
     $commands = Get-VaultCommands
     if ($null -eq $commands) { return }
     $result = $commands::UnregisterSecretVault($VaultName, $AdditionalParameters)
-    Write-VaultCallResult $result
+    if ($result.HasMessages) { Write-VaultCallResult $result }
 }
 
 Export-ModuleMember -Function @(

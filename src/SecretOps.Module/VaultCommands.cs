@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Security;
 using SecretOps.Core.Secrets;
@@ -14,16 +13,16 @@ namespace SecretOps.Module;
 /// </summary>
 public sealed class VaultCallResult
 {
+    private readonly bool verboseWanted;
     private readonly List<string> verbose = [];
     private readonly List<string> warnings = [];
     private readonly List<ErrorRecord> errors = [];
-    private readonly List<VaultSecretInformation> infos = [];
 
     /// <summary>Get-Secret's value (string, SecureString, PSCredential, byte[] or Hashtable), Test-SecretVault's verdict; else null.</summary>
     public object? Value { get; internal set; }
 
-    /// <summary>Get-SecretInfo's entries.</summary>
-    public IReadOnlyList<VaultSecretInformation> Infos => infos;
+    /// <summary>Get-SecretInfo's entries: a SecretManagement SecretInformation[], written whole; null when there are none.</summary>
+    public Array? Infos { get; internal set; }
 
     /// <summary>Errors to write with Write-Error.</summary>
     public IReadOnlyList<ErrorRecord> Errors => errors;
@@ -37,33 +36,29 @@ public sealed class VaultCallResult
     /// <summary>Set when the vault is locked: the message of the PasswordRequiredException to throw.</summary>
     public string? PasswordRequired { get; internal set; }
 
-    internal void AddVerbose(string line) => verbose.Add(line);
+    /// <summary>Whether there is anything to write or throw besides the value (the script skips that work when not).</summary>
+    public bool HasMessages => verbose.Count > 0 || warnings.Count > 0 || errors.Count > 0 || PasswordRequired is not null;
+
+    private VaultCallResult(bool verboseWanted) => this.verboseWanted = verboseWanted;
+
+    /// <summary>
+    /// A result for a call with <paramref name="additionalParameters"/>: verbose lines are kept only when they hold Verbose
+    /// = $true (SecretManagement never passes -Verbose; it sends AdditionalParameters.Verbose, always present).
+    /// </summary>
+    internal static VaultCallResult For(IDictionary? additionalParameters) =>
+        new(additionalParameters is not null && PowerShellValues.Unwrap(additionalParameters["Verbose"]) is true);
+
+    internal void AddVerbose(string line)
+    {
+        if (verboseWanted)
+        {
+            verbose.Add(line);
+        }
+    }
 
     internal void AddWarning(string line) => warnings.Add(line);
 
     internal void AddError(ErrorRecord record) => errors.Add(record);
-
-    internal void AddInfo(VaultSecretInformation info) => infos.Add(info);
-}
-
-/// <summary>One secret for SecretManagement's SecretInformation, which the script constructs (SecretManagement's types are not referenced here).</summary>
-public sealed class VaultSecretInformation
-{
-    internal VaultSecretInformation(VaultSecretInfo info)
-    {
-        Name = info.Name;
-        Type = info.TypeName;
-        Metadata = new ReadOnlyDictionary<string, object>(new Dictionary<string, object>(info.Metadata, StringComparer.OrdinalIgnoreCase));
-    }
-
-    /// <summary>The secret's name.</summary>
-    public string Name { get; }
-
-    /// <summary>The SecretManagement SecretType name: String, SecureString, PSCredential, ByteArray or Hashtable.</summary>
-    public string Type { get; }
-
-    /// <summary>The metadata, keys ignoring case (SecretInformation's ReadOnlyDictionary constructor keeps it so).</summary>
-    public ReadOnlyDictionary<string, object> Metadata { get; }
 }
 
 /// <summary>
@@ -109,21 +104,22 @@ public static class VaultCommands
         });
 
     /// <summary>Get-SecretInfo: the matching secrets (wildcard or literal, ignoring case); never prompts.</summary>
-    public static VaultCallResult GetSecretInfo(string? filter, string? vaultName, IDictionary? additionalParameters) =>
+    public static VaultCallResult GetSecretInfo(string? filter, string? vaultName, IDictionary? additionalParameters, Type informationType) =>
         Run(vaultName, additionalParameters, filter, (result, vault, settings) =>
         {
-            foreach (var info in SecretVault.GetSecretInfo(vault, settings, filter))
+            var infos = SecretVault.GetSecretInfo(vault, settings, filter);
+            if (infos.Count > 0)
             {
-                result.AddInfo(new VaultSecretInformation(info));
+                result.Infos = SecretInformationFactory.For(informationType).Create(infos, vault);
             }
 
-            result.AddVerbose($"Vault '{vault}' has {result.Infos.Count} secret(s) matching '{filter}'.");
+            result.AddVerbose($"Vault '{vault}' has {infos.Count} secret(s) matching '{filter}'.");
         });
 
     /// <summary>Test-SecretVault: read-only; every problem as an error record, and exactly one bool in <see cref="VaultCallResult.Value"/>.</summary>
     public static VaultCallResult TestSecretVault(string? vaultName, IDictionary? additionalParameters)
     {
-        var result = new VaultCallResult();
+        var result = VaultCallResult.For(additionalParameters);
         var vault = vaultName ?? "";
         try
         {
@@ -187,7 +183,7 @@ public static class VaultCommands
     /// </summary>
     public static VaultCallResult UnregisterSecretVault(string? vaultName, IDictionary? additionalParameters)
     {
-        var result = new VaultCallResult();
+        var result = VaultCallResult.For(additionalParameters);
         var vault = vaultName ?? "";
         var unregistered = SecretVault.Unregister(vault, ToParameters(additionalParameters));
         result.AddVerbose(unregistered.ClosedSession ? $"Closed the session vault '{vault}' opened." : $"Vault '{vault}' had no session of its own open.");
@@ -271,7 +267,7 @@ public static class VaultCommands
     private static VaultCallResult Run(string? vaultName, IDictionary? additionalParameters, object? target,
                                        Action<VaultCallResult, string, VaultSettings> body, bool lockedIsError = false)
     {
-        var result = new VaultCallResult();
+        var result = VaultCallResult.For(additionalParameters);
         var vault = vaultName ?? "";
         try
         {

@@ -129,8 +129,13 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
 
     public SecretRecord? GetSecret(Guid id) => inner.GetSecret(id) is { } row ? Checked(row) : null;
 
+    // Read lean (the columns the log vouches for, no client names joined in) and checked like any row; who created and
+    // changed each secret, and when, come from the log.
     public IReadOnlyList<SecretRecord> Secrets(Guid namespaceId, string? nameKey = null, string? nameKeyPrefix = null) =>
-        [.. inner.Secrets(namespaceId, nameKey, nameKeyPrefix).Select(Checked)];
+        [.. inner.ListedSecrets(namespaceId, nameKey, nameKeyPrefix).Select(Checked)];
+
+    public IReadOnlyList<ListedSecret> ListedSecrets(Guid namespaceId, string? nameKey = null, string? nameKeyPrefix = null) =>
+        [.. Secrets(namespaceId, nameKey, nameKeyPrefix).Select(Listed)];
 
     public IReadOnlyList<(Guid SecretId, int KeyGeneration)> SecretKeyGenerations(Guid namespaceId) =>
         [.. State.SecretsIn(namespaceId).Select(id => (id, State.Secrets[id].KeyGeneration))];
@@ -280,7 +285,12 @@ internal sealed class VerifiedReader(IStoreReader inner, AccessState state, Guid
         return row;
     }
 
-    private SecretRecord Checked(SecretRecord row)
+    private SecretRecord Checked(SecretRecord row) => Checked(Listed(row));
+
+    private static ListedSecret Listed(SecretRecord row) =>
+        new(row.Id, row.NamespaceId, row.Name, row.Type, row.CurrentVersion, row.KeyGeneration, row.Metadata, row.ExpiresAt);
+
+    private SecretRecord Checked(ListedSecret row)
     {
         var logged = State.Secrets.GetValueOrDefault(row.Id) ?? throw Altered($"secret '{row.Name}'", "the control log holds no such secret");
         var current = logged.Current;

@@ -33,8 +33,11 @@ internal interface IStoreBackend
     T? TryReadOnce<T>(Func<IStoreReader, T?> body)
         where T : struct;
 
-    /// <summary>Runs <paramref name="body"/> on a snapshot and commits the batch it fills, atomically, with its preconditions.</summary>
-    T Write<T>(Func<IStoreReader, WriteBatch, T> body);
+    /// <summary>
+    /// Runs <paramref name="body"/> on a snapshot and commits the batch it fills, atomically, with its preconditions; on
+    /// disk before it returns, unless <paramref name="durability"/> allows <see cref="CommitDurability.Buffered"/>.
+    /// </summary>
+    T Write<T>(Func<IStoreReader, WriteBatch, T> body, CommitDurability durability = CommitDurability.Synced);
 
     /// <summary>
     /// Writes a consistent copy of the whole store, even while others write, into <paramref name="file"/> (a new, empty,
@@ -44,4 +47,18 @@ internal interface IStoreBackend
 
     /// <summary>Lets go of what this process keeps open to the store between operations.</summary>
     void ReleaseConnections();
+}
+
+/// <summary>How far a commit must have gone when <see cref="IStoreBackend.Write"/> returns.</summary>
+internal enum CommitDurability
+{
+    /// <summary>On disk: it survives a crash of the process, the operating system or the machine.</summary>
+    Synced,
+
+    /// <summary>
+    /// Handed to the operating system, complete and atomic, and on disk with the next synced commit or checkpoint: it survives
+    /// the process being killed, but an operating-system crash or power cut before then may roll it back (never corrupt the
+    /// store). A backend may sync anyway (a shared store always does).
+    /// </summary>
+    Buffered,
 }

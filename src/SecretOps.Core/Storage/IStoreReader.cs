@@ -71,6 +71,9 @@ internal interface IStoreReader
     /// </summary>
     IReadOnlyList<SecretRecord> Secrets(Guid namespaceId, string? nameKey = null, string? nameKeyPrefix = null);
 
+    /// <summary>The secrets <see cref="Secrets"/> would return, in the same order, with only the columns a listing checks.</summary>
+    IReadOnlyList<ListedSecret> ListedSecrets(Guid namespaceId, string? nameKey = null, string? nameKeyPrefix = null);
+
     /// <summary>Each secret of a namespace with its current key generation (what a rotation needs, nothing more).</summary>
     IReadOnlyList<(Guid SecretId, int KeyGeneration)> SecretKeyGenerations(Guid namespaceId);
 

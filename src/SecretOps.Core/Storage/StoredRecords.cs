@@ -20,6 +20,13 @@ internal sealed record SecretRecord(
     Guid Id, Guid NamespaceId, string Name, SecretValueType Type, int CurrentVersion, int KeyGeneration, string? Metadata,
     DateTimeOffset? ExpiresAt, DateTimeOffset Created, string CreatedBy, DateTimeOffset Updated, string UpdatedBy);
 
+/// <summary>
+/// A secret as a listing reads it: the columns the control log vouches for, without the creation and update columns
+/// (the log has those too) or the client names they need joined in.
+/// </summary>
+internal readonly record struct ListedSecret(
+    Guid Id, Guid NamespaceId, string Name, SecretValueType Type, int CurrentVersion, int KeyGeneration, string? Metadata, DateTimeOffset? ExpiresAt);
+
 /// <summary>A stored version: its number, the secret key generation that opens it and the sealed value.</summary>
 internal sealed record VersionRow(int Number, int KeyGeneration, SecretValueType Type, SealedData Value);
 

@@ -175,6 +175,8 @@ public abstract class BackendContract : IDisposable
             Assert.Null(r.FindSecret(world.Other.Id, Names.LookupKey("Émile")));
             Assert.Equal([world.Db, world.Emile], r.Secrets(world.Prod.Id));
             Assert.Equal([world.Emile], r.Secrets(world.Prod.Id, nameKey: "ÉMILE"));
+            Assert.Equal([Listed(world.Db), Listed(world.Emile)], r.ListedSecrets(world.Prod.Id));
+            Assert.Equal([Listed(world.Emile)], r.ListedSecrets(world.Prod.Id, nameKey: "ÉMILE"));
             Assert.Equal([(world.Db.Id, 1), (world.Emile.Id, 1)], r.SecretKeyGenerations(world.Prod.Id).OrderBy(s => s.SecretId == world.Emile.Id));
             return 0;
         });
@@ -198,6 +200,7 @@ public abstract class BackendContract : IDisposable
             Assert.Equal(["Éclair", "école"], r.Secrets(world.Other.Id, nameKeyPrefix: "É").Select(s => s.Name).Order(StringComparer.Ordinal));
             Assert.Empty(r.Secrets(world.Other.Id, nameKeyPrefix: "ZZ"));
             Assert.Equal(["token"], r.Secrets(world.Other.Id, nameKeyPrefix: "TOK").Select(s => s.Name));
+            Assert.Equal(r.Secrets(world.Other.Id, nameKeyPrefix: "É").Select(Listed), r.ListedSecrets(world.Other.Id, nameKeyPrefix: "É"));
             return 0;
         });
     }
@@ -506,6 +509,28 @@ public abstract class BackendContract : IDisposable
         // The backend is still usable after the refusal.
         Commit(Store, [.. GoodChanges(world, audit[^1])]);
         Assert.NotEqual(before, Store.Read(Snapshot));
+    }
+
+    [Fact]
+    public void ABufferedWrite_CommitsWhole_ForEveryOpener_AndARefusedOneAppliesNothing()
+    {
+        var world = Seed();
+        var before = AppendAuditEntries(Store, 1, world.Alice.Id);
+        var entry = Link(before[^1], Entry(before.Count + 1, world.Alice.Id));
+        Store.Write((_, batch) =>
+        {
+            batch.Add(new AppendAudit([entry]));
+            return 0;
+        }, CommitDurability.Buffered);
+        Assert.Equal(entry.Hash, OpenAgain(Store).Read(r => r.LastAuditEntry())!.Hash);
+
+        var refused = Link(entry, Entry(before.Count + 2, world.Alice.Id));
+        Assert.Throws<ConflictException>(() => Store.Write<int>((_, batch) =>
+        {
+            batch.Add(new AppendAudit([refused]));
+            throw new ConflictException("decided against it", "audit");
+        }, CommitDurability.Buffered));
+        Assert.Equal(entry.Hash, Store.Read(r => r.LastAuditEntry())!.Hash);
     }
 
     [Fact]
@@ -905,6 +930,8 @@ public abstract class BackendContract : IDisposable
         Commit(backend, new AppendAudit(entries));
         return [.. last, .. entries];
     }
+
+    private static ListedSecret Listed(SecretRecord s) => new(s.Id, s.NamespaceId, s.Name, s.Type, s.CurrentVersion, s.KeyGeneration, s.Metadata, s.ExpiresAt);
 
     private static AuditEntry Entry(long sequence, Guid client) =>
         new(sequence, T0.AddSeconds(sequence), client, "alice", "secret.set", "prod", "db-password", (int)sequence, "ok", null, "host", "user", 4242, "api");

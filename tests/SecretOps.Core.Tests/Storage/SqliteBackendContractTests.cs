@@ -105,6 +105,19 @@ public abstract class SqliteBackendContractTests : BackendContract
     }
 
     [Fact]
+    public void ABufferedWrite_LeavesTheConnectionItUsed_SyncingEveryLaterCommit()
+    {
+        Seed();
+        // The same process-wide idle connections the backend keeps: what a later change would commit on.
+        var database = new StoreDatabase(StorePath, shared);
+        foreach (var refuse in new[] { false, true })
+        {
+            Record.Exception(() => Store.Write<int>((_, _) => refuse ? throw new ConflictException("refused", "audit") : 0, CommitDurability.Buffered));
+            Assert.Equal(2L, database.Use(connection => (long)StoreDatabase.Scalar(connection, null, "PRAGMA synchronous")!)); // FULL
+        }
+    }
+
+    [Fact]
     public void Writing_AStoreWhoseFileWasRemoved_IsAStoreError_AndWritesNothingAnywhere()
     {
         var world = Seed();

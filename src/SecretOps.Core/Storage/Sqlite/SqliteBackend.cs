@@ -45,13 +45,13 @@ internal sealed class SqliteBackend : IStoreBackend
         }
     }
 
-    public T Write<T>(Func<IStoreReader, WriteBatch, T> body) => Translated(() => database.Write((connection, transaction) =>
+    public T Write<T>(Func<IStoreReader, WriteBatch, T> body, CommitDurability durability = CommitDurability.Synced) => Translated(() => database.Write((connection, transaction) =>
     {
         var batch = new WriteBatch();
         var result = body(new SqliteReader(connection, transaction), batch);
         new SqliteBatchWriter(connection, transaction).Apply(batch);
         return result;
-    }));
+    }, buffered: durability == CommitDurability.Buffered));
 
     /// <summary>
     /// Creates a store file at <paramref name="fullPath"/>: the schema, then what <paramref name="populate"/> writes

@@ -58,11 +58,13 @@ internal sealed partial class SqliteReader
 
     public SecretRecord? GetSecret(Guid id) => Single($"SELECT {SecretColumns} FROM secrets s WHERE id = $id", r => ReadSecret(r), ("$id", id.ToBlob()));
 
-    // Narrowed with the (namespace_id, name_key) index: one key, or a range of keys for a prefix.
     public IReadOnlyList<SecretRecord> Secrets(Guid namespaceId, string? nameKey = null, string? nameKeyPrefix = null) => List(
-        $"SELECT {SecretColumns} FROM secrets s WHERE namespace_id = $ns AND ($key IS NULL OR name_key = $key) AND ($low IS NULL OR (name_key >= $low AND name_key < $high)) ORDER BY name",
-        r => ReadSecret(r), ("$ns", namespaceId.ToBlob()), ("$key", nameKey),
-        ("$low", nameKeyPrefix), ("$high", nameKeyPrefix is null ? null : nameKeyPrefix + char.ConvertFromUtf32(0x10FFFF)));
+        $"SELECT {SecretColumns} FROM secrets s WHERE {SecretsInRange} ORDER BY name", r => ReadSecret(r), RangeParameters(namespaceId, nameKey, nameKeyPrefix));
+
+    public IReadOnlyList<ListedSecret> ListedSecrets(Guid namespaceId, string? nameKey = null, string? nameKeyPrefix = null) => List(
+        $"SELECT id, namespace_id, name, value_type, current_version, key_generation, metadata, expires_at FROM secrets WHERE {SecretsInRange} ORDER BY name",
+        r => new ListedSecret(r.GetUuid(0), r.GetUuid(1), r.GetString(2), (SecretValueType)r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetNullableString(6), r.GetNullableTime(7)),
+        RangeParameters(namespaceId, nameKey, nameKeyPrefix));
 
     public IReadOnlyList<(Guid SecretId, int KeyGeneration)> SecretKeyGenerations(Guid namespaceId) =>
         List("SELECT id, key_generation FROM secrets WHERE namespace_id = $ns", r => (r.GetUuid(0), r.GetInt32(1)), ("$ns", namespaceId.ToBlob()));
@@ -74,6 +76,12 @@ internal sealed partial class SqliteReader
     public IReadOnlyList<VersionSummary> Versions(Guid secretId) => List(
         "SELECT version, value_type, created_at, created_by FROM versions WHERE secret_id = $id ORDER BY version",
         r => new VersionSummary(r.GetInt32(0), (SecretValueType)r.GetInt32(1), r.GetTime(2), r.GetUuid(3)), ("$id", secretId.ToBlob()));
+
+    // Narrowed with the (namespace_id, name_key) index: one key, or a range of keys for a prefix.
+    private const string SecretsInRange = "namespace_id = $ns AND ($key IS NULL OR name_key = $key) AND ($low IS NULL OR (name_key >= $low AND name_key < $high))";
+
+    private static (string Name, object? Value)[] RangeParameters(Guid namespaceId, string? nameKey, string? nameKeyPrefix) =>
+        [("$ns", namespaceId.ToBlob()), ("$key", nameKey), ("$low", nameKeyPrefix), ("$high", nameKeyPrefix is null ? null : nameKeyPrefix + char.ConvertFromUtf32(0x10FFFF))];
 
     private static SecretRecord ReadSecret(SqliteDataReader reader, int first = 0) => new(
         reader.GetUuid(first), reader.GetUuid(first + 1), reader.GetString(first + 2), (SecretValueType)reader.GetInt32(first + 3), reader.GetInt32(first + 4),

@@ -101,11 +101,14 @@ internal sealed class StoreDatabase
     /// Runs <paramref name="body"/> in a BEGIN IMMEDIATE transaction and commits. When SQLite reports the
     /// database busy or locked past its timeout, the whole transaction is retried with backoff, so callers
     /// never see "database is locked" under normal contention. <paramref name="body"/> must be repeatable.
+    /// <paramref name="buffered"/> commits with synchronous=NORMAL on a WAL store: the commit reaches the WAL file, not
+    /// the disk; the next FULL commit or checkpoint syncs it. In rollback-journal mode (a shared store) NORMAL could
+    /// corrupt the file in a power cut, so a shared store always syncs.
     /// </summary>
-    public T Write<T>(Func<SqliteConnection, StoreTransaction, T> body) => InTransaction(body, commit: true);
+    public T Write<T>(Func<SqliteConnection, StoreTransaction, T> body, bool buffered = false) => InTransaction(body, commit: true, buffered && !IsShared);
 
     /// <summary>Runs <paramref name="body"/> in a read transaction: one consistent snapshot.</summary>
-    public T Read<T>(Func<SqliteConnection, StoreTransaction, T> body) => InTransaction(body, commit: false);
+    public T Read<T>(Func<SqliteConnection, StoreTransaction, T> body) => InTransaction(body, commit: false, buffered: false);
 
     /// <summary>
     /// Verifies that the schema of the file on <paramref name="connection"/> is exactly that of format
@@ -225,13 +228,18 @@ internal sealed class StoreDatabase
         return command;
     }
 
-    private T InTransaction<T>(Func<SqliteConnection, StoreTransaction, T> body, bool commit)
+    private T InTransaction<T>(Func<SqliteConnection, StoreTransaction, T> body, bool commit, bool buffered)
     {
         for (var attempt = 1; ; attempt++)
         {
             var lease = Rent();
             try
             {
+                if (buffered)
+                {
+                    Execute(lease.Connection, null, "PRAGMA synchronous = NORMAL");
+                }
+
                 Execute(lease.Connection, null, commit ? "BEGIN IMMEDIATE" : "BEGIN");
                 if (commit && !File.Exists(Path))
                 {
@@ -245,14 +253,24 @@ internal sealed class StoreDatabase
                 var result = body(lease.Connection, new StoreTransaction(lease.Connection));
                 // A read has nothing to keep: ending it with ROLLBACK guarantees it changed nothing.
                 Execute(lease.Connection, null, commit ? "COMMIT" : "ROLLBACK");
-                Return(lease);
+                // Committed: a connection that cannot be set back to FULL is dropped rather than reported as a failure.
+                if (!buffered || TryRestoreFullSync(lease.Connection))
+                {
+                    Return(lease);
+                }
+                else
+                {
+                    lease.Connection.Dispose();
+                }
+
                 return result;
             }
             catch (Exception failure)
             {
-                // A refusal or a busy file leaves a sound connection worth keeping; anything else may not.
+                // A refusal or a busy file leaves a sound connection worth keeping; anything else may not. A kept
+                // connection must be back at synchronous=FULL, or the next change on it would not be synced.
                 var busy = failure is SqliteException sqlite && SqliteErrors.IsBusy(sqlite);
-                if ((busy || failure is SecretOpsException) && TryRollBack(lease.Connection))
+                if ((busy || failure is SecretOpsException) && TryRollBack(lease.Connection) && (!buffered || TryRestoreFullSync(lease.Connection)))
                 {
                     Return(lease);
                 }
@@ -273,6 +291,19 @@ internal sealed class StoreDatabase
             }
 
             Thread.Sleep(Random.Shared.Next(20, 100) * attempt);
+        }
+    }
+
+    private static bool TryRestoreFullSync(SqliteConnection connection)
+    {
+        try
+        {
+            Execute(connection, null, "PRAGMA synchronous = FULL");
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
         }
     }
 
