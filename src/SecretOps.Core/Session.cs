@@ -91,7 +91,7 @@ public sealed partial class Session : IDisposable
         try
         {
             // Buffered: a read's entry reaches the store file before the value is returned, so a killed process keeps
-            // it; only an operating-system crash before the next synced commit could lose it (SECURITY.md §7.6). A
+            // it; only an operating-system crash before the next synced commit could lose it (SECURITY.md §6). A
             // change's own entry is always synced with the change.
             Backend.Write((reader, batch) =>
             {
