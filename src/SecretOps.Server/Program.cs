@@ -42,7 +42,7 @@ internal static class Program
             await ServerHost.RunAsync(settings).ConfigureAwait(false);
             return ServerExitCodes.Ok;
         }
-        catch (Exception e) when (e is SecretOpsException or IOException or System.Data.Common.DbException or InvalidOperationException)
+        catch (Exception e) when (e is SecretOpsException or IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException)
         {
             await Console.Error.WriteLineAsync($"secretops-server: {e.Message}").ConfigureAwait(false);
             return ServerExitCodes.For(e);

@@ -56,7 +56,14 @@ public sealed class SqliteNonceLedger : INonceLedger, IStorageHealth
         var isNew = !File.Exists(full);
         if (isNew && !OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"The SQLite database '{full}' cannot be created: {e.Message}", e);
+            }
         }
 
         var create = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Text.Json;
+
+namespace SecretOps.Server.Tests.Hosting;
+
+/// <summary>
+/// Which address the real server resolves for a request, read from its request log line: X-Forwarded-For counts only
+/// from a trusted proxy, and ASP.NET Core's own environment switches cannot widen that or add listeners.
+/// </summary>
+[Collection(ServerProcessCollection.Name)]
+public sealed class ServerForwardingTests(TestTlsFiles tls) : IClassFixture<TestTlsFiles>
+{
+    [Fact]
+    public async Task X_forwarded_for_from_a_trusted_proxy_is_the_resolved_address()
+    {
+        var log = await RequestLogWithForwardedFor(["--forwarded-headers", "true", "--trusted-proxy", "127.0.0.1/32"], "198.51.100.7");
+        Assert.Equal("127.0.0.1", log.GetProperty("Peer").GetString());
+        Assert.Equal("198.51.100.7", log.GetProperty("ResolvedAddress").GetString());
+    }
+
+    [Fact]
+    public async Task X_forwarded_for_from_an_untrusted_peer_is_ignored()
+    {
+        var log = await RequestLogWithForwardedFor(["--forwarded-headers", "true", "--trusted-proxy", "10.0.0.0/8"], "198.51.100.7");
+        Assert.Equal("127.0.0.1", log.GetProperty("ResolvedAddress").GetString());
+    }
+
+    [Fact]
+    public async Task X_forwarded_for_is_ignored_when_forwarding_is_off_even_with_aspnetcore_switched_on()
+    {
+        // ASPNETCORE_FORWARDEDHEADERS_ENABLED=true would make ASP.NET Core trust every peer's X-Forwarded-For.
+        var log = await RequestLogWithForwardedFor([], "198.51.100.7", [new("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "true")]);
+        Assert.Equal("127.0.0.1", log.GetProperty("ResolvedAddress").GetString());
+    }
+
+    [Fact]
+    public async Task Aspnetcore_urls_and_kestrel_endpoints_from_the_environment_add_no_listener()
+    {
+        using var server = ServerProcess.Start(
+            ["--listen", "127.0.0.1", "--port", "0", "--insecure-http", "--sqlite-path", tls.Scratch("urls/server.db")],
+            [new("ASPNETCORE_URLS", "http://0.0.0.0:0"), new("Kestrel__Endpoints__Extra__Url", "http://0.0.0.0:0")]);
+        var address = await server.WaitUntilListeningAsync();
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        var listening = server.Output.Split('\n').Where(l => l.Contains("Now listening on", StringComparison.Ordinal)).ToList();
+        Assert.Single(listening);
+        Assert.Contains(address.Authority, listening[0], StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> RequestLogWithForwardedFor(string[] flags, string forwardedFor, KeyValuePair<string, string?>[]? environment = null)
+    {
+        using var server = ServerProcess.Start(
+            ["--listen", "127.0.0.1", "--port", "0", "--insecure-http", "--sqlite-path", tls.Scratch($"forwarding-{Guid.NewGuid():N}/server.db"), .. flags],
+            environment);
+        var address = await server.WaitUntilListeningAsync();
+        using (var client = new HttpClient { Timeout = ServerProcess.Patience })
+        using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/health")))
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+            using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Stop first: the console logger writes in the background, and everything is flushed by exit.
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        var line = server.Output.Split('\n').Single(l => l.Contains("\"Path\":\"/health\"", StringComparison.Ordinal));
+        return JsonDocument.Parse(line).RootElement.GetProperty("State").Clone();
+    }
+}
