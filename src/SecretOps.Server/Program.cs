@@ -26,6 +26,7 @@ internal static class Program
                 await Console.Error.WriteLineAsync($"secretops-server: {error.Message}").ConfigureAwait(false);
             }
 
+            await Console.Error.WriteLineAsync("Run with --help for usage.").ConfigureAwait(false);
             return ServerExitCodes.Usage;
         }
 

@@ -29,7 +29,13 @@ public static class ServerHost
     {
         ArgumentNullException.ThrowIfNull(settings);
         using var certificate = settings.Tls is { } tls ? ServerCertificate.Load(tls) : null;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        // Production whatever ASPNETCORE_ENVIRONMENT says: Development would show clients the developer exception page.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
 
         // Only ServerSettings configure the server: no appsettings.json, and no ASPNETCORE_/DOTNET_ variable such as
         // ASPNETCORE_URLS, Kestrel__Endpoints__… or ASPNETCORE_FORWARDEDHEADERS_ENABLED (which trusts every proxy).

@@ -5,7 +5,8 @@ namespace SecretOps.Server.Tests.Hosting;
 
 /// <summary>
 /// Which address the real server resolves for a request, read from its request log line: X-Forwarded-For counts only
-/// from a trusted proxy, and ASP.NET Core's own environment switches cannot widen that or add listeners.
+/// from a trusted proxy, and ASP.NET Core's own environment switches cannot widen that, add listeners or turn on
+/// development mode.
 /// </summary>
 [Collection(ServerProcessCollection.Name)]
 public sealed class ServerForwardingTests(TestTlsFiles tls) : IClassFixture<TestTlsFiles>
@@ -45,6 +46,19 @@ public sealed class ServerForwardingTests(TestTlsFiles tls) : IClassFixture<Test
         var listening = server.Output.Split('\n').Where(l => l.Contains("Now listening on", StringComparison.Ordinal)).ToList();
         Assert.Single(listening);
         Assert.Contains(address.Authority, listening[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Aspnetcore_environment_development_is_ignored()
+    {
+        // Development would answer an unhandled exception with the developer exception page, stack trace and all.
+        using var server = ServerProcess.Start(
+            ["--listen", "127.0.0.1", "--port", "0", "--insecure-http", "--sqlite-path", tls.Scratch("environment/server.db")],
+            [new("ASPNETCORE_ENVIRONMENT", "Development"), new("DOTNET_ENVIRONMENT", "Development")]);
+        await server.WaitUntilListeningAsync();
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Contains("\"EnvName\":\"Production\"", server.Output, StringComparison.Ordinal);
     }
 
     private async Task<JsonElement> RequestLogWithForwardedFor(string[] flags, string forwardedFor, KeyValuePair<string, string?>[]? environment = null)

@@ -88,6 +88,13 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
         Assert.Contains(config, errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_unknown_flag_is_a_usage_error()
+    {
+        var errors = await Refused(Usage, ["--insecure-http", "--sqlite", "server.db"]);
+        Assert.Contains("--sqlite", errors, StringComparison.Ordinal);
+    }
+
     private static async Task<string> Refused(int exitCode, string[] arguments, KeyValuePair<string, string?>[]? environment = null)
     {
         using var server = ServerProcess.Start(arguments, environment);
