@@ -45,17 +45,26 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
 
         folder = Directory.CreateTempSubdirectory("secretops-pg-").FullName;
-        if (IsRoot())
+        try
         {
-            Run("chown", [$"{Nobody}:{Nobody}", folder]);
-        }
+            if (IsRoot())
+            {
+                Run("chown", [$"{Nobody}:{Nobody}", folder]);
+            }
 
-        RunPostgres("initdb", ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
-        StartOnFreePort();
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString);
-        await connection.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", connection);
-        await create.ExecuteNonQueryAsync();
+            RunPostgres("initdb", ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+            StartOnFreePort();
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString);
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        catch
+        {
+            // A half-made cluster is stopped and deleted here too, not left running as 'nobody'.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Starts the cluster again after <see cref="Stop"/>, on the same port.</summary>
@@ -99,6 +108,7 @@ public sealed class PostgresCluster : IAsyncLifetime
             finally
             {
                 Directory.Delete(folder, recursive: true);
+                folder = "";
             }
         }
 
