@@ -9,7 +9,7 @@ namespace SecretOps.Server.Tests.Configuration;
 public sealed class ServerSettingsTests
 {
     [Fact]
-    public void Defaults_are_loopback_8443_sqlite_300_seconds_information()
+    public void Defaults_AreLoopback8443Sqlite300SecondsInformation()
     {
         var settings = ServerSettings.Resolve(new ServerSettingsLayer { SqlitePath = "server.db" }, insecureHttp: true);
         Assert.Equal("127.0.0.1", settings.ListenAddress.ToString());
@@ -27,7 +27,7 @@ public sealed class ServerSettingsTests
     [InlineData(29, false)]
     [InlineData(3601, false)]
     [InlineData(0, false)]
-    public void The_replay_window_is_30_to_3600_seconds(int seconds, bool accepted)
+    public void ReplayWindow_Is30To3600Seconds(int seconds, bool accepted)
     {
         var layer = new ServerSettingsLayer { SqlitePath = "server.db", ReplayWindowSeconds = seconds };
         if (accepted)
@@ -42,7 +42,7 @@ public sealed class ServerSettingsTests
     }
 
     [Fact]
-    public void Forwarding_takes_the_trusted_proxies_as_cidr_ranges()
+    public void Forwarding_TakesTheTrustedProxiesAsCidrRanges()
     {
         var layer = new ServerSettingsLayer { SqlitePath = "server.db", ForwardedHeaders = true, TrustedProxies = ["10.0.0.0/8", "2001:db8::/32"] };
         var proxies = ServerSettings.Resolve(layer, insecureHttp: true).TrustedProxies!;
@@ -52,7 +52,7 @@ public sealed class ServerSettingsTests
     [Theory]
     [InlineData("10.0.0.1/33")]
     [InlineData("proxy.example.net")]
-    public void A_trusted_proxy_that_is_not_a_cidr_range_is_refused_naming_it(string entry)
+    public void TrustedProxyThatIsNotACidrRange_IsRefused_NamingIt(string entry)
     {
         var layer = new ServerSettingsLayer { SqlitePath = "server.db", ForwardedHeaders = true, TrustedProxies = [entry] };
         var e = Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(layer, insecureHttp: true));
@@ -62,7 +62,7 @@ public sealed class ServerSettingsTests
     [Theory]
     [InlineData("postgres", "postgresConnection")]
     [InlineData("mysql", "use sqlite or postgres")]
-    public void Storage_needs_its_own_setting(string storage, string expected)
+    public void Storage_NeedsItsOwnSetting(string storage, string expected)
     {
         var e = Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(new ServerSettingsLayer { Storage = storage }, insecureHttp: true));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
@@ -71,14 +71,14 @@ public sealed class ServerSettingsTests
     [Theory]
     [InlineData("Verbose")]
     [InlineData("7")]
-    public void An_unknown_log_level_is_refused(string level)
+    public void UnknownLogLevel_IsRefused(string level)
     {
         var layer = new ServerSettingsLayer { SqlitePath = "server.db", LogLevel = level };
         Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(layer, insecureHttp: true));
     }
 
     [Fact]
-    public void A_later_layer_wins_and_a_silent_one_keeps_what_was_set()
+    public void ALaterLayerWins_AndASilentOneKeepsWhatWasSet()
     {
         var merged = ServerConfigFile.Parse("port: 1000\nreplayWindowSeconds: 100\ntrustedProxies: [10.0.0.0/8]\n", "test.yaml");
         merged.Overlay(ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_PORT"] = "2000", ["SECRETOPS_SERVER_TRUSTED_PROXIES"] = "192.0.2.0/24, 198.51.100.0/24" }));
@@ -92,7 +92,7 @@ public sealed class ServerSettingsTests
     [InlineData("port: 1\nport: 2\n", "line 2")]
     [InlineData("port: eighty\n", "wrong type")]
     [InlineData("tls:\n  cert: x\n", "unknown key 'tls'")]
-    public void A_malformed_configuration_file_is_refused_with_where(string yaml, string expected)
+    public void MalformedConfigurationFile_IsRefused_SayingWhere(string yaml, string expected)
     {
         var e = Assert.Throws<InvalidParameterException>(() => ServerConfigFile.Parse(yaml, "server.yaml"));
         Assert.Contains("server.yaml", e.Message, StringComparison.Ordinal);
@@ -100,7 +100,7 @@ public sealed class ServerSettingsTests
     }
 
     [Fact]
-    public void A_malformed_environment_variable_is_refused_naming_it()
+    public void MalformedEnvironmentVariable_IsRefused_NamingIt()
     {
         var e = Assert.Throws<InvalidParameterException>(() => ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_FORWARDED_HEADERS"] = "yes" }));
         Assert.Contains("SECRETOPS_SERVER_FORWARDED_HEADERS", e.Message, StringComparison.Ordinal);

@@ -12,7 +12,7 @@ namespace SecretOps.Server.Tests.Hosting;
 public sealed class ServerForwardingTests(TestTlsFiles tls) : IClassFixture<TestTlsFiles>
 {
     [Fact]
-    public async Task X_forwarded_for_from_a_trusted_proxy_is_the_resolved_address()
+    public async Task XForwardedForFromATrustedProxy_IsTheResolvedAddress()
     {
         var log = await RequestLogWithForwardedFor(["--forwarded-headers", "true", "--trusted-proxy", "127.0.0.1/32"], "198.51.100.7");
         Assert.Equal("127.0.0.1", log.GetProperty("Peer").GetString());
@@ -20,14 +20,14 @@ public sealed class ServerForwardingTests(TestTlsFiles tls) : IClassFixture<Test
     }
 
     [Fact]
-    public async Task X_forwarded_for_from_an_untrusted_peer_is_ignored()
+    public async Task XForwardedForFromAnUntrustedPeer_IsIgnored()
     {
         var log = await RequestLogWithForwardedFor(["--forwarded-headers", "true", "--trusted-proxy", "10.0.0.0/8"], "198.51.100.7");
         Assert.Equal("127.0.0.1", log.GetProperty("ResolvedAddress").GetString());
     }
 
     [Fact]
-    public async Task X_forwarded_for_is_ignored_when_forwarding_is_off_even_with_aspnetcore_switched_on()
+    public async Task XForwardedFor_IsIgnoredWhenForwardingIsOff_EvenWithAspNetCoreSwitchedOn()
     {
         // ASPNETCORE_FORWARDEDHEADERS_ENABLED=true would make ASP.NET Core trust every peer's X-Forwarded-For.
         var log = await RequestLogWithForwardedFor([], "198.51.100.7", [new("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "true")]);
@@ -35,7 +35,7 @@ public sealed class ServerForwardingTests(TestTlsFiles tls) : IClassFixture<Test
     }
 
     [Fact]
-    public async Task Aspnetcore_urls_and_kestrel_endpoints_from_the_environment_add_no_listener()
+    public async Task AspNetCoreUrlsAndKestrelEndpointsFromTheEnvironment_AddNoListener()
     {
         using var server = ServerProcess.Start(
             ["--listen", "127.0.0.1", "--port", "0", "--insecure-http", "--sqlite-path", tls.Scratch("urls/server.db")],
@@ -49,7 +49,7 @@ public sealed class ServerForwardingTests(TestTlsFiles tls) : IClassFixture<Test
     }
 
     [Fact]
-    public async Task Aspnetcore_environment_development_is_ignored()
+    public async Task AspNetCoreEnvironmentDevelopment_IsIgnored()
     {
         // Development would answer an unhandled exception with the developer exception page, stack trace and all.
         using var server = ServerProcess.Start(

@@ -8,7 +8,7 @@ namespace SecretOps.Server.Tests.Hosting;
 public sealed class ServerHostTests(TestTlsFiles tls) : IClassFixture<TestTlsFiles>
 {
     [Fact]
-    public async Task Health_answers_over_https_with_the_storage_reachable()
+    public async Task Health_AnswersOverHttps_WithTheStorageReachable()
     {
         tls.Require();
         using var server = ServerProcess.Start([.. Https(), .. Sqlite("health")]);
@@ -32,7 +32,7 @@ public sealed class ServerHostTests(TestTlsFiles tls) : IClassFixture<TestTlsFil
     }
 
     [Fact]
-    public async Task A_client_that_does_not_trust_the_certificate_is_refused()
+    public async Task AClientThatDoesNotTrustTheCertificate_IsRefused()
     {
         tls.Require();
         using var server = ServerProcess.Start([.. Https(), .. Sqlite("untrusted")]);
@@ -42,7 +42,7 @@ public sealed class ServerHostTests(TestTlsFiles tls) : IClassFixture<TestTlsFil
     }
 
     [Fact]
-    public async Task Plain_http_with_the_explicit_flag_on_loopback_serves_health()
+    public async Task PlainHttpWithTheExplicitFlagOnLoopback_ServesHealth()
     {
         using var server = ServerProcess.Start(["--listen", "127.0.0.1", "--port", "0", "--insecure-http", .. Sqlite("insecure")]);
         var address = await server.WaitUntilListeningAsync();
@@ -53,7 +53,7 @@ public sealed class ServerHostTests(TestTlsFiles tls) : IClassFixture<TestTlsFil
     }
 
     [Fact]
-    public async Task Sigterm_stops_the_server_promptly_with_exit_code_0()
+    public async Task Sigterm_StopsTheServerPromptly_WithExitCode0()
     {
         tls.Require();
         using var server = ServerProcess.Start([.. Https(), .. Sqlite("sigterm")]);
@@ -65,7 +65,7 @@ public sealed class ServerHostTests(TestTlsFiles tls) : IClassFixture<TestTlsFil
     }
 
     [Fact]
-    public async Task Environment_overrides_the_configuration_file_and_flags_override_the_environment()
+    public async Task EnvironmentOverridesTheConfigurationFile_AndFlagsOverrideTheEnvironment()
     {
         tls.Require();
         var config = tls.Scratch("precedence.yaml");

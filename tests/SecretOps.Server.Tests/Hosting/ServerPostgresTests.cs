@@ -12,7 +12,7 @@ namespace SecretOps.Server.Tests.Hosting;
 public sealed class ServerPostgresTests(PostgresCluster cluster, TestTlsFiles tls) : IClassFixture<PostgresCluster>, IClassFixture<TestTlsFiles>
 {
     [Fact]
-    public async Task Health_reports_postgres_unreachable_with_503_while_it_is_down()
+    public async Task Health_ReportsPostgresUnreachableWith503_WhileItIsDown()
     {
         cluster.Require();
         tls.Require();
@@ -44,7 +44,7 @@ public sealed class ServerPostgresTests(PostgresCluster cluster, TestTlsFiles tl
     }
 
     [Fact]
-    public async Task Sigterm_lets_a_request_in_flight_finish_before_the_server_exits()
+    public async Task Sigterm_LetsARequestInFlightFinish_BeforeTheServerExits()
     {
         cluster.Require();
         tls.Require();
@@ -83,7 +83,7 @@ public sealed class ServerPostgresTests(PostgresCluster cluster, TestTlsFiles tl
     }
 
     [Fact]
-    public async Task A_server_that_cannot_reach_postgres_refuses_to_start()
+    public async Task ServerThatCannotReachPostgres_RefusesToStart()
     {
         cluster.Require();
         using var server = ServerProcess.Start(

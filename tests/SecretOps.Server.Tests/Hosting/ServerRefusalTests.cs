@@ -8,7 +8,7 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     private const int NotFound = 3;
 
     [Fact]
-    public async Task Plain_http_on_a_non_loopback_address_is_refused()
+    public async Task PlainHttpOnANonLoopbackAddress_IsRefused()
     {
         var errors = await Refused(Usage, ["--listen", "0.0.0.0", "--port", "0", "--insecure-http", .. Sqlite()]);
         Assert.Contains("--insecure-http", errors, StringComparison.Ordinal);
@@ -16,14 +16,14 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     }
 
     [Fact]
-    public async Task No_certificate_without_the_insecure_flag_is_refused_even_on_loopback()
+    public async Task NoCertificateWithoutTheInsecureFlag_IsRefused_EvenOnLoopback()
     {
         var errors = await Refused(Usage, ["--listen", "127.0.0.1", "--port", "0", .. Sqlite()]);
         Assert.Contains("HTTPS needs a certificate and its key", errors, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_missing_key_file_is_refused_naming_it()
+    public async Task MissingKeyFile_IsRefused_NamingIt()
     {
         tls.Require();
         var errors = await Refused(NotFound, [.. Https(tls.MissingKeyPath), .. Sqlite()]);
@@ -31,7 +31,7 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     }
 
     [Fact]
-    public async Task A_key_file_others_can_read_is_refused_naming_it_and_its_mode()
+    public async Task KeyFileOthersCanRead_IsRefused_NamingItAndItsMode()
     {
         tls.Require();
         var errors = await Refused(Usage, [.. Https(tls.OpenKeyPath), .. Sqlite()]);
@@ -41,7 +41,7 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     }
 
     [Fact]
-    public async Task A_key_file_that_is_not_a_pem_key_is_refused_naming_it()
+    public async Task KeyFileThatIsNotAPemKey_IsRefused_NamingIt()
     {
         tls.Require();
         var errors = await Refused(Usage, [.. Https(tls.NotPemKeyPath), .. Sqlite()]);
@@ -49,7 +49,7 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     }
 
     [Fact]
-    public async Task A_key_path_that_cannot_be_read_as_a_file_is_refused_naming_it()
+    public async Task KeyPathThatIsAFolder_IsRefused_NamingIt()
     {
         tls.Require();
         var errors = await Refused(Usage, [.. Https(tls.DirectoryKeyPath), .. Sqlite()]);
@@ -57,14 +57,14 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     }
 
     [Fact]
-    public async Task Forwarding_without_trusted_proxies_is_refused()
+    public async Task ForwardingWithoutTrustedProxies_IsRefused()
     {
         var errors = await Refused(Usage, ["--listen", "127.0.0.1", "--port", "0", "--insecure-http", "--forwarded-headers", "true", .. Sqlite()]);
         Assert.Contains("trustedProxies is empty", errors, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task An_unknown_key_in_the_configuration_file_is_refused_naming_it()
+    public async Task UnknownKeyInTheConfigurationFile_IsRefused_NamingIt()
     {
         var config = tls.Scratch("unknown-key.yaml");
         File.WriteAllText(config, "port: 0\nlistenAdress: 127.0.0.1\n");
@@ -74,14 +74,14 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     }
 
     [Fact]
-    public async Task An_unknown_server_environment_variable_is_refused_naming_it()
+    public async Task UnknownServerEnvironmentVariable_IsRefused_NamingIt()
     {
         var errors = await Refused(Usage, ["--port", "0", "--insecure-http", .. Sqlite()], [new("SECRETOPS_SERVER_LISTEN_ADRESS", "127.0.0.1")]);
         Assert.Contains("SECRETOPS_SERVER_LISTEN_ADRESS", errors, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_missing_configuration_file_is_refused_naming_it()
+    public async Task MissingConfigurationFile_IsRefused_NamingIt()
     {
         var config = tls.Scratch("absent.yaml");
         var errors = await Refused(NotFound, ["--config", config]);
@@ -89,7 +89,7 @@ public sealed class ServerRefusalTests(TestTlsFiles tls) : IClassFixture<TestTls
     }
 
     [Fact]
-    public async Task An_unknown_flag_is_a_usage_error()
+    public async Task UnknownFlag_IsAUsageError()
     {
         var errors = await Refused(Usage, ["--insecure-http", "--sqlite", "server.db"]);
         Assert.Contains("--sqlite", errors, StringComparison.Ordinal);

@@ -16,14 +16,14 @@ public abstract class NonceLedgerContract : IDisposable
     protected static DateTimeOffset Live => DateTimeOffset.UtcNow.AddHours(1);
 
     [Fact]
-    public void A_new_nonce_is_recorded()
+    public void NewNonce_IsRecorded()
     {
         var ledger = Open();
         Assert.Equal(NonceRecordResult.Recorded, ledger.TryRecord(Guid.NewGuid(), NewNonce(), Live));
     }
 
     [Fact]
-    public void The_same_nonce_again_is_a_replay()
+    public void SameNonceAgain_IsAReplay()
     {
         var ledger = Open();
         var client = Guid.NewGuid();
@@ -34,7 +34,7 @@ public abstract class NonceLedgerContract : IDisposable
     }
 
     [Fact]
-    public void Another_server_instance_on_the_same_database_sees_the_replay()
+    public void AnotherServerInstanceOnTheSameDatabase_SeesTheReplay()
     {
         var first = Open();
         var second = Open();
@@ -49,7 +49,7 @@ public abstract class NonceLedgerContract : IDisposable
     }
 
     [Fact]
-    public void The_same_nonce_for_another_client_is_recorded()
+    public void SameNonceForAnotherClient_IsRecorded()
     {
         var ledger = Open();
         var nonce = NewNonce();
@@ -58,7 +58,7 @@ public abstract class NonceLedgerContract : IDisposable
     }
 
     [Fact]
-    public void One_nonce_recorded_from_many_threads_at_once_is_recorded_exactly_once()
+    public void OneNonceFromManyThreadsAtOnce_IsRecordedExactlyOnce()
     {
         const int threads = 16;
         var ledgers = Enumerable.Range(0, 2).Select(_ => Open()).ToArray();
@@ -82,7 +82,7 @@ public abstract class NonceLedgerContract : IDisposable
     }
 
     [Fact]
-    public void Pruning_removes_expired_nonces_only()
+    public void Pruning_RemovesExpiredNoncesOnly()
     {
         var ledger = Open();
         var now = DateTimeOffset.UtcNow;
@@ -103,7 +103,7 @@ public abstract class NonceLedgerContract : IDisposable
     }
 
     [Fact]
-    public void Storage_going_down_makes_recording_unavailable_never_recorded()
+    public void StorageGoingDown_MakesRecordingUnavailable_NeverRecorded()
     {
         var ledger = Open();
         var client = Guid.NewGuid();
@@ -121,7 +121,7 @@ public abstract class NonceLedgerContract : IDisposable
     }
 
     [Fact]
-    public void A_nonce_that_is_not_16_bytes_is_a_caller_bug()
+    public void NonceThatIsNot16Bytes_IsACallerBug()
     {
         var ledger = Open();
         Assert.Throws<ArgumentException>(() => ledger.TryRecord(Guid.NewGuid(), new byte[15], Live));

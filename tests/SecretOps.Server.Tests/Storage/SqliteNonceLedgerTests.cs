@@ -12,7 +12,7 @@ public sealed class SqliteNonceLedgerTests : NonceLedgerContract
     private string DatabasePath => Path.Combine(folder, "data", "server.db");
 
     [Fact]
-    public void A_writer_holding_the_lock_past_the_busy_timeout_makes_recording_unavailable()
+    public void WriterHoldingTheLockPastTheBusyTimeout_MakesRecordingUnavailable()
     {
         using var ledger = SqliteNonceLedger.Open(DatabasePath, TimeSpan.FromSeconds(1), NullLogger.Instance);
         using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ConnectionString);
@@ -27,7 +27,7 @@ public sealed class SqliteNonceLedgerTests : NonceLedgerContract
     }
 
     [Fact]
-    public void A_deleted_database_file_is_not_silently_recreated_empty()
+    public void DeletedDatabaseFile_IsNotSilentlyRecreatedEmpty()
     {
         var ledger = Open();
         var client = Guid.NewGuid();
@@ -43,7 +43,7 @@ public sealed class SqliteNonceLedgerTests : NonceLedgerContract
     }
 
     [Fact]
-    public void A_new_database_file_is_readable_by_its_owner_only()
+    public void NewDatabaseFile_IsReadableByItsOwnerOnly()
     {
         Open();
         if (!OperatingSystem.IsWindows())
