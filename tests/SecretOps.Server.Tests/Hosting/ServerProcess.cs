@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using SecretOps.Tests.Processes;
 
@@ -86,12 +87,11 @@ internal sealed partial class ServerProcess : IDisposable
         return process.ExitCode;
     }
 
-    /// <summary>Sends SIGTERM, as systemd or docker stop does.</summary>
+    /// <summary>Sends SIGTERM, as systemd or docker stop does (through libc: a minimal Debian has no kill command).</summary>
     public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
+        const int sigterm = 15;
+        Assert.Equal(0, SendSignal(process.Id, sigterm));
     }
 
     public void Dispose()
@@ -118,6 +118,9 @@ internal sealed partial class ServerProcess : IDisposable
             listening.TrySetResult(new Uri(match.Groups["url"].Value));
         }
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     [GeneratedRegex("\"Message\":\"Listening on (?<url>https?://[^ \"]+)")]
     private static partial Regex ListeningLine();
