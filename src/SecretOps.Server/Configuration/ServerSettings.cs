@@ -1,0 +1,151 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using SecretOps.Server.Storage;
+
+namespace SecretOps.Server.Configuration;
+
+/// <summary>
+/// The server's settings once every source is merged (defaults, then the YAML file, then SECRETOPS_SERVER_*
+/// variables, then command-line flags) and checked. Anything that would start an unsafe or unusable server is
+/// refused here, before a socket or file is opened, with an <see cref="InvalidParameterException"/> naming the setting.
+/// </summary>
+public sealed class ServerSettings
+{
+    /// <summary>The port when none is given.</summary>
+    public const int DefaultPort = 8443;
+
+    /// <summary>The replay window when none is given, in seconds (as AWS allows for clock skew).</summary>
+    public const int DefaultReplayWindowSeconds = 300;
+
+    /// <summary>The shortest replay window accepted, in seconds.</summary>
+    public const int MinReplayWindowSeconds = 30;
+
+    /// <summary>The longest replay window accepted, in seconds.</summary>
+    public const int MaxReplayWindowSeconds = 3600;
+
+    private ServerSettings(IPAddress listenAddress, int port, TlsFiles? tls, StorageKind storage, string connection,
+        int replayWindowSeconds, IReadOnlyList<IPNetwork>? trustedProxies, LogLevel logLevel)
+    {
+        ListenAddress = listenAddress;
+        Port = port;
+        Tls = tls;
+        Storage = storage;
+        StorageConnection = connection;
+        ReplayWindowSeconds = replayWindowSeconds;
+        TrustedProxies = trustedProxies;
+        LogLevel = logLevel;
+    }
+
+    /// <summary>The address Kestrel listens on.</summary>
+    public IPAddress ListenAddress { get; }
+
+    /// <summary>The port Kestrel listens on; 0 for any free one.</summary>
+    public int Port { get; }
+
+    /// <summary>The certificate and key files; null only for plain HTTP on loopback (<c>--insecure-http</c>).</summary>
+    public TlsFiles? Tls { get; }
+
+    /// <summary>Which storage the server uses.</summary>
+    public StorageKind Storage { get; }
+
+    /// <summary>The SQLite file's path, or the PostgreSQL connection string (never logged: it may hold a password).</summary>
+    public string StorageConnection { get; }
+
+    /// <summary>How far a request's timestamp may be from the server's clock, in seconds.</summary>
+    public int ReplayWindowSeconds { get; }
+
+    /// <summary>The proxies whose X-Forwarded-For is honoured; null when forwarding is off.</summary>
+    public IReadOnlyList<IPNetwork>? TrustedProxies { get; }
+
+    /// <summary>The least severe log level written.</summary>
+    public LogLevel LogLevel { get; }
+
+    /// <summary>
+    /// Checks <paramref name="merged"/>; <paramref name="insecureHttp"/> is the <c>--insecure-http</c> flag, which
+    /// only the command line can give, so no file or inherited variable can turn TLS off.
+    /// </summary>
+    public static ServerSettings Resolve(ServerSettingsLayer merged, bool insecureHttp)
+    {
+        ArgumentNullException.ThrowIfNull(merged);
+        var address = ParseListenAddress(merged.ListenAddress ?? "127.0.0.1");
+        var port = merged.Port ?? DefaultPort;
+        if (port is < 0 or > 65535)
+        {
+            throw new InvalidParameterException("port", $"port is {port}; it must be 0 to 65535.");
+        }
+
+        TlsFiles? tls = null;
+        if (insecureHttp)
+        {
+            if (!IPAddress.IsLoopback(address))
+            {
+                throw new InvalidParameterException("insecure-http",
+                    $"--insecure-http serves plain HTTP, which is only allowed on a loopback address; {address} is not one. Give a certificate and key (--cert, --key) for HTTPS.");
+            }
+        }
+        else
+        {
+            if (merged.Certificate is not { Length: > 0 } certificate || merged.Key is not { Length: > 0 } key)
+            {
+                throw new InvalidParameterException("certificate",
+                    "HTTPS needs a certificate and its key: set certificate and key in the configuration file, SECRETOPS_SERVER_CERTIFICATE and SECRETOPS_SERVER_KEY, or --cert and --key. " +
+                    "Plain HTTP is only for a loopback address, with --insecure-http.");
+            }
+
+            tls = new TlsFiles(Path.GetFullPath(certificate), Path.GetFullPath(key));
+        }
+
+        var (storage, connection) = ResolveStorage(merged);
+        var window = merged.ReplayWindowSeconds ?? DefaultReplayWindowSeconds;
+        if (window is < MinReplayWindowSeconds or > MaxReplayWindowSeconds)
+        {
+            throw new InvalidParameterException("replayWindowSeconds",
+                $"replayWindowSeconds is {window}; it must be {MinReplayWindowSeconds} to {MaxReplayWindowSeconds}.");
+        }
+
+        return new ServerSettings(address, port, tls, storage, connection, window, ResolveForwarding(merged), ParseLogLevel(merged.LogLevel));
+    }
+
+    private static IPAddress ParseListenAddress(string text) =>
+        string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+            : IPAddress.TryParse(text, out var address) ? address
+            : throw new InvalidParameterException("listenAddress", $"listenAddress '{text}' is not an IP address (or localhost).");
+
+    private static (StorageKind, string) ResolveStorage(ServerSettingsLayer merged)
+    {
+        switch (merged.Storage?.ToUpperInvariant() ?? "SQLITE")
+        {
+            case "SQLITE":
+                return merged.SqlitePath is { Length: > 0 } path ? (StorageKind.Sqlite, Path.GetFullPath(path))
+                    : throw new InvalidParameterException("sqlitePath", "storage sqlite needs sqlitePath (SECRETOPS_SERVER_SQLITE_PATH, --sqlite-path): the database file.");
+            case "POSTGRES":
+                return merged.PostgresConnection is { Length: > 0 } connection ? (StorageKind.Postgres, connection)
+                    : throw new InvalidParameterException("postgresConnection", "storage postgres needs postgresConnection (in the configuration file or SECRETOPS_SERVER_POSTGRES_CONNECTION).");
+            default:
+                throw new InvalidParameterException("storage", $"storage is '{merged.Storage}'; use sqlite or postgres.");
+        }
+    }
+
+    private static List<IPNetwork>? ResolveForwarding(ServerSettingsLayer merged)
+    {
+        if (merged.ForwardedHeaders != true)
+        {
+            return null;
+        }
+
+        // With no known proxy ASP.NET Core's forwarded-headers middleware trusts every peer: anyone could pick the address the server sees.
+        if (merged.TrustedProxies is not { Count: > 0 } proxies)
+        {
+            throw new InvalidParameterException("trustedProxies",
+                "forwardedHeaders is on but trustedProxies is empty: X-Forwarded-For would be taken from anyone. List the proxies' CIDR ranges, or turn forwarding off.");
+        }
+
+        return proxies.Select(text => IPNetwork.TryParse(text, out var network) ? network
+            : throw new InvalidParameterException("trustedProxies", $"trustedProxies entry '{text}' is not a CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32).")).ToList();
+    }
+
+    private static LogLevel ParseLogLevel(string? text) =>
+        text is null ? LogLevel.Information
+            : Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level) && !int.TryParse(text, out _) ? level
+            : throw new InvalidParameterException("logLevel", $"logLevel is '{text}'; use Trace, Debug, Information, Warning, Error, Critical or None.");
+}

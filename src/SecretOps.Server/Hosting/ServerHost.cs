@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SecretOps.Server.Configuration;
+using SecretOps.Server.Storage;
+using AspNetIPNetwork = Microsoft.AspNetCore.HttpOverrides.IPNetwork;
+
+namespace SecretOps.Server.Hosting;
+
+/// <summary>
+/// Builds and runs the server from checked <see cref="ServerSettings"/>: Kestrel on one address, HTTPS unless
+/// plain HTTP was allowed, JSON console logs, request logging, forwarded headers only from trusted proxies, the
+/// health endpoint. SIGTERM or Ctrl-C stops it gracefully: requests in flight finish (up to
+/// <see cref="ShutdownTimeout"/>), then the storage is closed.
+/// </summary>
+public static class ServerHost
+{
+    /// <summary>How long a stop waits for requests in flight.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a storage call waits for another writer's lock (SQLite) before it fails.</summary>
+    private static readonly TimeSpan StorageBusyTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs until stopped; throws when the server cannot start (certificate, storage, address in use).</summary>
+    public static async Task RunAsync(ServerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        using var certificate = settings.Tls is { } tls ? ServerCertificate.Load(tls) : null;
+        // Production whatever ASPNETCORE_ENVIRONMENT says: Development would show clients the developer exception page.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+
+        // Only ServerSettings configure the server: no appsettings.json, and no ASPNETCORE_/DOTNET_ variable such as
+        // ASPNETCORE_URLS, Kestrel__Endpoints__… or ASPNETCORE_FORWARDEDHEADERS_ENABLED (which trusts every proxy).
+        builder.Configuration.Sources.Clear();
+        ConfigureLogging(builder.Logging, settings.LogLevel);
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddSingleton<INonceLedger>(services => OpenStorage(settings, services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(services => (IStorageHealth)services.GetRequiredService<INonceLedger>());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(settings.ListenAddress, settings.Port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = certificate.Certificate;
+                        https.ServerCertificateChain = certificate.Chain;
+                    });
+                }
+            });
+        });
+
+        await using var app = builder.Build();
+
+        // Open the storage now: a server that cannot reach it refuses to start rather than answer 503 for ever.
+        app.Services.GetRequiredService<INonceLedger>();
+        app.UseMiddleware<RequestLogging>();
+        if (settings.TrustedProxies is { } proxies)
+        {
+            app.UseForwardedHeaders(ForwardingOptions(proxies));
+        }
+
+        HealthEndpoint.Map(app);
+
+        await app.StartAsync().ConfigureAwait(false);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SecretOps.Server");
+        // After the start, the bound addresses: with port 0, the port the system picked.
+        var storage = settings.Storage.ToString().ToLowerInvariant();
+        foreach (var address in app.Urls)
+        {
+            ServerLog.Listening(logger, address, storage, settings.ReplayWindowSeconds);
+        }
+
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        ServerLog.Stopped(logger);
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(level);
+
+        // ASP.NET Core's own request lines carry the query string; RequestLogging writes the request line instead.
+        logging.AddFilter("Microsoft.AspNetCore", level > LogLevel.Warning ? level : LogLevel.Warning);
+        logging.AddJsonConsole(options =>
+        {
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+    }
+
+    private static INonceLedger OpenStorage(ServerSettings settings, ILoggerFactory loggers) => settings.Storage switch
+    {
+        StorageKind.Sqlite => SqliteNonceLedger.Open(settings.StorageConnection, StorageBusyTimeout, loggers.CreateLogger<SqliteNonceLedger>()),
+        StorageKind.Postgres => PostgresNonceLedger.Open(settings.StorageConnection, loggers.CreateLogger<PostgresNonceLedger>()),
+        _ => throw new ArgumentOutOfRangeException(nameof(settings)),
+    };
+
+    private static ForwardedHeadersOptions ForwardingOptions(IReadOnlyList<System.Net.IPNetwork> proxies)
+    {
+        // Only the client address, walked right to left through every trusted hop (no limit of one); Proto and Host stay the connection's own.
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = null };
+        options.KnownProxies.Clear();
+        options.KnownNetworks.Clear();
+        foreach (var proxy in proxies)
+        {
+            options.KnownNetworks.Add(new AspNetIPNetwork(proxy.BaseAddress, proxy.PrefixLength));
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Collections;
+using Microsoft.Extensions.Logging;
+using SecretOps.Server.Configuration;
+using SecretOps.Server.Storage;
+
+namespace SecretOps.Server.Tests.Configuration;
+
+/// <summary>How settings merge and what <see cref="ServerSettings.Resolve"/> refuses, in process.</summary>
+public sealed class ServerSettingsTests
+{
+    [Fact]
+    public void Defaults_AreLoopback8443Sqlite300SecondsInformation()
+    {
+        var settings = ServerSettings.Resolve(new ServerSettingsLayer { SqlitePath = "server.db" }, insecureHttp: true);
+        Assert.Equal("127.0.0.1", settings.ListenAddress.ToString());
+        Assert.Equal(8443, settings.Port);
+        Assert.Null(settings.Tls);
+        Assert.Equal(StorageKind.Sqlite, settings.Storage);
+        Assert.Equal(300, settings.ReplayWindowSeconds);
+        Assert.Null(settings.TrustedProxies);
+        Assert.Equal(LogLevel.Information, settings.LogLevel);
+    }
+
+    [Theory]
+    [InlineData(30, true)]
+    [InlineData(3600, true)]
+    [InlineData(29, false)]
+    [InlineData(3601, false)]
+    [InlineData(0, false)]
+    public void ReplayWindow_Is30To3600Seconds(int seconds, bool accepted)
+    {
+        var layer = new ServerSettingsLayer { SqlitePath = "server.db", ReplayWindowSeconds = seconds };
+        if (accepted)
+        {
+            Assert.Equal(seconds, ServerSettings.Resolve(layer, insecureHttp: true).ReplayWindowSeconds);
+        }
+        else
+        {
+            var e = Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(layer, insecureHttp: true));
+            Assert.Contains("replayWindowSeconds", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Forwarding_TakesTheTrustedProxiesAsCidrRanges()
+    {
+        var layer = new ServerSettingsLayer { SqlitePath = "server.db", ForwardedHeaders = true, TrustedProxies = ["10.0.0.0/8", "2001:db8::/32"] };
+        var proxies = ServerSettings.Resolve(layer, insecureHttp: true).TrustedProxies!;
+        Assert.Equal(["10.0.0.0/8", "2001:db8::/32"], proxies.Select(p => p.ToString()));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1/33")]
+    [InlineData("proxy.example.net")]
+    public void TrustedProxyThatIsNotACidrRange_IsRefused_NamingIt(string entry)
+    {
+        var layer = new ServerSettingsLayer { SqlitePath = "server.db", ForwardedHeaders = true, TrustedProxies = [entry] };
+        var e = Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(layer, insecureHttp: true));
+        Assert.Contains(entry, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgres", "postgresConnection")]
+    [InlineData("mysql", "use sqlite or postgres")]
+    public void Storage_NeedsItsOwnSetting(string storage, string expected)
+    {
+        var e = Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(new ServerSettingsLayer { Storage = storage }, insecureHttp: true));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Verbose")]
+    [InlineData("7")]
+    public void UnknownLogLevel_IsRefused(string level)
+    {
+        var layer = new ServerSettingsLayer { SqlitePath = "server.db", LogLevel = level };
+        Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(layer, insecureHttp: true));
+    }
+
+    [Fact]
+    public void ALaterLayerWins_AndASilentOneKeepsWhatWasSet()
+    {
+        var merged = ServerConfigFile.Parse("port: 1000\nreplayWindowSeconds: 100\ntrustedProxies: [10.0.0.0/8]\n", "test.yaml");
+        merged.Overlay(ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_PORT"] = "2000", ["SECRETOPS_SERVER_TRUSTED_PROXIES"] = "192.0.2.0/24, 198.51.100.0/24" }));
+        merged.Overlay(new ServerSettingsLayer { Port = 3000 });
+        Assert.Equal(3000, merged.Port);
+        Assert.Equal(100, merged.ReplayWindowSeconds);
+        Assert.Equal(["192.0.2.0/24", "198.51.100.0/24"], merged.TrustedProxies);
+    }
+
+    [Theory]
+    [InlineData("port: 1\nport: 2\n", "line 2")]
+    [InlineData("port: eighty\n", "wrong type")]
+    [InlineData("tls:\n  cert: x\n", "unknown key 'tls'")]
+    public void MalformedConfigurationFile_IsRefused_SayingWhere(string yaml, string expected)
+    {
+        var e = Assert.Throws<InvalidParameterException>(() => ServerConfigFile.Parse(yaml, "server.yaml"));
+        Assert.Contains("server.yaml", e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MalformedEnvironmentVariable_IsRefused_NamingIt()
+    {
+        var e = Assert.Throws<InvalidParameterException>(() => ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_FORWARDED_HEADERS"] = "yes" }));
+        Assert.Contains("SECRETOPS_SERVER_FORWARDED_HEADERS", e.Message, StringComparison.Ordinal);
+    }
+}
