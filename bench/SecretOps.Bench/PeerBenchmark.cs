@@ -42,6 +42,9 @@ internal sealed class PeerBenchmark : IBenchmark
         new("remove", "Remove-Secret"),
     ];
 
+    // The reads a script vault that does nothing is timed on too: what SecretManagement and PowerShell cost by themselves.
+    private static readonly string[] FloorOperations = ["get", "info-all", "info-filter"];
+
     private static readonly Pairing[] Pairings =
     [
         new("generated-secret client vs authentication None", "SecretOpsGenerated", "SecretStoreNone", Password: false, Writers: true),
@@ -129,7 +132,7 @@ internal sealed class PeerBenchmark : IBenchmark
             context.Progress.WriteLine($"  {size.ToString(CultureInfo.InvariantCulture)} secrets:");
             var sizeResult = new SizeResult(size);
             result.Sizes.Add(sizeResult);
-            stringCount = MeasureWarm(context, vaults, size, stringCount, sizeResult);
+            stringCount = MeasureWarm(context, vaults, pairing.Password ? null : minimal, size, stringCount, sizeResult);
             MeasureCold(context, vaults, pairing.Password ? null : minimal, sizeResult);
             if (pairing.Writers)
             {
@@ -146,14 +149,16 @@ internal sealed class PeerBenchmark : IBenchmark
     /// <summary>
     /// Fills both stores to <paramref name="size"/> secrets (20 PSCredentials, the rest strings named s-NNNNN), then
     /// measures every operation in rounds: in each round every operation runs a batch on one vault, then the other,
-    /// the first vault alternating from round to round. Returns the number of string secrets now in the stores.
+    /// the first vault alternating from round to round. The <paramref name="floor"/> vault, when given, runs the
+    /// <see cref="FloorOperations"/> after both. Returns the number of string secrets now in the stores.
     /// </summary>
-    private static int MeasureWarm(Context context, VaultSetup[] vaults, int size, int stringCount, SizeResult result)
+    private static int MeasureWarm(Context context, VaultSetup[] vaults, VaultSetup? floor, int size, int stringCount, SizeResult result)
     {
         var workers = vaults.Select(v => context.StartWorker(v, $"{v.Label} worker")).ToArray();
+        var floorWorker = floor is null ? null : context.StartWorker(floor, $"{floor.Label} worker");
         try
         {
-            Parallel.ForEach(workers, worker => worker.Receive());
+            Parallel.ForEach(workers.Concat(floorWorker is null ? [] : [floorWorker]), worker => worker.Receive());
             var targetStrings = Math.Max(NameFilterMatches * 2, size - CredentialCount);
             var fill = Stopwatch.StartNew();
             var fillTimes = new double[vaults.Length];
@@ -178,7 +183,10 @@ internal sealed class PeerBenchmark : IBenchmark
 
             var random = new Random(size);
             var batch = context.Settings.Batch;
-            var samples = Operations.ToDictionary(o => o.Key, _ => vaults.ToDictionary(v => v.Label, _ => new List<double>(), StringComparer.Ordinal), StringComparer.Ordinal);
+            var samples = Operations.ToDictionary(
+                o => o.Key,
+                o => vaults.Concat(floor is not null && FloorOperations.Contains(o.Key) ? [floor] : []).ToDictionary(v => v.Label, _ => new List<double>(), StringComparer.Ordinal),
+                StringComparer.Ordinal);
             for (var round = -1; round < context.Settings.Rounds; round++)
             {
                 // Round -1 is the warm-up: every operation's batch once per vault, untimed, so the JIT has seen every path.
@@ -194,8 +202,9 @@ internal sealed class PeerBenchmark : IBenchmark
                     ["set-over"] = new { op = "set", names = overwrite },
                     ["get"] = new { op = "get", names = existing },
                     ["get-credential"] = new { op = "get-credential", names = credentials },
-                    ["info-all"] = new { op = "info", filter = "*", repeat = infoRepeat },
-                    ["info-filter"] = new { op = "info", filter = NameFilter, repeat = Math.Max(infoRepeat, count / 2) },
+                    // The count is for the floor vault, which lists that many (the real vaults list what they hold).
+                    ["info-all"] = new { op = "info", filter = "*", repeat = infoRepeat, count = result.Secrets + count },
+                    ["info-filter"] = new { op = "info", filter = NameFilter, repeat = Math.Max(infoRepeat, count / 2), count = NameFilterMatches },
                     ["remove"] = new { op = "remove", names = newNames },
                 };
                 var line = new StringBuilder(round < 0 ? "    warm-up:" : $"    round {(round + 1).ToString(CultureInfo.InvariantCulture)}/{context.Settings.Rounds.ToString(CultureInfo.InvariantCulture)}:");
@@ -210,6 +219,15 @@ internal sealed class PeerBenchmark : IBenchmark
                         if (round >= 0)
                         {
                             samples[operation.Key][vaults[index].Label].AddRange(times);
+                        }
+                    }
+
+                    if (floorWorker is not null && FloorOperations.Contains(operation.Key))
+                    {
+                        var times = floorWorker.Send(commands[operation.Key]).GetProperty("ms").EnumerateArray().Select(e => e.GetDouble()).ToList();
+                        if (round >= 0)
+                        {
+                            samples[operation.Key][floor!.Label].AddRange(times);
                         }
                     }
                 }
@@ -235,7 +253,7 @@ internal sealed class PeerBenchmark : IBenchmark
         }
         finally
         {
-            foreach (var worker in workers)
+            foreach (var worker in workers.Concat(floorWorker is null ? [] : [floorWorker]))
             {
                 worker.Quit();
                 worker.Dispose();
@@ -481,6 +499,27 @@ internal sealed class PeerBenchmark : IBenchmark
                     $"{Harness.FormatRatio(Harness.Median(size.Cold[SecretOpsName]) / Harness.Median(size.Cold[SecretStoreName]))}x",
                 ]))));
             body.AppendLine();
+            if (pairing.Sizes.Any(s => s.Warm.Values.Any(v => v.ContainsKey(MinimalName))))
+            {
+                body.AppendLine("Warm reads against the minimal script vault, whose Get-Secret returns a constant and whose Get-SecretInfo writes SecretInformation objects it made once, as one array: SecretManagement's and PowerShell's own cost per call (median, p25–p75, ms). Where the floor is above half of SecretStore's time, no vault can meet the 0.5x target through SecretManagement:").AppendLine();
+                body.Append(Harness.MarkdownTable(["secrets", "operation", MinimalName, "SecretOps − minimal", "SecretStore − minimal", "floor / SecretStore"],
+                    pairing.Sizes.SelectMany(size => Operations.Where(o => size.Warm[o.Key].ContainsKey(MinimalName)).Select(operation =>
+                    {
+                        var floor = size.Warm[operation.Key][MinimalName];
+                        var minimal = Harness.Median(floor);
+                        return (IReadOnlyList<string>)
+                        [
+                            size.Secrets.ToString("N0", CultureInfo.InvariantCulture),
+                            operation.Title,
+                            $"{Harness.Format(minimal)} ({Spread(floor)})",
+                            Harness.Format(Harness.Median(size.Warm[operation.Key][SecretOpsName]) - minimal),
+                            Harness.Format(Harness.Median(size.Warm[operation.Key][SecretStoreName]) - minimal),
+                            $"{Harness.FormatRatio(minimal / Harness.Median(size.Warm[operation.Key][SecretStoreName]))}x",
+                        ];
+                    }))));
+                body.AppendLine();
+            }
+
             if (pairing.Sizes.Any(s => s.Cold.ContainsKey(MinimalName)))
             {
                 body.AppendLine("Cold runbook against the minimal script vault (median, min–max, ms):").AppendLine();

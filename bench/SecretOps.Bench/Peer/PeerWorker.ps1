@@ -76,7 +76,18 @@ if ($Mode -eq 'Setup') {
             Set-Content -LiteralPath (Join-Path $extension 'MinimalVault.Extension.psd1') -Value "@{ ModuleVersion = '1.0.0'; RootModule = 'MinimalVault.Extension.psm1'; FunctionsToExport = @('Get-Secret', 'Get-SecretInfo', 'Set-Secret', 'Remove-Secret', 'Test-SecretVault') }"
             Set-Content -LiteralPath (Join-Path $extension 'MinimalVault.Extension.psm1') -Value @'
 function Get-Secret { param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters) "v:$Name" }
-function Get-SecretInfo { param([string] $Filter, [string] $VaultName, [hashtable] $AdditionalParameters) }
+function Get-SecretInfo {
+    param([string] $Filter, [string] $VaultName, [hashtable] $AdditionalParameters)
+    # As many SecretInformation objects as the worker says a real vault lists (PEER_INFO_COUNT), made once per count
+    # and written as one array: what listing costs SecretManagement itself.
+    $count = [int] $env:PEER_INFO_COUNT
+    if ($null -eq $script:Infos) { $script:Infos = @{} }
+    if (-not $script:Infos.ContainsKey($count)) {
+        $script:Infos[$count] = [Microsoft.PowerShell.SecretManagement.SecretInformation[]] @(
+            for ($i = 0; $i -lt $count; $i++) { [Microsoft.PowerShell.SecretManagement.SecretInformation]::new("s-$i", 'String', $VaultName) })
+    }
+    , $script:Infos[$count]
+}
 function Set-Secret { param([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters) $true }
 function Remove-Secret { param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters) $true }
 function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalParameters) $true }
@@ -152,6 +163,8 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
             }
             'info' {
                 # Get-SecretInfo, all secrets (filter '*') or a name filter, repeated; returns the count it saw.
+                # The minimal vault lists the count the harness gives (its SecretManagement runspace shares this process's environment).
+                $env:PEER_INFO_COUNT = $command.count
                 for ($i = 0; $i -lt $command.repeat; $i++) {
                     $watch.Restart()
                     $infos = @(Get-SecretInfo -Name $command.filter -Vault $Vault)

@@ -17,7 +17,8 @@ public sealed class WildcardFilter
     /// <summary>Builds the filter.</summary>
     public WildcardFilter(string? pattern)
     {
-        this.pattern = string.IsNullOrEmpty(pattern) ? null : pattern;
+        // "*" is what SecretManagement sends for "all": no per-name matching at all.
+        this.pattern = string.IsNullOrEmpty(pattern) || pattern == "*" ? null : pattern;
         if (this.pattern is not null)
         {
             patternKey = Names.LookupKey(this.pattern);
