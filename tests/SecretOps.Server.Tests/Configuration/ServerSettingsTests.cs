@@ -17,7 +17,7 @@ public sealed class ServerSettingsTests
         Assert.Null(settings.Tls);
         Assert.Equal(StorageKind.Sqlite, settings.Storage);
         Assert.Equal(300, settings.ReplayWindowSeconds);
-        Assert.Null(settings.TrustedProxies);
+        Assert.Empty(settings.AddressResolver.TrustedProxies);
         Assert.Equal(LogLevel.Information, settings.LogLevel);
     }
 
@@ -45,7 +45,7 @@ public sealed class ServerSettingsTests
     public void Forwarding_TakesTheTrustedProxiesAsCidrRanges()
     {
         var layer = new ServerSettingsLayer { SqlitePath = "server.db", ForwardedHeaders = true, TrustedProxies = ["10.0.0.0/8", "2001:db8::/32"] };
-        var proxies = ServerSettings.Resolve(layer, insecureHttp: true).TrustedProxies!;
+        var proxies = ServerSettings.Resolve(layer, insecureHttp: true).AddressResolver.TrustedProxies;
         Assert.Equal(["10.0.0.0/8", "2001:db8::/32"], proxies.Select(p => p.ToString()));
     }
 
