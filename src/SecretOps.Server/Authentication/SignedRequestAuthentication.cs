@@ -55,7 +55,7 @@ public sealed class SignedRequestAuthentication(
         }
         catch (StorageUnavailableException e)
         {
-            ServerLog.StorageFailed(logger, "database", "authentication", e.Message);
+            ServerLog.StorageFailed(logger, e.Storage, e.Operation, e.InnerException?.Message ?? e.Message);
             denial = RequestDenial.StorageUnavailable();
         }
 
@@ -81,7 +81,7 @@ public sealed class SignedRequestAuthentication(
         }
         catch (StorageUnavailableException e)
         {
-            ServerLog.StorageFailed(logger, "database", "audit", e.Message);
+            ServerLog.StorageFailed(logger, e.Storage, e.Operation, e.InnerException?.Message ?? e.Message);
             denial = RequestDenial.StorageUnavailable();
         }
 

@@ -10,12 +10,20 @@ public sealed class StorageUnavailableException : Exception
     public StorageUnavailableException(string storage, string operation, Exception inner)
         : base($"Storage ({storage}) failed in {operation}: {inner?.Message}", inner)
     {
+        Storage = storage;
+        Operation = operation;
     }
 
     /// <inheritdoc/>
     public StorageUnavailableException()
     {
     }
+
+    /// <summary>"sqlite" or "postgres".</summary>
+    public string Storage { get; } = "";
+
+    /// <summary>What the storage was asked to do.</summary>
+    public string Operation { get; } = "";
 
     /// <inheritdoc/>
     public StorageUnavailableException(string message)
