@@ -238,13 +238,18 @@ public sealed class SignedRequestTests(SignedServerFixture fixture) : IClassFixt
         using var client = Server.PlainClient();
         using (var response = await client.SendAsync(Server.Signed(HttpMethod.Post, "/v1/whoami?note=" + canary, body, signature), Cancel))
         {
-            await Json(response, HttpStatusCode.OK);
+            Assert.DoesNotContain(canary, (await Json(response, HttpStatusCode.OK)).GetRawText(), StringComparison.Ordinal);
         }
 
         // And once refused, which writes a refusal message too.
         using (var replay = await client.SendAsync(Server.Signed(HttpMethod.Post, "/v1/whoami?note=" + canary, body, signature), Cancel))
         {
-            Assert.DoesNotContain(headers[RequestHeaderNames.Signature], await replay.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+            var refusal = await replay.Content.ReadAsStringAsync(Cancel);
+            Assert.Contains("SecretOps.RequestReplayed", refusal, StringComparison.Ordinal);
+            foreach (var echoed in new[] { canary, headers[RequestHeaderNames.Signature], headers[RequestHeaderNames.Nonce] })
+            {
+                Assert.DoesNotContain(echoed, refusal, StringComparison.Ordinal);
+            }
         }
 
         var keyText = fixture.Anywhere.Token.Split(':')[2];

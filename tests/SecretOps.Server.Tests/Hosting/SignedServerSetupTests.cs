@@ -71,6 +71,17 @@ public sealed class SignedServerSetupTests(TestTlsFiles tls) : IClassFixture<Tes
             Assert.Contains("198.51.100.7 (forwarded by proxy 127.0.0.1)", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
             Assert.Equal("AddressNotAllowed", server.LastAudit().Outcome);
         }
+
+        // An entry the walk reaches that is not an address refuses the request: which hop wrote it cannot be known.
+        using (var client = server.SigningClient(remote))
+        {
+            client.DefaultRequestHeaders.Add("X-Forwarded-For", "198.51.100.7, unknown");
+            using var response = await client.GetAsync("/v1/whoami", Cancel);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("SecretOps.RequestForwardedForMalformed", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+            var audit = server.LastAudit();
+            Assert.Equal(("127.0.0.1", null, "ForwardedForMalformed"), (audit.Peer, audit.Resolved, audit.Outcome));
+        }
     }
 
     [Fact]
