@@ -13,9 +13,10 @@ namespace SecretOps.Server.Hosting;
 /// <summary>
 /// Builds and runs the server from checked <see cref="ServerSettings"/>: Kestrel on one address, HTTPS unless
 /// plain HTTP was allowed, JSON console logs, request logging, the client address resolved by Core's
-/// <see cref="ClientAddressResolver"/> (X-Forwarded-For only from trusted proxies), the health endpoint, and the
-/// signed-request pipeline in front of every other endpoint. SIGTERM or Ctrl-C stops it gracefully: requests in flight finish (up to
-/// <see cref="ShutdownTimeout"/>), then the storage is closed.
+/// <see cref="ClientAddressResolver"/> (X-Forwarded-For only from trusted proxies; ASP.NET Core's ForwardedHeaders
+/// middleware is not used), the health endpoint, and the signed-request pipeline in front of every other endpoint.
+/// SIGTERM or Ctrl-C stops it gracefully: requests in flight finish (up to <see cref="ShutdownTimeout"/>), then the
+/// storage is closed.
 /// </summary>
 public static class ServerHost
 {
