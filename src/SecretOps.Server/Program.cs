@@ -5,7 +5,8 @@ using SecretOps.Server.Hosting;
 namespace SecretOps.Server;
 
 /// <summary>
-/// The server's entry point. Settings come from, later winning: defaults, the YAML file (<c>--config</c> or
+/// The server's entry point: without a command it serves; <see cref="OperatorCommands"/> manage clients and read the
+/// audit. Settings come from, later winning: defaults, the YAML file (<c>--config</c> or
 /// SECRETOPS_SERVER_CONFIG), SECRETOPS_SERVER_* variables, then flags. A refusal to start is one line on standard
 /// error, <c>secretops-server: &lt;message&gt;</c>, with the CLI's exit codes (<see cref="ServerExitCodes"/>).
 /// </summary>
@@ -14,8 +15,12 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         var root = ServerCommandLine.Build();
-        root.Description = "SecretOps server (preview): HTTPS, configuration and health; the store API is not there yet.";
+        root.Description = "SecretOps server (preview): HTTPS, signed requests, enrolment and audit; the store API is not there yet.";
         root.SetAction((result, _) => RunAsync(result));
+        foreach (var command in OperatorCommands.Build(result => ServerSettings.ResolveStorage(LoadLayer(result))))
+        {
+            root.Subcommands.Add(command);
+        }
 
         // '@file' arguments are paths, never response files.
         var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -31,26 +36,30 @@ internal static class Program
         }
 
         // The host handles SIGTERM and Ctrl-C itself (a graceful stop); System.CommandLine must not cut it short.
-        return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null })
-            .ConfigureAwait(false);
-    }
-
-    private static async Task<int> RunAsync(ParseResult result)
-    {
         try
         {
-            var settings = LoadSettings(result);
-            await ServerHost.RunAsync(settings).ConfigureAwait(false);
-            return ServerExitCodes.Ok;
+            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null })
+                .ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SecretOpsException or IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException)
+        catch (Exception e) when (IsReportable(e))
         {
             await Console.Error.WriteLineAsync($"secretops-server: {e.Message}").ConfigureAwait(false);
             return ServerExitCodes.For(e);
         }
     }
 
-    private static ServerSettings LoadSettings(ParseResult result)
+    private static async Task<int> RunAsync(ParseResult result)
+    {
+        await ServerHost.RunAsync(ServerSettings.Resolve(LoadLayer(result), result.GetValue(ServerCommandLine.InsecureHttp))).ConfigureAwait(false);
+        return ServerExitCodes.Ok;
+    }
+
+    /// <summary>What stops a command with one line on standard error rather than a stack trace.</summary>
+    private static bool IsReportable(Exception e) =>
+        e is SecretOpsException or IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException
+            or Storage.StorageUnavailableException;
+
+    private static ServerSettingsLayer LoadLayer(ParseResult result)
     {
         var merged = new ServerSettingsLayer();
         var configPath = result.GetValue(ServerCommandLine.Config) ?? Environment.GetEnvironmentVariable(ServerEnvironment.ConfigVariable);
@@ -61,6 +70,6 @@ internal static class Program
 
         merged.Overlay(ServerEnvironment.Read(Environment.GetEnvironmentVariables()));
         merged.Overlay(ServerCommandLine.Read(result));
-        return ServerSettings.Resolve(merged, result.GetValue(ServerCommandLine.InsecureHttp));
+        return merged;
     }
 }

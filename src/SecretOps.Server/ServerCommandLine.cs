@@ -14,6 +14,7 @@ internal static class ServerCommandLine
     {
         Description = $"The YAML configuration file. Default: {ServerEnvironment.ConfigVariable}, or none.",
         HelpName = "PATH",
+        Recursive = true,
     };
 
     public static readonly Option<string?> Listen = new("--listen")
@@ -49,12 +50,14 @@ internal static class ServerCommandLine
     {
         Description = "sqlite or postgres (storage). Default: sqlite. PostgreSQL's connection string is read from the configuration file or SECRETOPS_SERVER_POSTGRES_CONNECTION only.",
         HelpName = "KIND",
+        Recursive = true,
     };
 
     public static readonly Option<string?> SqlitePath = new("--sqlite-path")
     {
         Description = "The SQLite database file (sqlitePath).",
         HelpName = "PATH",
+        Recursive = true,
     };
 
     public static readonly Option<int?> ReplayWindow = new("--replay-window")
@@ -81,10 +84,23 @@ internal static class ServerCommandLine
         HelpName = "LEVEL",
     };
 
-    /// <summary>The root command, with every option.</summary>
+    public static readonly Option<int?> FailedAuthLimit = new("--failed-auth-limit")
+    {
+        Description = $"Failed authentications per address, and per client id, within the window before requests get 429 (failedAuthLimit), 1 to {ServerSettings.MaxFailedAuthSetting}. Default: {ServerSettings.DefaultFailedAuthLimit}.",
+        HelpName = "N",
+    };
+
+    public static readonly Option<int?> FailedAuthWindow = new("--failed-auth-window")
+    {
+        Description = $"The sliding window failed authentications are counted in, in seconds (failedAuthWindowSeconds), 1 to {ServerSettings.MaxFailedAuthSetting}. Default: {ServerSettings.DefaultFailedAuthWindowSeconds}.",
+        HelpName = "SECONDS",
+    };
+
+    /// <summary>The root command, with every option; the storage options and --config also apply to the operator's commands.</summary>
     public static RootCommand Build() =>
     [
         Config, Listen, Port, Certificate, Key, InsecureHttp, Storage, SqlitePath, ReplayWindow, ForwardedHeaders, TrustedProxy, LogLevel,
+        FailedAuthLimit, FailedAuthWindow,
     ];
 
     /// <summary>The settings the flags give; null where a flag is absent.</summary>
@@ -100,5 +116,7 @@ internal static class ServerCommandLine
         ForwardedHeaders = result.GetValue(ForwardedHeaders),
         TrustedProxies = result.GetValue(TrustedProxy)?.ToList(),
         LogLevel = result.GetValue(LogLevel),
+        FailedAuthLimit = result.GetValue(FailedAuthLimit),
+        FailedAuthWindowSeconds = result.GetValue(FailedAuthWindow),
     };
 }

@@ -17,11 +17,15 @@ internal static class ServerExitCodes
     /// <summary>The configuration, certificate or key file does not exist.</summary>
     public const int NotFound = 3;
 
+    /// <summary>An operator's command found the thing already there (a client already enrolled, without --replace).</summary>
+    public const int Conflict = 6;
+
     /// <summary>The exit code for an exception that stops the server from starting.</summary>
     public static int For(Exception exception) => exception switch
     {
         SecretOpsException { Category: SecretOpsErrorCategory.InvalidArgument } => Usage,
         SecretOpsException { Category: SecretOpsErrorCategory.NotFound } => NotFound,
+        SecretOpsException { Category: SecretOpsErrorCategory.Conflict } => Conflict,
         _ => Other,
     };
 }

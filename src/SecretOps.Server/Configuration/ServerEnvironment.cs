@@ -29,6 +29,8 @@ public static class ServerEnvironment
         ["SECRETOPS_SERVER_TRUSTED_PROXIES"] = (layer, _, value) =>
             layer.TrustedProxies = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
         ["SECRETOPS_SERVER_LOG_LEVEL"] = (layer, _, value) => layer.LogLevel = value,
+        ["SECRETOPS_SERVER_FAILED_AUTH_LIMIT"] = (layer, name, value) => layer.FailedAuthLimit = ParseInteger(name, value),
+        ["SECRETOPS_SERVER_FAILED_AUTH_WINDOW_SECONDS"] = (layer, name, value) => layer.FailedAuthWindowSeconds = ParseInteger(name, value),
     };
 
     /// <summary>The settings the given variables hold; an empty variable says nothing.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using SecretOps.Core.Remote;
 using SecretOps.Server.Storage;
 
 namespace SecretOps.Server.Configuration;
@@ -23,16 +24,27 @@ public sealed class ServerSettings
     /// <summary>The longest replay window accepted, in seconds.</summary>
     public const int MaxReplayWindowSeconds = 3600;
 
-    private ServerSettings(IPAddress listenAddress, int port, TlsFiles? tls, StorageKind storage, string connection,
-        int replayWindowSeconds, IReadOnlyList<IPNetwork>? trustedProxies, LogLevel logLevel)
+    /// <summary>Failed authentications per address or client id within the window before 429, when none is given.</summary>
+    public const int DefaultFailedAuthLimit = 10;
+
+    /// <summary>The failed-authentication window when none is given, in seconds.</summary>
+    public const int DefaultFailedAuthWindowSeconds = 60;
+
+    /// <summary>The largest failed-authentication limit and window accepted.</summary>
+    public const int MaxFailedAuthSetting = 3600;
+
+    private ServerSettings(IPAddress listenAddress, int port, TlsFiles? tls, StorageLocation storage,
+        int replayWindowSeconds, ClientAddressResolver addressResolver, LogLevel logLevel, int failedAuthLimit, int failedAuthWindowSeconds)
     {
         ListenAddress = listenAddress;
         Port = port;
         Tls = tls;
-        Storage = storage;
-        StorageConnection = connection;
+        Storage = storage.Kind;
+        StorageConnection = storage.Connection;
+        FailedAuthLimit = failedAuthLimit;
+        FailedAuthWindowSeconds = failedAuthWindowSeconds;
         ReplayWindowSeconds = replayWindowSeconds;
-        TrustedProxies = trustedProxies;
+        AddressResolver = addressResolver;
         LogLevel = logLevel;
     }
 
@@ -54,11 +66,17 @@ public sealed class ServerSettings
     /// <summary>How far a request's timestamp may be from the server's clock, in seconds.</summary>
     public int ReplayWindowSeconds { get; }
 
-    /// <summary>The proxies whose X-Forwarded-For is honoured; null when forwarding is off.</summary>
-    public IReadOnlyList<IPNetwork>? TrustedProxies { get; }
+    /// <summary>How a request's client address is found: the peer, or X-Forwarded-For from a trusted proxy (docs/SERVER-PROTOCOL.md §7).</summary>
+    public ClientAddressResolver AddressResolver { get; }
 
     /// <summary>The least severe log level written.</summary>
     public LogLevel LogLevel { get; }
+
+    /// <summary>Failed authentications per resolved address, and per claimed client id, within the window before requests get 429.</summary>
+    public int FailedAuthLimit { get; }
+
+    /// <summary>The sliding window failed authentications are counted in, in seconds.</summary>
+    public int FailedAuthWindowSeconds { get; }
 
     /// <summary>
     /// Checks <paramref name="merged"/>; <paramref name="insecureHttp"/> is the <c>--insecure-http</c> flag, which
@@ -95,7 +113,7 @@ public sealed class ServerSettings
             tls = new TlsFiles(Path.GetFullPath(certificate), Path.GetFullPath(key));
         }
 
-        var (storage, connection) = ResolveStorage(merged);
+        var storage = ResolveStorage(merged);
         var window = merged.ReplayWindowSeconds ?? DefaultReplayWindowSeconds;
         if (window is < MinReplayWindowSeconds or > MaxReplayWindowSeconds)
         {
@@ -103,7 +121,9 @@ public sealed class ServerSettings
                 $"replayWindowSeconds is {window}; it must be {MinReplayWindowSeconds} to {MaxReplayWindowSeconds}.");
         }
 
-        return new ServerSettings(address, port, tls, storage, connection, window, ResolveForwarding(merged), ParseLogLevel(merged.LogLevel));
+        return new ServerSettings(address, port, tls, storage, window, ResolveForwarding(merged), ParseLogLevel(merged.LogLevel),
+            InRange("failedAuthLimit", merged.FailedAuthLimit ?? DefaultFailedAuthLimit),
+            InRange("failedAuthWindowSeconds", merged.FailedAuthWindowSeconds ?? DefaultFailedAuthWindowSeconds));
     }
 
     private static IPAddress ParseListenAddress(string text) =>
@@ -111,38 +131,40 @@ public sealed class ServerSettings
             : IPAddress.TryParse(text, out var address) ? address
             : throw new InvalidParameterException("listenAddress", $"listenAddress '{text}' is not an IP address (or localhost).");
 
-    private static (StorageKind, string) ResolveStorage(ServerSettingsLayer merged)
+    /// <summary>The storage <paramref name="merged"/> names, checked; the operator's commands need nothing else.</summary>
+    public static StorageLocation ResolveStorage(ServerSettingsLayer merged)
     {
+        ArgumentNullException.ThrowIfNull(merged);
         switch (merged.Storage?.ToUpperInvariant() ?? "SQLITE")
         {
             case "SQLITE":
-                return merged.SqlitePath is { Length: > 0 } path ? (StorageKind.Sqlite, Path.GetFullPath(path))
+                return merged.SqlitePath is { Length: > 0 } path ? new StorageLocation(StorageKind.Sqlite, Path.GetFullPath(path))
                     : throw new InvalidParameterException("sqlitePath", "storage sqlite needs sqlitePath (SECRETOPS_SERVER_SQLITE_PATH, --sqlite-path): the database file.");
             case "POSTGRES":
-                return merged.PostgresConnection is { Length: > 0 } connection ? (StorageKind.Postgres, connection)
+                return merged.PostgresConnection is { Length: > 0 } connection ? new StorageLocation(StorageKind.Postgres, connection)
                     : throw new InvalidParameterException("postgresConnection", "storage postgres needs postgresConnection (in the configuration file or SECRETOPS_SERVER_POSTGRES_CONNECTION).");
             default:
                 throw new InvalidParameterException("storage", $"storage is '{merged.Storage}'; use sqlite or postgres.");
         }
     }
 
-    private static List<IPNetwork>? ResolveForwarding(ServerSettingsLayer merged)
+    private static ClientAddressResolver ResolveForwarding(ServerSettingsLayer merged)
     {
-        if (merged.ForwardedHeaders != true)
-        {
-            return null;
-        }
+        var forwarding = merged.ForwardedHeaders == true;
 
-        // With no known proxy ASP.NET Core's forwarded-headers middleware trusts every peer: anyone could pick the address the server sees.
-        if (merged.TrustedProxies is not { Count: > 0 } proxies)
+        // Said in the settings' own words first; ClientAddressResolver.Create refuses the same case too.
+        if (forwarding && merged.TrustedProxies is not { Count: > 0 })
         {
             throw new InvalidParameterException("trustedProxies",
                 "forwardedHeaders is on but trustedProxies is empty: X-Forwarded-For would be taken from anyone. List the proxies' CIDR ranges, or turn forwarding off.");
         }
 
-        return proxies.Select(text => IPNetwork.TryParse(text, out var network) ? network
-            : throw new InvalidParameterException("trustedProxies", $"trustedProxies entry '{text}' is not a CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32).")).ToList();
+        return ClientAddressResolver.Create(forwarding, merged.TrustedProxies ?? []);
     }
+
+    private static int InRange(string name, int value) =>
+        value is >= 1 and <= MaxFailedAuthSetting ? value
+            : throw new InvalidParameterException(name, $"{name} is {value}; it must be 1 to {MaxFailedAuthSetting}.");
 
     private static LogLevel ParseLogLevel(string? text) =>
         text is null ? LogLevel.Information

@@ -39,6 +39,12 @@ public sealed class ServerSettingsLayer
     /// <summary>Trace, Debug, Information (default), Warning, Error, Critical or None.</summary>
     public string? LogLevel { get; set; }
 
+    /// <summary>Failed authentications per address, and per client id, within the window before further requests get 429; default 10.</summary>
+    public int? FailedAuthLimit { get; set; }
+
+    /// <summary>The sliding window of <see cref="FailedAuthLimit"/>, in seconds; default 60.</summary>
+    public int? FailedAuthWindowSeconds { get; set; }
+
     /// <summary>Copies every setting <paramref name="over"/> gives onto this layer: the later source wins.</summary>
     public void Overlay(ServerSettingsLayer over)
     {
@@ -54,5 +60,7 @@ public sealed class ServerSettingsLayer
         ForwardedHeaders = over.ForwardedHeaders ?? ForwardedHeaders;
         TrustedProxies = over.TrustedProxies ?? TrustedProxies;
         LogLevel = over.LogLevel ?? LogLevel;
+        FailedAuthLimit = over.FailedAuthLimit ?? FailedAuthLimit;
+        FailedAuthWindowSeconds = over.FailedAuthWindowSeconds ?? FailedAuthWindowSeconds;
     }
 }

@@ -8,7 +8,8 @@ namespace SecretOps.Server.Hosting;
 
 /// <summary>
 /// <c>GET /health</c>, without authentication: <c>{"status":"ok","storage":{"kind":"sqlite","reachable":true}}</c>
-/// with 200, or status "unavailable" with 503 when the storage does not answer. It tells nothing else.
+/// with 200, or status "unavailable" with 503 when the storage does not answer. It tells nothing else, and it is the
+/// one endpoint that needs no signed request.
 /// </summary>
 public static class HealthEndpoint
 {
@@ -24,7 +25,7 @@ public static class HealthEndpoint
             return Results.Json(
                 new HealthStatus(reachable ? "ok" : "unavailable", new StorageStatus(storage.Kind, reachable)),
                 statusCode: reachable ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        });
+        }).AllowAnonymous();
     }
 
     /// <summary>The response body.</summary>

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SecretOps.Server.Authentication;
 
 namespace SecretOps.Server.Hosting;
 
 /// <summary>
 /// One log line per request: method, path (never the query string), status, elapsed milliseconds, the client id
 /// once authentication names one, the peer's address and the address the server resolved (after a trusted proxy's
-/// X-Forwarded-For). Nothing else from the request is logged: no header, body, value, key, signature or nonce.
-/// It runs first, so it sees the peer before forwarded headers replace it.
+/// X-Forwarded-For, from <see cref="RequestOrigin"/>). Nothing else from the request is logged: no header, body, value,
+/// key, signature or nonce. It runs first, so it also logs what the rest of the pipeline throws.
 /// </summary>
 public sealed class RequestLogging(RequestDelegate next, ILogger<RequestLogging> logger)
 {
@@ -16,7 +17,6 @@ public sealed class RequestLogging(RequestDelegate next, ILogger<RequestLogging>
     public async Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var peer = context.Connection.RemoteIpAddress;
         var started = Stopwatch.GetTimestamp();
         var failed = true;
         try
@@ -28,6 +28,7 @@ public sealed class RequestLogging(RequestDelegate next, ILogger<RequestLogging>
         {
             var elapsedMs = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1);
             var path = context.Request.PathBase + context.Request.Path;
+            var origin = context.Features.Get<RequestOrigin>();
             ServerLog.Request(
                 logger,
                 context.Request.Method,
@@ -35,8 +36,8 @@ public sealed class RequestLogging(RequestDelegate next, ILogger<RequestLogging>
                 failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode,
                 elapsedMs,
                 context.User.Identity?.Name,
-                peer,
-                context.Connection.RemoteIpAddress);
+                origin?.Peer ?? context.Connection.RemoteIpAddress,
+                origin?.Address?.Resolved);
         }
     }
 }

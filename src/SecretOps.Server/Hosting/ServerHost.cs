@@ -1,28 +1,27 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SecretOps.Core.Remote;
+using SecretOps.Server.Authentication;
 using SecretOps.Server.Configuration;
 using SecretOps.Server.Storage;
-using AspNetIPNetwork = Microsoft.AspNetCore.HttpOverrides.IPNetwork;
 
 namespace SecretOps.Server.Hosting;
 
 /// <summary>
 /// Builds and runs the server from checked <see cref="ServerSettings"/>: Kestrel on one address, HTTPS unless
-/// plain HTTP was allowed, JSON console logs, request logging, forwarded headers only from trusted proxies, the
-/// health endpoint. SIGTERM or Ctrl-C stops it gracefully: requests in flight finish (up to
-/// <see cref="ShutdownTimeout"/>), then the storage is closed.
+/// plain HTTP was allowed, JSON console logs, request logging, the client address resolved by Core's
+/// <see cref="ClientAddressResolver"/> (X-Forwarded-For only from trusted proxies; ASP.NET Core's ForwardedHeaders
+/// middleware is not used), the health endpoint, and the signed-request pipeline in front of every other endpoint.
+/// SIGTERM or Ctrl-C stops it gracefully: requests in flight finish (up to <see cref="ShutdownTimeout"/>), then the
+/// storage is closed.
 /// </summary>
 public static class ServerHost
 {
     /// <summary>How long a stop waits for requests in flight.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long a storage call waits for another writer's lock (SQLite) before it fails.</summary>
-    private static readonly TimeSpan StorageBusyTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Runs until stopped; throws when the server cannot start (certificate, storage, address in use).</summary>
     public static async Task RunAsync(ServerSettings settings)
@@ -42,8 +41,13 @@ public static class ServerHost
         builder.Configuration.Sources.Clear();
         ConfigureLogging(builder.Logging, settings.LogLevel);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
-        builder.Services.AddSingleton<INonceLedger>(services => OpenStorage(settings, services.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton(services => (IStorageHealth)services.GetRequiredService<INonceLedger>());
+        builder.Services.AddSingleton(services => ServerStorage.Open(settings.Storage, settings.StorageConnection, services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(services => services.GetRequiredService<ServerStorage>().Health);
+        builder.Services.AddSingleton(settings.AddressResolver);
+        builder.Services.AddSingleton(new ReplayWindow(TimeSpan.FromSeconds(settings.ReplayWindowSeconds)));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(services => new FailedAuthenticationLimiter(
+            settings.FailedAuthLimit, TimeSpan.FromSeconds(settings.FailedAuthWindowSeconds), services.GetRequiredService<TimeProvider>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -63,14 +67,13 @@ public static class ServerHost
         await using var app = builder.Build();
 
         // Open the storage now: a server that cannot reach it refuses to start rather than answer 503 for ever.
-        app.Services.GetRequiredService<INonceLedger>();
+        app.Services.GetRequiredService<ServerStorage>();
         app.UseMiddleware<RequestLogging>();
-        if (settings.TrustedProxies is { } proxies)
-        {
-            app.UseForwardedHeaders(ForwardingOptions(proxies));
-        }
-
+        app.UseMiddleware<ClientAddressResolution>();
+        app.UseRouting();
+        app.UseMiddleware<SignedRequestAuthentication>();
         HealthEndpoint.Map(app);
+        WhoAmIEndpoint.Map(app);
 
         await app.StartAsync().ConfigureAwait(false);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SecretOps.Server");
@@ -97,26 +100,5 @@ public static class ServerHost
             options.UseUtcTimestamp = true;
             options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
-    }
-
-    private static INonceLedger OpenStorage(ServerSettings settings, ILoggerFactory loggers) => settings.Storage switch
-    {
-        StorageKind.Sqlite => SqliteNonceLedger.Open(settings.StorageConnection, StorageBusyTimeout, loggers.CreateLogger<SqliteNonceLedger>()),
-        StorageKind.Postgres => PostgresNonceLedger.Open(settings.StorageConnection, loggers.CreateLogger<PostgresNonceLedger>()),
-        _ => throw new ArgumentOutOfRangeException(nameof(settings)),
-    };
-
-    private static ForwardedHeadersOptions ForwardingOptions(IReadOnlyList<System.Net.IPNetwork> proxies)
-    {
-        // Only the client address, walked right to left through every trusted hop (no limit of one); Proto and Host stay the connection's own.
-        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = null };
-        options.KnownProxies.Clear();
-        options.KnownNetworks.Clear();
-        foreach (var proxy in proxies)
-        {
-            options.KnownNetworks.Add(new AspNetIPNetwork(proxy.BaseAddress, proxy.PrefixLength));
-        }
-
-        return options;
     }
 }

@@ -1,19 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using SecretOps.Core.Remote;
 
 namespace SecretOps.Server.Storage;
 
 /// <summary>
-/// The nonce ledger in PostgreSQL, shared by every server instance on the database. <c>INSERT … ON CONFLICT DO
-/// NOTHING</c> on the primary key (client_id, nonce): one row affected is a new nonce, none is the replay, and any
-/// exception is <see cref="NonceRecordResult.Unavailable"/>. Connections come from one <see cref="NpgsqlDataSource"/>
-/// built with <see cref="PostgresConnectionPolicy"/>.
+/// The nonce ledger in the server's <see cref="PostgresDatabase"/>, shared by every server instance on it. <c>INSERT …
+/// ON CONFLICT DO NOTHING</c> on the primary key (client_id, nonce): one row affected is a new nonce, none is the
+/// replay, and any exception is <see cref="NonceRecordResult.Unavailable"/>.
 /// </summary>
-public sealed class PostgresNonceLedger : INonceLedger, IStorageHealth
+public sealed class PostgresNonceLedger : IPrunableNonceLedger, IStorageHealth
 {
-    /// <summary>SQLSTATE unique_violation and duplicate_table: another instance created the table at the same moment.</summary>
-    private static readonly string[] ConcurrentCreation = [PostgresErrorCodes.UniqueViolation, PostgresErrorCodes.DuplicateTable];
-
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS secretops_nonces (
             client_id uuid NOT NULL,
@@ -36,37 +33,29 @@ public sealed class PostgresNonceLedger : INonceLedger, IStorageHealth
     /// <inheritdoc/>
     public string Kind => "postgres";
 
-    /// <summary>Connects with <paramref name="connectionString"/> (see <see cref="PostgresConnectionPolicy"/>) and creates the table if needed; throws when it cannot.</summary>
-    public static PostgresNonceLedger Open(string connectionString, ILogger logger)
+    /// <summary>The ledger in <paramref name="database"/>, its table created if needed; throws when the database cannot be reached.</summary>
+    public static PostgresNonceLedger Open(PostgresDatabase database, ILogger logger)
     {
-        var dataSource = NpgsqlDataSource.Create(PostgresConnectionPolicy.Apply(connectionString));
-        try
-        {
-            CreateSchema(dataSource);
-            return new PostgresNonceLedger(dataSource, logger);
-        }
-        catch
-        {
-            dataSource.Dispose();
-            throw;
-        }
+        ArgumentNullException.ThrowIfNull(database);
+        database.EnsureSchema(Schema);
+        return new PostgresNonceLedger(database.DataSource, logger);
     }
 
     /// <inheritdoc/>
-    public NonceRecordResult TryRecord(Guid clientId, ReadOnlySpan<byte> nonce16, DateTimeOffset expiresAt)
+    public NonceRecordResult TryRecord(Guid clientId, ReadOnlySpan<byte> nonce, DateTimeOffset expiresAt)
     {
-        NonceInput.RequireLength(nonce16);
-        var nonce = nonce16.ToArray();
+        NonceInput.RequireLength(nonce);
+        var nonceBytes = nonce.ToArray();
         try
         {
             using var insert = dataSource.CreateCommand(
                 "INSERT INTO secretops_nonces (client_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
             insert.Parameters.Add(new NpgsqlParameter { Value = clientId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = nonce });
+            insert.Parameters.Add(new NpgsqlParameter { Value = nonceBytes });
             insert.Parameters.Add(new NpgsqlParameter { Value = expiresAt.ToUniversalTime() });
-            return insert.ExecuteNonQuery() == 1 ? NonceRecordResult.Recorded : NonceRecordResult.Replayed;
+            return insert.ExecuteNonQuery() == 1 ? NonceRecordResult.Recorded : NonceRecordResult.AlreadySeen;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (PostgresDatabase.IsStorageFailure(e))
         {
             ServerLog.StorageFailed(logger, Kind, nameof(TryRecord), e.Message);
             return NonceRecordResult.Unavailable;
@@ -82,7 +71,7 @@ public sealed class PostgresNonceLedger : INonceLedger, IStorageHealth
             delete.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
             delete.ExecuteNonQuery();
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (PostgresDatabase.IsStorageFailure(e))
         {
             ServerLog.StorageFailed(logger, Kind, nameof(Prune), e.Message);
         }
@@ -97,30 +86,10 @@ public sealed class PostgresNonceLedger : INonceLedger, IStorageHealth
             probe.ExecuteScalar();
             return true;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (PostgresDatabase.IsStorageFailure(e))
         {
             ServerLog.StorageFailed(logger, Kind, nameof(IsReachable), e.Message);
             return false;
         }
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => dataSource.Dispose();
-
-    private static void CreateSchema(NpgsqlDataSource dataSource)
-    {
-        try
-        {
-            using var create = dataSource.CreateCommand(Schema);
-            create.ExecuteNonQuery();
-        }
-        catch (PostgresException e) when (ConcurrentCreation.Contains(e.SqlState))
-        {
-            // The other instance's CREATE won; ours now finds the table and index in place.
-            using var again = dataSource.CreateCommand(Schema);
-            again.ExecuteNonQuery();
-        }
-    }
-
-    private static bool IsStorageFailure(Exception e) => e is NpgsqlException or InvalidOperationException or TimeoutException or IOException;
 }

@@ -1,21 +1,15 @@
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SecretOps.Core.Remote;
 
 namespace SecretOps.Server.Storage;
 
 /// <summary>
-/// The nonce ledger in an SQLite file (WAL). The table's primary key (client_id, nonce) makes a second insert of a
-/// pair fail with SQLITE_CONSTRAINT_PRIMARYKEY, which is the replay; every other failure is
-/// <see cref="NonceRecordResult.Unavailable"/>.
+/// The nonce ledger in the server's <see cref="SqliteDatabase"/>. The table's primary key (client_id, nonce) makes a
+/// second insert of a pair fail with SQLITE_CONSTRAINT_PRIMARYKEY, which is the replay; every other failure is
+/// <see cref="NonceRecordResult.Unavailable"/>. synchronous=FULL: a recorded nonce survives a power cut.
 /// </summary>
-/// <remarks>
-/// Each call opens the file by its path, read-write but never create: a deleted file or folder is a failure, never a
-/// fresh empty table that has forgotten every nonce (a pooled connection would keep writing to the deleted file).
-/// One connection stays open for the ledger's lifetime only so that SQLite does not checkpoint and drop the WAL at
-/// every call's close. synchronous=FULL: a recorded nonce survives a power cut.
-/// </remarks>
-public sealed class SqliteNonceLedger : INonceLedger, IStorageHealth
+public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
 {
     /// <summary>SQLITE_CONSTRAINT_PRIMARYKEY, the extended result code of a duplicate (client_id, nonce).</summary>
     private const int PrimaryKeyViolation = 1555;
@@ -30,91 +24,47 @@ public sealed class SqliteNonceLedger : INonceLedger, IStorageHealth
         CREATE INDEX IF NOT EXISTS nonces_expires_at ON nonces (expires_at);
         """;
 
-    private readonly string connectionString;
-    private readonly SqliteConnection keeper;
+    private readonly SqliteDatabase database;
     private readonly ILogger logger;
 
-    private SqliteNonceLedger(string connectionString, SqliteConnection keeper, ILogger logger)
+    private SqliteNonceLedger(SqliteDatabase database, ILogger logger)
     {
-        this.connectionString = connectionString;
-        this.keeper = keeper;
+        this.database = database;
         this.logger = logger;
     }
 
     /// <inheritdoc/>
     public string Kind => "sqlite";
 
-    /// <summary>
-    /// Opens (creating it and its folder if needed, owner-only on Unix) the database at <paramref name="path"/> and its
-    /// table. <paramref name="busyTimeout"/> is how long a call waits for another writer's lock before it is
-    /// <see cref="NonceRecordResult.Unavailable"/>. Throws an <see cref="IOException"/> naming the file when it cannot
-    /// be created or opened.
-    /// </summary>
-    public static SqliteNonceLedger Open(string path, TimeSpan busyTimeout, ILogger logger)
+    /// <summary>The ledger in <paramref name="database"/>, its table created if needed.</summary>
+    public static SqliteNonceLedger Open(SqliteDatabase database, ILogger logger)
     {
-        var full = Path.GetFullPath(path);
-        var isNew = !File.Exists(full);
-        if (isNew && !OperatingSystem.IsWindows())
-        {
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(full)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new IOException($"The SQLite database '{full}' cannot be created: {e.Message}", e);
-            }
-        }
-
-        var create = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
-        var keeper = new SqliteConnection(create.ConnectionString);
-        try
-        {
-            keeper.Open();
-            if (isNew && !OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            Execute(keeper, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" + Schema);
-        }
-        catch (SqliteException e)
-        {
-            keeper.Dispose();
-            throw new IOException($"The SQLite database '{full}' cannot be opened: {e.Message}", e);
-        }
-
-        var perCall = new SqliteConnectionStringBuilder
-        {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWrite,
-            Pooling = false,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
-        };
-        return new SqliteNonceLedger(perCall.ConnectionString, keeper, logger);
+        ArgumentNullException.ThrowIfNull(database);
+        database.EnsureSchema(Schema);
+        return new SqliteNonceLedger(database, logger);
     }
 
     /// <inheritdoc/>
-    public NonceRecordResult TryRecord(Guid clientId, ReadOnlySpan<byte> nonce16, DateTimeOffset expiresAt)
+    public NonceRecordResult TryRecord(Guid clientId, ReadOnlySpan<byte> nonce, DateTimeOffset expiresAt)
     {
-        NonceInput.RequireLength(nonce16);
-        var nonce = nonce16.ToArray();
+        NonceInput.RequireLength(nonce);
+        var nonceBytes = nonce.ToArray();
         try
         {
-            using var connection = Connect();
+            using var connection = database.Connect();
             using var insert = connection.CreateCommand();
             insert.CommandText = "INSERT INTO nonces (client_id, nonce, expires_at) VALUES ($client, $nonce, $expires)";
             insert.Parameters.AddWithValue("$client", clientId.ToByteArray());
-            insert.Parameters.AddWithValue("$nonce", nonce);
+            insert.Parameters.AddWithValue("$nonce", nonceBytes);
             insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
             insert.ExecuteNonQuery();
             return NonceRecordResult.Recorded;
         }
         catch (SqliteException e) when (e.SqliteExtendedErrorCode == PrimaryKeyViolation)
         {
-            return NonceRecordResult.Replayed;
+            return NonceRecordResult.AlreadySeen;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
         {
             ServerLog.StorageFailed(logger, Kind, nameof(TryRecord), e.Message);
             return NonceRecordResult.Unavailable;
@@ -126,13 +76,13 @@ public sealed class SqliteNonceLedger : INonceLedger, IStorageHealth
     {
         try
         {
-            using var connection = Connect();
+            using var connection = database.Connect();
             using var delete = connection.CreateCommand();
             delete.CommandText = "DELETE FROM nonces WHERE expires_at < $now";
             delete.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             delete.ExecuteNonQuery();
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
         {
             ServerLog.StorageFailed(logger, Kind, nameof(Prune), e.Message);
         }
@@ -143,44 +93,16 @@ public sealed class SqliteNonceLedger : INonceLedger, IStorageHealth
     {
         try
         {
-            using var connection = Connect();
+            using var connection = database.Connect();
             using var probe = connection.CreateCommand();
             probe.CommandText = "SELECT count(*) FROM (SELECT 1 FROM nonces LIMIT 1)";
             probe.ExecuteScalar();
             return true;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
         {
             ServerLog.StorageFailed(logger, Kind, nameof(IsReachable), e.Message);
             return false;
         }
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => keeper.Dispose();
-
-    private SqliteConnection Connect()
-    {
-        var connection = new SqliteConnection(connectionString);
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA synchronous=FULL;");
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private static bool IsStorageFailure(Exception e) => e is DbException or InvalidOperationException or IOException or UnauthorizedAccessException;
 }

@@ -17,8 +17,34 @@ public sealed class ServerSettingsTests
         Assert.Null(settings.Tls);
         Assert.Equal(StorageKind.Sqlite, settings.Storage);
         Assert.Equal(300, settings.ReplayWindowSeconds);
-        Assert.Null(settings.TrustedProxies);
+        Assert.Empty(settings.AddressResolver.TrustedProxies);
         Assert.Equal(LogLevel.Information, settings.LogLevel);
+        Assert.Equal((10, 60), (settings.FailedAuthLimit, settings.FailedAuthWindowSeconds));
+    }
+
+    [Fact]
+    public void FailedAuthSettings_ComeFromEveryLayer_AndAreRefusedOutOfRange()
+    {
+        var merged = ServerConfigFile.Parse("failedAuthLimit: 5\nfailedAuthWindowSeconds: 30\n", "test.yaml");
+        merged.Overlay(ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_FAILED_AUTH_WINDOW_SECONDS"] = "120" }));
+        merged.SqlitePath = "server.db";
+        var settings = ServerSettings.Resolve(merged, insecureHttp: true);
+        Assert.Equal((5, 120), (settings.FailedAuthLimit, settings.FailedAuthWindowSeconds));
+
+        merged.FailedAuthLimit = 0;
+        Assert.Contains("failedAuthLimit", Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(merged, insecureHttp: true)).Message, StringComparison.Ordinal);
+        merged.FailedAuthLimit = 5;
+        merged.FailedAuthWindowSeconds = 3601;
+        Assert.Contains("failedAuthWindowSeconds", Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(merged, insecureHttp: true)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrustedProxiesWithForwardingOff_OrAZeroPrefix_AreRefused()
+    {
+        Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(
+            new ServerSettingsLayer { SqlitePath = "server.db", TrustedProxies = ["10.0.0.0/8"] }, insecureHttp: true));
+        Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(
+            new ServerSettingsLayer { SqlitePath = "server.db", ForwardedHeaders = true, TrustedProxies = ["0.0.0.0/0"] }, insecureHttp: true));
     }
 
     [Theory]
@@ -45,7 +71,7 @@ public sealed class ServerSettingsTests
     public void Forwarding_TakesTheTrustedProxiesAsCidrRanges()
     {
         var layer = new ServerSettingsLayer { SqlitePath = "server.db", ForwardedHeaders = true, TrustedProxies = ["10.0.0.0/8", "2001:db8::/32"] };
-        var proxies = ServerSettings.Resolve(layer, insecureHttp: true).TrustedProxies!;
+        var proxies = ServerSettings.Resolve(layer, insecureHttp: true).AddressResolver.TrustedProxies;
         Assert.Equal(["10.0.0.0/8", "2001:db8::/32"], proxies.Select(p => p.ToString()));
     }
 

@@ -64,11 +64,15 @@ public sealed class ServerPostgresTests(PostgresCluster cluster, TestTlsFiles tl
             await lockTable.ExecuteNonQueryAsync(cancel);
         }
 
+        // Polled from its own connection: inside the locking transaction pg_stat_activity is a snapshot taken at its
+        // first read, so a poll that came before the server's query would never see it arrive.
+        await using var observer = new NpgsqlConnection(cluster.ConnectionString);
+        await observer.OpenAsync(cancel);
         var inFlight = client.GetAsync(health, cancel);
         await Eventually(async () =>
         {
             await using var waiting = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%secretops_nonces%'", locker, transaction);
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT 1 FROM secretops_nonces%'", observer);
             return (long)(await waiting.ExecuteScalarAsync(cancel))! > 0;
         });
 

@@ -65,7 +65,13 @@ public sealed class TestTlsFiles : IDisposable
     /// A client that trusts exactly this certificate: the chain error of a self-signed certificate is accepted only for
     /// a certificate whose SHA-256 matches, and a wrong name is still refused.
     /// </summary>
-    public HttpClient PinnedClient()
+    public HttpClient PinnedClient() => new(PinnedHandler()) { Timeout = ServerProcess.Patience };
+
+    /// <summary>
+    /// The handler of <see cref="PinnedClient"/>, for a client that adds its own handlers (signing);
+    /// <paramref name="connect"/>, when given, opens the connection (to bind the client's address).
+    /// </summary>
+    public SocketsHttpHandler PinnedHandler(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect = null)
     {
         using var pinned = X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
         var expected = pinned.GetCertHash(HashAlgorithmName.SHA256);
@@ -79,7 +85,12 @@ public sealed class TestTlsFiles : IDisposable
                     && CryptographicOperations.FixedTimeEquals(certificate.GetCertHash(HashAlgorithmName.SHA256), expected),
             },
         };
-        return new HttpClient(handler) { Timeout = ServerProcess.Patience };
+        if (connect is not null)
+        {
+            handler.ConnectCallback = connect;
+        }
+
+        return handler;
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

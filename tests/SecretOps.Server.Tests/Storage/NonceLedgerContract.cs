@@ -1,16 +1,17 @@
 using System.Security.Cryptography;
+using SecretOps.Core.Remote;
 using SecretOps.Server.Storage;
 
 namespace SecretOps.Server.Tests.Storage;
 
 /// <summary>
-/// What every <see cref="INonceLedger"/> must do, run against each storage by a derived class: a replay is refused
+/// What every server nonce ledger (Core's <see cref="INonceLedger"/> with <see cref="IPrunableNonceLedger.Prune"/>) must do, run against each storage by a derived class: a replay is refused
 /// also by another instance on the same database, uniqueness holds under concurrency, pruning never removes a live
 /// nonce, and a storage failure is Unavailable, never Recorded.
 /// </summary>
-public abstract class NonceLedgerContract : IDisposable
+public abstract class NonceLedgerContract(TestStorage storage) : IDisposable
 {
-    private readonly List<INonceLedger> opened = [];
+    private readonly Dictionary<IPrunableNonceLedger, ServerStorage> instances = [];
 
     /// <summary>A time far enough ahead that no prune in any test removes the row.</summary>
     protected static DateTimeOffset Live => DateTimeOffset.UtcNow.AddHours(1);
@@ -29,8 +30,8 @@ public abstract class NonceLedgerContract : IDisposable
         var client = Guid.NewGuid();
         var nonce = NewNonce();
         Assert.Equal(NonceRecordResult.Recorded, ledger.TryRecord(client, nonce, Live));
-        Assert.Equal(NonceRecordResult.Replayed, ledger.TryRecord(client, nonce, Live));
-        Assert.Equal(NonceRecordResult.Replayed, ledger.TryRecord(client, nonce, Live.AddDays(1)));
+        Assert.Equal(NonceRecordResult.AlreadySeen, ledger.TryRecord(client, nonce, Live));
+        Assert.Equal(NonceRecordResult.AlreadySeen, ledger.TryRecord(client, nonce, Live.AddDays(1)));
     }
 
     [Fact]
@@ -41,11 +42,11 @@ public abstract class NonceLedgerContract : IDisposable
         var client = Guid.NewGuid();
         var nonce = NewNonce();
         Assert.Equal(NonceRecordResult.Recorded, first.TryRecord(client, nonce, Live));
-        Assert.Equal(NonceRecordResult.Replayed, second.TryRecord(client, nonce, Live));
+        Assert.Equal(NonceRecordResult.AlreadySeen, second.TryRecord(client, nonce, Live));
 
         // And after the first instance is gone (a restart): the nonce is in the database, not in a process.
-        first.Dispose();
-        Assert.Equal(NonceRecordResult.Replayed, Open().TryRecord(client, nonce, Live));
+        Close(first);
+        Assert.Equal(NonceRecordResult.AlreadySeen, Open().TryRecord(client, nonce, Live));
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public abstract class NonceLedgerContract : IDisposable
             workers.ForEach(w => w.Join());
 
             Assert.Equal(1, results.Count(r => r == NonceRecordResult.Recorded));
-            Assert.Equal(threads - 1, results.Count(r => r == NonceRecordResult.Replayed));
+            Assert.Equal(threads - 1, results.Count(r => r == NonceRecordResult.AlreadySeen));
         }
     }
 
@@ -97,8 +98,8 @@ public abstract class NonceLedgerContract : IDisposable
         ledger.Prune(now);
 
         // A removed row can be recorded again; a kept one is still a replay.
-        Assert.Equal(NonceRecordResult.Replayed, ledger.TryRecord(client, live, Live));
-        Assert.Equal(NonceRecordResult.Replayed, ledger.TryRecord(client, expiringNow, Live));
+        Assert.Equal(NonceRecordResult.AlreadySeen, ledger.TryRecord(client, live, Live));
+        Assert.Equal(NonceRecordResult.AlreadySeen, ledger.TryRecord(client, expiringNow, Live));
         Assert.Equal(NonceRecordResult.Recorded, ledger.TryRecord(client, expired, Live));
     }
 
@@ -130,33 +131,25 @@ public abstract class NonceLedgerContract : IDisposable
 
     public void Dispose()
     {
-        foreach (var ledger in opened)
-        {
-            ledger.Dispose();
-        }
-
         Dispose(disposing: true);
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>A new ledger instance on the test's database (another "server instance" each time).</summary>
-    protected INonceLedger Open()
+    protected virtual void Dispose(bool disposing) => storage.Dispose();
+
+    /// <summary>A new ledger on the test's database, another "server instance" each time; skips or fails the test when the storage is not there.</summary>
+    protected IPrunableNonceLedger Open()
     {
-        var ledger = OpenLedger();
-        opened.Add(ledger);
-        return ledger;
+        var instance = storage.Open();
+        instances[instance.Nonces] = instance;
+        return instance.Nonces;
     }
 
-    /// <summary>Opens a new ledger on the test's database; skips or fails the test when the storage is not there.</summary>
-    protected abstract INonceLedger OpenLedger();
+    /// <summary>Closes the instance <paramref name="ledger"/> belongs to, as a server stopping does.</summary>
+    protected void Close(IPrunableNonceLedger ledger) => instances[ledger].Dispose();
 
     /// <summary>Makes the storage fail until the result is disposed.</summary>
-    protected abstract IDisposable TakeStorageDown();
+    protected IDisposable TakeStorageDown() => storage.TakeDown();
 
-    /// <summary>Releases what the derived class holds.</summary>
-    protected virtual void Dispose(bool disposing)
-    {
-    }
-
-    protected static byte[] NewNonce() => RandomNumberGenerator.GetBytes(INonceLedger.NonceLength);
+    protected static byte[] NewNonce() => RandomNumberGenerator.GetBytes(RequestSignature.NonceLength);
 }

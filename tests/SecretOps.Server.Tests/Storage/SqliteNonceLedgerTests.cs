@@ -1,20 +1,30 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using SecretOps.Server.Storage;
+using SecretOps.Core.Remote;
 
 namespace SecretOps.Server.Tests.Storage;
 
 /// <summary>The ledger contract on a real SQLite file in a temporary folder, plus SQLite's own ways of failing.</summary>
 public sealed class SqliteNonceLedgerTests : NonceLedgerContract
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("secretops-ledger-").FullName;
+    private readonly SqliteTestStorage storage;
 
-    private string DatabasePath => Path.Combine(folder, "data", "server.db");
+    public SqliteNonceLedgerTests()
+        : this(new SqliteTestStorage())
+    {
+    }
+
+    private SqliteNonceLedgerTests(SqliteTestStorage storage)
+        : base(storage)
+    {
+        this.storage = storage;
+    }
+
+    private string DatabasePath => storage.DatabasePath;
 
     [Fact]
     public void WriterHoldingTheLockPastTheBusyTimeout_MakesRecordingUnavailable()
     {
-        using var ledger = SqliteNonceLedger.Open(DatabasePath, TimeSpan.FromSeconds(1), NullLogger.Instance);
+        var ledger = Open();
         using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ConnectionString);
         other.Open();
         using (var begin = other.CreateCommand())
@@ -49,29 +59,6 @@ public sealed class SqliteNonceLedgerTests : NonceLedgerContract
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(DatabasePath));
-        }
-    }
-
-    protected override INonceLedger OpenLedger() => SqliteNonceLedger.Open(DatabasePath, TimeSpan.FromSeconds(30), NullLogger.Instance);
-
-    /// <summary>The database's folder deleted (root ignores permission bits, so an unwritable file would prove nothing under CI).</summary>
-    protected override IDisposable TakeStorageDown()
-    {
-        Directory.Delete(Path.GetDirectoryName(DatabasePath)!, recursive: true);
-        return new NothingToRestore();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-        base.Dispose(disposing);
-    }
-
-    private sealed class NothingToRestore : IDisposable
-    {
-        public void Dispose()
-        {
         }
     }
 }
