@@ -127,6 +127,8 @@ internal static class Terminal
     /// </summary>
     public static char[] PromptSecret(string prompt)
     {
+        // Off before the prompt shows: whatever is typed from then on is never echoed, however soon it comes.
+        using var echoOff = TerminalEcho.Off();
         Console.Error.Write(prompt);
         using var typed = new SecretChars(MaxPromptChars);
         var tooLong = false;

@@ -90,10 +90,35 @@ public class TerminalTests
         store.Ok(["client", "show", "dana"], stdin: null, CliStore.As("dana", passphrase: Typed));
     }
 
-    /// <summary>Runs the CLI on a pseudo-terminal, typing each answer after its prompt appears.</summary>
-    private static (int ExitCode, string Output) Run(CliStore store, string[] arguments, params (string Prompt, string Answer)[] dialogue)
+    [Fact]
+    public void AfterASecretPrompt_TheTerminalEchoesAgain()
     {
-        var command = string.Join(' ', new[] { "dotnet", "exec", Cli.AssemblyPath, "--store", store.StorePath }.Concat(arguments).Select(Quote));
+        if (OperatingSystem.IsWindows() || !File.Exists(Script))
+        {
+            Assert.Skip("Needs util-linux 'script' for a pseudo-terminal.");
+        }
+
+        using var store = CliStore.Empty();
+        store.Environment["SECRETOPS_PASSPHRASE"] = null;
+        Assert.Equal(0, Run(store, ["store", "init", .. CliStore.WeakKdf], ("System client: ", Typed), ("Repeat the passphrase: ", Typed)).ExitCode);
+
+        // Echo is off from before the prompt shows until the answer is read, and on again afterwards (stty prints "echo",
+        // not "-echo"): neither the passphrase shows, nor is the person left typing blind.
+        var wrong = Run(store, ["secret", "get", "k"], afterwards: "stty -a", ("Passphrase for client 'system': ", "not it"));
+        Assert.DoesNotContain("not it", wrong.Output);
+        Assert.Matches(@"(^|\s)echo(\s|$)", wrong.Output);
+        Assert.DoesNotMatch(@"(^|\s)-echo(\s|$)", wrong.Output);
+    }
+
+    /// <summary>Runs the CLI on a pseudo-terminal, typing each answer after its prompt appears.</summary>
+    private static (int ExitCode, string Output) Run(CliStore store, string[] arguments, params (string Prompt, string Answer)[] dialogue) =>
+        Run(store, arguments, afterwards: null, dialogue);
+
+    /// <summary>As <see cref="Run(CliStore, string[], ValueTuple{string, string}[])"/>, then <paramref name="afterwards"/> on the same terminal.</summary>
+    private static (int ExitCode, string Output) Run(CliStore store, string[] arguments, string? afterwards, params (string Prompt, string Answer)[] dialogue)
+    {
+        var command = string.Join(' ', new[] { "dotnet", "exec", Cli.AssemblyPath, "--store", store.StorePath }.Concat(arguments).Select(Quote))
+            + (afterwards is null ? "" : "; " + afterwards);
         var start = new ProcessStartInfo(Script)
         {
             RedirectStandardInput = true,
