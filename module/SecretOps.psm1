@@ -1,11 +1,12 @@
 # Loads SecretOps' engine into its own AssemblyLoadContext so its SQLite and YamlDotNet never clash with
 # another module's copies, then imports the cmdlets from it.
-$importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core
+# Looked up as a cmdlet by its qualified name: Get-Command would search PATH for it too, which a cold import paid for.
+$importModule = $ExecutionContext.InvokeCommand.GetCmdlet('Microsoft.PowerShell.Core\Import-Module')
 $binPath = [IO.Path]::Combine($PSScriptRoot, 'bin')
 
 $isReload = $true
 if (-not ('SecretOps.LoadContext' -as [type])) {
-    Add-Type -Path ([IO.Path]::Combine($binPath, 'SecretOps.dll'))
+    $null = [Reflection.Assembly]::LoadFrom([IO.Path]::Combine($binPath, 'SecretOps.dll'))
     $isReload = $false
 }
 

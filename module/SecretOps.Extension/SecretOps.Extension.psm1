@@ -15,7 +15,7 @@ function Get-VaultCommands {
         try {
             $binPath = [IO.Path]::Combine([IO.Path]::GetDirectoryName($PSScriptRoot), 'bin')
             if (-not ('SecretOps.LoadContext' -as [type])) {
-                Add-Type -Path ([IO.Path]::Combine($binPath, 'SecretOps.dll')) -ErrorAction Stop
+                $null = [Reflection.Assembly]::LoadFrom([IO.Path]::Combine($binPath, 'SecretOps.dll'))
             }
 
             # The module assembly lives in SecretOps' load context (one per process, shared with the parent module),
