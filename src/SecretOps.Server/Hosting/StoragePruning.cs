@@ -17,6 +17,7 @@ public sealed class StoragePruning : BackgroundService
     private readonly int auditRetentionDays;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly PeriodicTimer timer;
 
     /// <summary>Prunes <paramref name="storage"/> every <paramref name="interval"/>; <paramref name="auditRetentionDays"/> 0 keeps the audit for ever.</summary>
     public StoragePruning(ServerStorage storage, TimeSpan interval, int auditRetentionDays, TimeProvider time, ILogger<StoragePruning> logger)
@@ -28,6 +29,9 @@ public sealed class StoragePruning : BackgroundService
         this.auditRetentionDays = auditRetentionDays;
         this.time = time;
         this.logger = logger;
+
+        // Started here, not in ExecuteAsync, which .NET 10 runs later on the thread pool: the intervals count from now.
+        timer = new PeriodicTimer(interval, time);
     }
 
     /// <summary>One round, at the provider's current time.</summary>
@@ -57,7 +61,6 @@ public sealed class StoragePruning : BackgroundService
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -69,5 +72,12 @@ public sealed class StoragePruning : BackgroundService
         {
             // The server is stopping.
         }
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        timer.Dispose();
+        base.Dispose();
     }
 }
