@@ -101,6 +101,18 @@ public sealed partial class ServeTests : IDisposable
     }
 
     [Fact]
+    public void ServeHelp_IsTheServersOwn_AndTheCliHelpListsServe()
+    {
+        var serve = Cli.Run(["serve", "--help"], stdin: null, environment: null, prefix: null, AssembledCli);
+        Assert.True(serve.ExitCode == 0, serve.ToString());
+        Assert.Contains("--insecure-http", serve.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--audit-retention-days", serve.Stdout, StringComparison.Ordinal);
+
+        var root = Cli.Run(["--help"], stdin: null, environment: null, prefix: null, AssembledCli);
+        Assert.Matches(@"\n\s+serve\b", root.Stdout);
+    }
+
+    [Fact]
     public void ServeWithNoServerWhereTheVariableSays_FailsWithExitCode3_NamingWhereItLookedAndTheFix()
     {
         var nowhere = Path.Combine(folder, "no-server-here");
