@@ -125,6 +125,35 @@ public sealed partial class ServeTests : IDisposable
     }
 
     [Fact]
+    public void ServerPathNamingTheAssembly_RunsItUnderDotnet()
+    {
+        var assembly = Path.Combine(Cli.RepoRoot, "out", "server", "SecretOps.Server.dll");
+        var result = Cli.Run(["serve", "--help"], stdin: null, new Dictionary<string, string?> { ["SECRETOPS_SERVER_PATH"] = assembly }, prefix: null, AssembledCli);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("--insecure-http", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ServerThatCannotBeExecuted_FailsWithExitCode1_NamingItAndWhy()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("execv is Linux's and macOS's.");
+            return;
+        }
+
+        // A launcher without any execute bit: execv refuses it with EACCES, even for root.
+        var launcher = Path.Combine(folder, "SecretOps.Server");
+        File.WriteAllText(launcher, "not a program");
+        File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var result = Cli.Run(["serve", "--help"], stdin: null, new Dictionary<string, string?> { ["SECRETOPS_SERVER_PATH"] = folder }, prefix: null, AssembledCli);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"the SecretOps server '{launcher}' cannot be started: Permission denied", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CliOptionsBeforeServe_AreRefusedWithExitCode2()
     {
         var result = Cli.Run(["--store", DatabasePath, "serve", "--insecure-http"], stdin: null, environment: null, prefix: null, AssembledCli);
