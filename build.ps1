@@ -4,7 +4,7 @@
     Builds, tests and packages SecretOps.
 
 .DESCRIPTION
-    Build   - dotnet build: the module folder out/SecretOps/ and the CLI in out/cli/.
+    Build   - dotnet build: the module folder out/SecretOps/, the CLI in out/cli/ and the server in out/server/.
     Test    - Build, then the xunit suites and the Pester suite in tests/Pester/ against the built module in a
               fresh pwsh (tests/Pester/Invoke-PesterSuite.ps1), as the README's test command does.
     Package - Build, then out/SecretOps-<version>.zip: the module as SecretOps/<version>/, ready to expand

@@ -10,6 +10,13 @@ internal static class Program
     {
         // First, before any credential is read: no core dumps, no same-user ptrace (Linux).
         ProcessProtection.MakeUndumpable();
+
+        // Everything after 'serve' is the server's, untouched by the CLI's parser (ServeCommand).
+        if (args is [ServeCommand.Name, .. var serverArguments])
+        {
+            return ServeCommand.Run(serverArguments);
+        }
+
         var root = BuildCommand();
 
         // '@file' arguments are names and values, never response files.
@@ -54,6 +61,7 @@ internal static class Program
             ClientCommands.Create(),
             AuditCommands.Create(),
             PolicyCommands.Create(),
+            ServeCommand.Create(),
         };
         foreach (var command in PermissionCommands.Create())
         {

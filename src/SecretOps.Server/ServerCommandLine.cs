@@ -96,11 +96,17 @@ internal static class ServerCommandLine
         HelpName = "SECONDS",
     };
 
+    public static readonly Option<int?> AuditRetentionDays = new("--audit-retention-days")
+    {
+        Description = $"Days audit rows are kept before the background pruning deletes them (auditRetentionDays), 1 to {ServerSettings.MaxAuditRetentionDays}; 0 keeps them for ever. Default: 0.",
+        HelpName = "DAYS",
+    };
+
     /// <summary>The root command, with every option; the storage options and --config also apply to the operator's commands.</summary>
     public static RootCommand Build() =>
     [
         Config, Listen, Port, Certificate, Key, InsecureHttp, Storage, SqlitePath, ReplayWindow, ForwardedHeaders, TrustedProxy, LogLevel,
-        FailedAuthLimit, FailedAuthWindow,
+        FailedAuthLimit, FailedAuthWindow, AuditRetentionDays,
     ];
 
     /// <summary>The settings the flags give; null where a flag is absent.</summary>
@@ -118,5 +124,6 @@ internal static class ServerCommandLine
         LogLevel = result.GetValue(LogLevel),
         FailedAuthLimit = result.GetValue(FailedAuthLimit),
         FailedAuthWindowSeconds = result.GetValue(FailedAuthWindow),
+        AuditRetentionDays = result.GetValue(AuditRetentionDays),
     };
 }

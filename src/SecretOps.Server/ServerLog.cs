@@ -19,6 +19,12 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Method} {Path} {Status} {ElapsedMs} ms client {ClientId} peer {Peer} resolved {ResolvedAddress}")]
     public static partial void Request(ILogger logger, string method, Microsoft.AspNetCore.Http.PathString path, int status, double elapsedMs, string? clientId, IPAddress? peer, IPAddress? resolvedAddress);
 
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Pruned {Count} audit rows older than {RetentionDays} days")]
+    public static partial void AuditPruned(ILogger logger, int count, int retentionDays);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Pruning failed, to be tried again in {IntervalSeconds} s: {Error}")]
+    public static partial void PruningFailed(ILogger logger, double intervalSeconds, string error);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Storage ({Storage}) failed in {Operation}: {Error}")]
     public static partial void StorageFailed(ILogger logger, string storage, string operation, string error);
 }

@@ -31,6 +31,7 @@ public static class ServerEnvironment
         ["SECRETOPS_SERVER_LOG_LEVEL"] = (layer, _, value) => layer.LogLevel = value,
         ["SECRETOPS_SERVER_FAILED_AUTH_LIMIT"] = (layer, name, value) => layer.FailedAuthLimit = ParseInteger(name, value),
         ["SECRETOPS_SERVER_FAILED_AUTH_WINDOW_SECONDS"] = (layer, name, value) => layer.FailedAuthWindowSeconds = ParseInteger(name, value),
+        ["SECRETOPS_SERVER_AUDIT_RETENTION_DAYS"] = (layer, name, value) => layer.AuditRetentionDays = ParseInteger(name, value),
     };
 
     /// <summary>The settings the given variables hold; an empty variable says nothing.</summary>

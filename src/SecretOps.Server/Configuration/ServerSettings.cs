@@ -33,8 +33,12 @@ public sealed class ServerSettings
     /// <summary>The largest failed-authentication limit and window accepted.</summary>
     public const int MaxFailedAuthSetting = 3600;
 
+    /// <summary>The longest audit retention accepted, in days (ten years).</summary>
+    public const int MaxAuditRetentionDays = 3650;
+
     private ServerSettings(IPAddress listenAddress, int port, TlsFiles? tls, StorageLocation storage,
-        int replayWindowSeconds, ClientAddressResolver addressResolver, LogLevel logLevel, int failedAuthLimit, int failedAuthWindowSeconds)
+        int replayWindowSeconds, ClientAddressResolver addressResolver, LogLevel logLevel, int failedAuthLimit, int failedAuthWindowSeconds,
+        int auditRetentionDays)
     {
         ListenAddress = listenAddress;
         Port = port;
@@ -46,6 +50,7 @@ public sealed class ServerSettings
         ReplayWindowSeconds = replayWindowSeconds;
         AddressResolver = addressResolver;
         LogLevel = logLevel;
+        AuditRetentionDays = auditRetentionDays;
     }
 
     /// <summary>The address Kestrel listens on.</summary>
@@ -77,6 +82,9 @@ public sealed class ServerSettings
 
     /// <summary>The sliding window failed authentications are counted in, in seconds.</summary>
     public int FailedAuthWindowSeconds { get; }
+
+    /// <summary>Days audit rows are kept before the background pruning deletes them; 0 keeps them for ever.</summary>
+    public int AuditRetentionDays { get; }
 
     /// <summary>
     /// Checks <paramref name="merged"/>; <paramref name="insecureHttp"/> is the <c>--insecure-http</c> flag, which
@@ -123,8 +131,13 @@ public sealed class ServerSettings
 
         return new ServerSettings(address, port, tls, storage, window, ResolveForwarding(merged), ParseLogLevel(merged.LogLevel),
             InRange("failedAuthLimit", merged.FailedAuthLimit ?? DefaultFailedAuthLimit),
-            InRange("failedAuthWindowSeconds", merged.FailedAuthWindowSeconds ?? DefaultFailedAuthWindowSeconds));
+            InRange("failedAuthWindowSeconds", merged.FailedAuthWindowSeconds ?? DefaultFailedAuthWindowSeconds),
+            ResolveAuditRetention(merged.AuditRetentionDays ?? 0));
     }
+
+    private static int ResolveAuditRetention(int days) =>
+        days is >= 0 and <= MaxAuditRetentionDays ? days
+            : throw new InvalidParameterException("auditRetentionDays", $"auditRetentionDays is {days}; it must be 1 to {MaxAuditRetentionDays}, or 0 to keep audit rows for ever.");
 
     private static IPAddress ParseListenAddress(string text) =>
         string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback

@@ -45,6 +45,9 @@ public sealed class ServerSettingsLayer
     /// <summary>The sliding window of <see cref="FailedAuthLimit"/>, in seconds; default 60.</summary>
     public int? FailedAuthWindowSeconds { get; set; }
 
+    /// <summary>Days the server's audit rows are kept: 1 to 3650; default 0, for ever.</summary>
+    public int? AuditRetentionDays { get; set; }
+
     /// <summary>Copies every setting <paramref name="over"/> gives onto this layer: the later source wins.</summary>
     public void Overlay(ServerSettingsLayer over)
     {
@@ -62,5 +65,6 @@ public sealed class ServerSettingsLayer
         LogLevel = over.LogLevel ?? LogLevel;
         FailedAuthLimit = over.FailedAuthLimit ?? FailedAuthLimit;
         FailedAuthWindowSeconds = over.FailedAuthWindowSeconds ?? FailedAuthWindowSeconds;
+        AuditRetentionDays = over.AuditRetentionDays ?? AuditRetentionDays;
     }
 }

@@ -14,7 +14,8 @@ namespace SecretOps.Server.Hosting;
 /// Builds and runs the server from checked <see cref="ServerSettings"/>: Kestrel on one address, HTTPS unless
 /// plain HTTP was allowed, JSON console logs, request logging, the client address resolved by Core's
 /// <see cref="ClientAddressResolver"/> (X-Forwarded-For only from trusted proxies; ASP.NET Core's ForwardedHeaders
-/// middleware is not used), the health endpoint, and the signed-request pipeline in front of every other endpoint.
+/// middleware is not used), the health endpoint, the signed-request pipeline in front of every other endpoint, and the
+/// database's background pruning (<see cref="StoragePruning"/>, every replay window).
 /// SIGTERM or Ctrl-C stops it gracefully: requests in flight finish (up to <see cref="ShutdownTimeout"/>), then the
 /// storage is closed.
 /// </summary>
@@ -48,6 +49,9 @@ public static class ServerHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(services => new FailedAuthenticationLimiter(
             settings.FailedAuthLimit, TimeSpan.FromSeconds(settings.FailedAuthWindowSeconds), services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService(services => new StoragePruning(services.GetRequiredService<ServerStorage>(),
+            TimeSpan.FromSeconds(settings.ReplayWindowSeconds), settings.AuditRetentionDays, services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<StoragePruning>>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

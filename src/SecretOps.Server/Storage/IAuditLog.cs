@@ -11,4 +11,7 @@ public interface IAuditLog
 
     /// <summary>The latest <paramref name="count"/> entries, newest first.</summary>
     IReadOnlyList<RequestAuditEntry> Recent(int count);
+
+    /// <summary>Deletes the entries from before <paramref name="cutoff"/> (the retention pruning); returns how many.</summary>
+    int DeleteOlderThan(DateTimeOffset cutoff);
 }

@@ -75,6 +75,14 @@ public sealed class PostgresAuditLog : IAuditLog
         return entries;
     });
 
+    /// <inheritdoc/>
+    public int DeleteOlderThan(DateTimeOffset cutoff) => Run(nameof(DeleteOlderThan), () =>
+    {
+        using var delete = dataSource.CreateCommand("DELETE FROM secretops_audit WHERE at < $1");
+        delete.Parameters.Add(new NpgsqlParameter { Value = cutoff.ToUniversalTime() });
+        return delete.ExecuteNonQuery();
+    });
+
     private static T Run<T>(string operation, Func<T> work)
     {
         try

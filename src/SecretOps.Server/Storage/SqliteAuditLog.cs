@@ -75,6 +75,15 @@ public sealed class SqliteAuditLog : IAuditLog
         return entries;
     });
 
+    /// <inheritdoc/>
+    public int DeleteOlderThan(DateTimeOffset cutoff) => Run(nameof(DeleteOlderThan), connection =>
+    {
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM audit WHERE at < $cutoff";
+        delete.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+        return delete.ExecuteNonQuery();
+    });
+
     private T Run<T>(string operation, Func<SqliteConnection, T> work)
     {
         try

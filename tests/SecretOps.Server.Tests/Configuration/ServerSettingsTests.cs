@@ -38,6 +38,35 @@ public sealed class ServerSettingsTests
         Assert.Contains("failedAuthWindowSeconds", Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(merged, insecureHttp: true)).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(3650, true)]
+    [InlineData(-1, false)]
+    [InlineData(3651, false)]
+    public void AuditRetention_IsForEverByDefault_Or1To3650Days(int days, bool accepted)
+    {
+        var layer = new ServerSettingsLayer { SqlitePath = "server.db", AuditRetentionDays = days };
+        if (accepted)
+        {
+            Assert.Equal(days, ServerSettings.Resolve(layer, insecureHttp: true).AuditRetentionDays);
+        }
+        else
+        {
+            Assert.Contains("auditRetentionDays", Assert.Throws<InvalidParameterException>(() => ServerSettings.Resolve(layer, insecureHttp: true)).Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AuditRetention_ComesFromTheFileAndTheEnvironment_DefaultZero()
+    {
+        Assert.Equal(0, ServerSettings.Resolve(new ServerSettingsLayer { SqlitePath = "server.db" }, insecureHttp: true).AuditRetentionDays);
+        var merged = ServerConfigFile.Parse("auditRetentionDays: 90\nsqlitePath: server.db\n", "test.yaml");
+        Assert.Equal(90, ServerSettings.Resolve(merged, insecureHttp: true).AuditRetentionDays);
+        merged.Overlay(ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_AUDIT_RETENTION_DAYS"] = "400" }));
+        Assert.Equal(400, ServerSettings.Resolve(merged, insecureHttp: true).AuditRetentionDays);
+    }
+
     [Fact]
     public void TrustedProxiesWithForwardingOff_OrAZeroPrefix_AreRefused()
     {

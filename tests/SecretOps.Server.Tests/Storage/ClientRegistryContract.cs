@@ -6,7 +6,8 @@ namespace SecretOps.Server.Tests.Storage;
 /// <summary>
 /// What the client registry and the audit log must do on every storage, run by a derived class per storage: enrolment
 /// and its refusal of an enrolled id, replacing, status and allow-list changes seen by another instance, listing
-/// without keys, audit rows read back newest first, and a storage failure reported as
+/// without keys, audit rows read back newest first and deleted only when older than a retention cutoff, and a storage
+/// failure reported as
 /// <see cref="StorageUnavailableException"/>.
 /// </summary>
 public abstract class ClientRegistryContract(TestStorage storage) : IDisposable
@@ -83,6 +84,24 @@ public abstract class ClientRegistryContract(TestStorage storage) : IDisposable
     }
 
     [Fact]
+    public void DeletingAuditRowsOlderThanACutoff_KeepsTheRowAtTheCutoffAndAfter()
+    {
+        // Far before every other test's rows, which may share the database.
+        var cutoff = new DateTimeOffset(2000, 1, 2, 0, 0, 0, TimeSpan.Zero);
+        var client = Guid.NewGuid();
+        var old = new RequestAuditEntry(cutoff.AddMilliseconds(-1), client, "127.0.0.1", "127.0.0.1", "GET", "/v1/old", "Allowed");
+        var atCutoff = new RequestAuditEntry(cutoff, client, "127.0.0.1", "127.0.0.1", "GET", "/v1/at-cutoff", "Allowed");
+        var recent = new RequestAuditEntry(cutoff.AddDays(1), client, "127.0.0.1", "127.0.0.1", "GET", "/v1/recent", "Allowed");
+        var audit = storage.Open().Audit;
+        audit.Append(old);
+        audit.Append(atCutoff);
+        audit.Append(recent);
+
+        Assert.Equal(1, storage.Open().Audit.DeleteOlderThan(cutoff));
+        Assert.Equal([recent, atCutoff], audit.Recent(1000).Where(entry => entry.ClientId == client));
+    }
+
+    [Fact]
     public void StorageGoingDown_IsReportedAsUnavailable()
     {
         var opened = storage.Open();
@@ -92,6 +111,7 @@ public abstract class ClientRegistryContract(TestStorage storage) : IDisposable
             Assert.Throws<StorageUnavailableException>(() => opened.Clients.Find(Guid.NewGuid()));
             Assert.Throws<StorageUnavailableException>(() => opened.Clients.Enrol(Guid.NewGuid(), key, AddressAllowList.Any, Enrolled, replace: false));
             Assert.Throws<StorageUnavailableException>(() => opened.Audit.Append(new RequestAuditEntry(Enrolled, null, "127.0.0.1", "127.0.0.1", "GET", "/v1/x", "Allowed")));
+            Assert.Throws<StorageUnavailableException>(() => opened.Audit.DeleteOlderThan(Enrolled));
         }
     }
 
