@@ -47,7 +47,7 @@ internal static class OperatorCommands
     /// <summary>The commands; <paramref name="storage"/> reads the storage settings of a parse result.</summary>
     public static IEnumerable<Command> Build(Func<ParseResult, StorageLocation> storage) =>
     [
-        Define(new Command("enrol", "Enrol a client: makes its request key and prints its enrolment token, once.") { Client, Allow, Replace }, storage, Enrol),
+        Define(new Command("enrol", "Enrol a client: makes its request key and prints its enrolment token, once.") { Client, Allow, Replace }, storage, Enrol, createsDatabase: true),
         Define(new Command("disable", "Refuse every request of a client, from its next one.") { Client }, storage,
             (result, store) => SetStatus(result, store, EnrolmentStatus.Disabled)),
         Define(new Command("enable", "Serve a disabled client's requests again.") { Client }, storage,
@@ -57,11 +57,18 @@ internal static class OperatorCommands
         Define(new Command("audit", "Print the latest requests the server allowed or refused.") { Count }, storage, PrintAudit),
     ];
 
-    private static Command Define(Command command, Func<ParseResult, StorageLocation> storage, Action<ParseResult, ServerStorage> run)
+    private static Command Define(Command command, Func<ParseResult, StorageLocation> storage, Action<ParseResult, ServerStorage> run, bool createsDatabase = false)
     {
         command.SetAction(result =>
         {
             var location = storage(result);
+            // Only enrol may start a database: any other command on a mistyped path would create an empty one and
+            // report on it as if it were the server's.
+            if (!createsDatabase && location.Kind == StorageKind.Sqlite && !File.Exists(location.Connection))
+            {
+                throw new NotFoundException($"There is no server database at '{Path.GetFullPath(location.Connection)}'; check --sqlite-path (or sqlitePath in the configuration). 'enrol' and 'serve' create it.", location.Connection);
+            }
+
             using var store = ServerStorage.Open(location.Kind, location.Connection, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
             run(result, store);
             return ServerExitCodes.Ok;

@@ -36,8 +36,30 @@ public sealed partial class OperatorCommandTests(TestTlsFiles tls) : IClassFixtu
         Assert.NotEqual(client.Token, replaced);
     }
 
+    [Fact]
+    public async Task DisablingAClientNotEnrolled_IsNotFound()
+    {
+        var database = NewDatabase();
+        await SignedServer.EnrolAsync(database);
+        var (code, errors) = await Failing(database, "disable", "--client", "6f1c2a9e-8b3d-4c7a-9e52-0d4b7a3c1f88");
+        Assert.Equal(3, code);
+        Assert.Contains("is not enrolled", errors, StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData(3, "disable", "--client", "6f1c2a9e-8b3d-4c7a-9e52-0d4b7a3c1f88")]
+    [InlineData("clients")]
+    [InlineData("audit")]
+    [InlineData("disable", "--client", "6f1c2a9e-8b3d-4c7a-9e52-0d4b7a3c1f88")]
+    public async Task ACommandOtherThanEnrol_OnAMissingDatabase_IsNotFound_AndCreatesNothing(params string[] arguments)
+    {
+        var database = NewDatabase();
+        var (code, errors) = await Failing(database, arguments);
+        Assert.Equal(3, code);
+        Assert.Contains("There is no server database at", errors, StringComparison.Ordinal);
+        Assert.False(File.Exists(database.Location.Connection));
+    }
+
+    [Theory]
     [InlineData(2, "enrol", "--client", "not-a-uuid")]
     [InlineData(2, "enrol", "--client", "6f1c2a9e-8b3d-4c7a-9e52-0d4b7a3c1f88", "--allow", "10.0.0.1/8")]
     public async Task BadInput_IsRefusedWithTheCliExitCode(int exitCode, params string[] arguments)
