@@ -100,7 +100,7 @@ internal sealed partial class ServerBenchmark : IBenchmark
             if (options.PostgresConnection is { } postgres)
             {
                 storages.Add(("PostgreSQL", ["--storage", "postgres"], new() { [PostgresVariable] = postgres }));
-                postgresNote = "the database given with --postgres (connection string not shown)";
+                postgresNote = "measured, on the database given with --postgres";
             }
 
             // The same client id everywhere, so every endpoint answers the same bytes.
