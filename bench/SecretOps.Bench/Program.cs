@@ -123,7 +123,8 @@ internal static class Program
         writer.WriteLine();
         writer.WriteLine("Options:");
         writer.WriteLine("  --runs N         measured runs of every implementation (alternating order); the median is reported");
-        writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1)");
+        writer.WriteLine("                   (server: rounds in which the endpoints take turns; the percentiles are over all of them)");
+        writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1; server warms up by itself)");
         writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH; for all, between the");
         writer.WriteLine($"                   {Suite.BeginMarker} and {Suite.EndMarker} lines of PATH when it has them");
         writer.WriteLine("  --sizes LIST     peer only: store sizes, comma-separated (default 100,1000,5000; --quick: 100,1000)");
