@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Data.Common;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime;
@@ -204,9 +205,12 @@ internal static class Harness
     /// <summary>
     /// The equivalent <c>dotnet run</c> command line for these arguments, prefixed by any environment variables
     /// that change how the runtime or the C allocator behave (DOTNET_/COMPlus_ runtime knobs, MALLOC_*, GLIBC_TUNABLES).
+    /// The password in a <c>--postgres</c> connection string is shown as ***.
     /// </summary>
     public static string DescribeCommand(IEnumerable<string> args)
     {
+        var list = args.ToList();
+        args = list.Select((arg, i) => i > 0 && list[i - 1] == "--postgres" ? MaskPassword(arg) : arg);
         var configuration = IsReleaseBuild ? "Release" : "Debug";
         var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(AffectsMeasurement)
@@ -227,6 +231,27 @@ internal static class Harness
                 && !name.StartsWith("DOTNET_ROOT", StringComparison.Ordinal)
                 && name is not ("DOTNET_NOLOGO" or "DOTNET_GENERATE_ASPNET_CERTIFICATE" or "DOTNET_SKIP_FIRST_TIME_EXPERIENCE"
                     or "DOTNET_HOST_PATH" or "DOTNET_ADD_GLOBAL_TOOLS_TO_PATH" or "DOTNET_MULTILEVEL_LOOKUP" or "DOTNET_BUNDLE_EXTRACT_BASE_DIR"));
+    }
+
+    /// <summary>A connection string with its password (under any of Npgsql's names for it) replaced by ***.</summary>
+    private static string MaskPassword(string connectionString)
+    {
+        var builder = new DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = connectionString;
+        }
+        catch (ArgumentException)
+        {
+            return "(connection string not shown: it does not parse)";
+        }
+
+        foreach (var key in builder.Keys.Cast<string>().Where(k => k.ToUpperInvariant() is "PASSWORD" or "PSW" or "PWD").ToList())
+        {
+            builder[key] = "***";
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>CPU, cores, OS, runtime and SIMD support, as (label, value).</summary>

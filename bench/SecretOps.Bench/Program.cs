@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SecretOps.Bench;
 
 /// <summary>
-/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark|all&gt; [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick]</c>.
+/// Entry point: <c>dotnet run -c Release --project bench/SecretOps.Bench -- &lt;benchmark|all&gt; [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick] [--requests N] [--postgres CONNECTION]</c>.
 /// Each benchmark is one <see cref="IBenchmark"/> class in its own file; add new ones to <see cref="Benchmarks"/>.
 /// </summary>
 internal static class Program
@@ -20,6 +20,7 @@ internal static class Program
         new ThroughputBenchmark(),
         new ControlLogBenchmark(),
         new PeerBenchmark(),
+        new ServerBenchmark(),
     ];
 
     private static int Main(string[] args)
@@ -33,6 +34,11 @@ internal static class Program
         if (args[0] == ThroughputBenchmark.WorkerCommand)
         {
             return ThroughputBenchmark.RunWorker(args.AsSpan(1));
+        }
+
+        if (args[0] == FloorEndpoint.Command)
+        {
+            return FloorEndpoint.Run(args.AsSpan(1));
         }
 
         if (args[0] == ControlLogBenchmark.StoreCommand)
@@ -104,7 +110,7 @@ internal static class Program
 
     private static void PrintUsage(TextWriter writer)
     {
-        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark|all> [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick]");
+        writer.WriteLine("Usage: dotnet run -c Release --project bench/SecretOps.Bench -- <benchmark|all> [--runs N] [--warmup N] [--markdown PATH] [--sizes LIST] [--quick] [--requests N] [--postgres CONNECTION]");
         writer.WriteLine();
         writer.WriteLine("Benchmarks:");
         foreach (var benchmark in Benchmarks)
@@ -112,16 +118,19 @@ internal static class Program
             writer.WriteLine($"  {benchmark.Name,-12} {benchmark.Description} (default --runs {benchmark.DefaultRuns.ToString(CultureInfo.InvariantCulture)})");
         }
 
-        writer.WriteLine($"  {Suite.Name,-12} {Suite.Description} (all but peer)");
+        writer.WriteLine($"  {Suite.Name,-12} {Suite.Description} (all but peer and server)");
 
         writer.WriteLine();
         writer.WriteLine("Options:");
         writer.WriteLine("  --runs N         measured runs of every implementation (alternating order); the median is reported");
-        writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1)");
+        writer.WriteLine("                   (server: rounds in which the endpoints take turns; the percentiles are over all of them)");
+        writer.WriteLine("  --warmup N       untimed runs of every implementation before measuring (default 1; server warms up by itself)");
         writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH; for all, between the");
         writer.WriteLine($"                   {Suite.BeginMarker} and {Suite.EndMarker} lines of PATH when it has them");
         writer.WriteLine("  --sizes LIST     peer only: store sizes, comma-separated (default 100,1000,5000; --quick: 100,1000)");
-        writer.WriteLine("  --quick          peer only: fewer operations per measurement, fewer cold runbooks and writes");
+        writer.WriteLine("  --quick          peer and server only: fewer operations per measurement, fewer cold runbooks and writes");
+        writer.WriteLine("  --requests N     server only: measured requests per endpoint, operation and client count (default 4000; --quick: 1000)");
+        writer.WriteLine("  --postgres CONN  server only: also run the server on this PostgreSQL database (an Npgsql connection string)");
     }
 }
 
@@ -168,7 +177,10 @@ internal sealed record TargetOutcome(string Target, string Measured, string Rati
     public string Result => Met switch { true => "met", false => "**missed**", null => "reported" };
 }
 
-/// <summary>Options every benchmark understands; <see cref="Sizes"/> and <see cref="Quick"/> are read by <c>peer</c> alone.</summary>
+/// <summary>
+/// Options every benchmark understands; <see cref="Sizes"/> is read by <c>peer</c> alone, <see cref="Quick"/> by
+/// <c>peer</c> and <c>server</c>, <see cref="Requests"/> and <see cref="PostgresConnection"/> by <c>server</c> alone.
+/// </summary>
 internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
 {
     /// <summary><c>--sizes 100,1000</c>: the store sizes to measure at, or null for the benchmark's default.</summary>
@@ -177,6 +189,12 @@ internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
     /// <summary><c>--quick</c>: fewer operations per measurement and smaller default sizes, so a run takes a few minutes.</summary>
     public bool Quick { get; init; }
 
+    /// <summary><c>--requests N</c>: measured requests per endpoint, operation and client count, or null for the benchmark's default.</summary>
+    public int? Requests { get; init; }
+
+    /// <summary><c>--postgres CONNECTION</c>: a PostgreSQL database to run the server on as well, or null.</summary>
+    public string? PostgresConnection { get; init; }
+
     public static bool TryParse(ReadOnlySpan<string> args, int defaultRuns, out BenchOptions options, out string? error)
     {
         var runs = defaultRuns;
@@ -184,6 +202,8 @@ internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
         string? markdown = null;
         List<int>? sizes = null;
         var quick = false;
+        int? requests = null;
+        string? postgres = null;
         options = new BenchOptions(runs, warmups, markdown);
         for (var i = 0; i < args.Length; i++)
         {
@@ -231,13 +251,25 @@ internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
                 case "--quick":
                     quick = true;
                     break;
+                case "--requests" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
+                    {
+                        error = $"--requests needs a positive integer; got '{args[i]}'.";
+                        return false;
+                    }
+
+                    requests = count;
+                    break;
+                case "--postgres" when i + 1 < args.Length:
+                    postgres = args[++i];
+                    break;
                 default:
-                    error = args[i] is "--runs" or "--warmup" or "--markdown" or "--sizes" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.";
+                    error = args[i] is "--runs" or "--warmup" or "--markdown" or "--sizes" or "--requests" or "--postgres" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.";
                     return false;
             }
         }
 
-        options = new BenchOptions(runs, warmups, markdown) { Sizes = sizes, Quick = quick };
+        options = new BenchOptions(runs, warmups, markdown) { Sizes = sizes, Quick = quick, Requests = requests, PostgresConnection = postgres };
         error = null;
         return true;
     }
