@@ -66,10 +66,13 @@ internal static class ServeCommand
         Console.Out.Flush();
         Console.Error.Flush();
         var error = ProcessReplacement.Execute(server.Program, arguments);
-        Console.Error.WriteLine($"secretops: the SecretOps server '{server.Program}' cannot be started: {Marshal.GetPInvokeErrorMessage(error)}. "
-            + $"Build it again ('dotnet build -c Release' assembles out/server/), or set {ServerProgram.PathVariable} to a server that runs.");
+        ReportCannotStart(server.Program, Marshal.GetPInvokeErrorMessage(error));
         return error == ProcessReplacement.NoSuchFile ? ExitCodes.NotFound : ExitCodes.Other;
     }
+
+    private static void ReportCannotStart(string program, string reason) =>
+        Console.Error.WriteLine($"secretops: the SecretOps server '{program}' cannot be started: {reason}. "
+            + $"Build it again ('dotnet build -c Release' assembles out/server/), or set {ServerProgram.PathVariable} to a server that runs.");
 
     [SupportedOSPlatform("windows")]
     private static int RunAsChild(string program, IReadOnlyList<string> arguments)
@@ -91,8 +94,7 @@ internal static class ServeCommand
         }
         catch (Win32Exception e)
         {
-            Console.Error.WriteLine($"secretops: the SecretOps server '{program}' cannot be started: {e.Message}. "
-                + $"Build it again ('dotnet build -c Release' assembles out/server/), or set {ServerProgram.PathVariable} to a server that runs.");
+            ReportCannotStart(program, e.Message);
             return ExitCodes.Other;
         }
         finally

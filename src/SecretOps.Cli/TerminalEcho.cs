@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace SecretOps.Cli;
 
 /// <summary>
-/// Keeps the terminal from echoing for the whole of a secret prompt. Console.ReadKey turns echo off only while it waits
-/// for a key, so what was typed before the first wait (a passphrase typed or pasted as the prompt appears, or while a
-/// loaded machine is still starting the read) was echoed by the terminal itself, onto the screen.
+/// Keeps the terminal from echoing for the whole of a secret prompt. Left to Console.ReadKey, echo was still on between
+/// the prompt appearing and the first read: a passphrase typed in that moment (seen on a loaded machine in
+/// TerminalTests) was echoed by the terminal itself, onto the screen.
 /// </summary>
 internal static partial class TerminalEcho
 {

@@ -16,7 +16,8 @@ internal sealed class SecretInformationFactory
     private static readonly ConcurrentDictionary<Type, SecretInformationFactory> Factories = new();
     private readonly Type informationType;
     private readonly ConstructorInfo constructor;
-    private readonly Type secretType;
+    // SecretManagement's SecretType values by name, boxed once.
+    private readonly Dictionary<string, object> secretTypes;
 
     private SecretInformationFactory(Type informationType)
     {
@@ -25,7 +26,8 @@ internal sealed class SecretInformationFactory
         constructor = informationType.GetConstructors().SingleOrDefault(c => c.GetParameters() is [{ ParameterType: var name }, { ParameterType: { IsEnum: true } }, { ParameterType: var vault }, { ParameterType: var metadata }]
                                                                           && name == typeof(string) && vault == typeof(string) && metadata == typeof(ReadOnlyDictionary<string, object>))
             ?? throw new InvalidParameterException("InformationType", $"'{informationType.FullName}' has no SecretInformation(name, type, vault name, metadata) constructor.");
-        secretType = constructor.GetParameters()[1].ParameterType;
+        var secretType = constructor.GetParameters()[1].ParameterType;
+        secretTypes = Enum.GetNames(secretType).ToDictionary(name => name, name => Enum.Parse(secretType, name), StringComparer.Ordinal);
     }
 
     /// <summary>The factory for SecretManagement's SecretInformation type, checked once per type.</summary>
@@ -39,7 +41,7 @@ internal sealed class SecretInformationFactory
         {
             var info = infos[i];
             var metadata = new ReadOnlyDictionary<string, object>(new Dictionary<string, object>(info.Metadata, StringComparer.OrdinalIgnoreCase));
-            array.SetValue(constructor.Invoke([info.Name, Enum.Parse(secretType, info.TypeName), vaultName, metadata]), i);
+            array.SetValue(constructor.Invoke([info.Name, secretTypes[info.TypeName], vaultName, metadata]), i);
         }
 
         return array;
