@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace SecretOps.Server.Storage;
 
 /// <summary>
-/// The server's database and the stores in it: the nonce ledger, the client registry and the audit log, on SQLite or
-/// PostgreSQL. <c>serve</c> and the operator's commands (<c>enrol</c>, <c>clients</c>, <c>audit</c>…) open it alike.
+/// The server's database and the stores in it: the nonce ledger, the client registry, the audit log and the hosted
+/// store's log, on SQLite or PostgreSQL. <c>serve</c> and the operator's commands (<c>enrol</c>, <c>clients</c>,
+/// <c>audit</c>…) open it alike.
 /// </summary>
 public sealed class ServerStorage : IDisposable
 {
@@ -13,13 +14,14 @@ public sealed class ServerStorage : IDisposable
 
     private readonly IDisposable database;
 
-    private ServerStorage(IDisposable database, IPrunableNonceLedger nonces, IStorageHealth health, IClientRegistry clients, IAuditLog audit)
+    private ServerStorage(IDisposable database, IPrunableNonceLedger nonces, IStorageHealth health, IClientRegistry clients, IAuditLog audit, IStoreLog storeLog)
     {
         this.database = database;
         Nonces = nonces;
         Health = health;
         Clients = clients;
         Audit = audit;
+        StoreLog = storeLog;
     }
 
     /// <summary>The nonce ledger.</summary>
@@ -33,6 +35,9 @@ public sealed class ServerStorage : IDisposable
 
     /// <summary>The audit log.</summary>
     public IAuditLog Audit { get; }
+
+    /// <summary>The hosted store's history, revision by revision.</summary>
+    public IStoreLog StoreLog { get; }
 
     /// <summary>
     /// Opens the database (<paramref name="connection"/>: the SQLite file's path or the PostgreSQL connection string) and
@@ -49,7 +54,8 @@ public sealed class ServerStorage : IDisposable
                 return Build(database, () =>
                 {
                     var nonces = SqliteNonceLedger.Open(database, loggers.CreateLogger<SqliteNonceLedger>());
-                    return new ServerStorage(database, nonces, nonces, SqliteClientRegistry.Open(database), SqliteAuditLog.Open(database));
+                    return new ServerStorage(database, nonces, nonces, SqliteClientRegistry.Open(database), SqliteAuditLog.Open(database),
+                        SqliteStoreLog.Open(database));
                 });
             }
 
@@ -59,7 +65,8 @@ public sealed class ServerStorage : IDisposable
                 return Build(database, () =>
                 {
                     var nonces = PostgresNonceLedger.Open(database, loggers.CreateLogger<PostgresNonceLedger>());
-                    return new ServerStorage(database, nonces, nonces, PostgresClientRegistry.Open(database), PostgresAuditLog.Open(database));
+                    return new ServerStorage(database, nonces, nonces, PostgresClientRegistry.Open(database), PostgresAuditLog.Open(database),
+                        PostgresStoreLog.Open(database));
                 });
             }
 

@@ -23,6 +23,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     private readonly string? binDirectory = FindBinDirectory();
     private string folder = "";
     private int port;
+    private int databases;
 
     /// <summary>Null when the cluster runs; otherwise why there is none.</summary>
     public string? UnavailableReason { get; private set; }
@@ -35,6 +36,22 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     /// <summary>Skips the test when there is no PostgreSQL, or fails it in CI.</summary>
     public void Require() => ExternalRequirement.Require(UnavailableReason);
+
+    /// <summary>Creates another empty database in the cluster, for a test that needs tables no other test has written; returns its connection string.</summary>
+    public string NewDatabase()
+    {
+        Require();
+        var name = $"{Database}_{Interlocked.Increment(ref databases)}";
+        // Unpooled: a pooled connection would be a dead one after a test's Stop and Start.
+        using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString))
+        {
+            connection.Open();
+            using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            create.ExecuteNonQuery();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
 
     public async ValueTask InitializeAsync()
     {

@@ -3,9 +3,15 @@ using SecretOps.Server.Storage;
 
 namespace SecretOps.Server.Tests.Storage;
 
-/// <summary>The server's tables in the class's throwaway PostgreSQL cluster (<see cref="PostgresCluster"/>).</summary>
-public sealed class PostgresTestStorage(PostgresCluster cluster) : TestStorage
+/// <summary>
+/// The server's tables in the class's throwaway PostgreSQL cluster (<see cref="PostgresCluster"/>): in its one database,
+/// which the class's tests share, or with <paramref name="ownDatabase"/> in a new database of this test's own (the store
+/// log is one per database, so its tests cannot share one).
+/// </summary>
+public sealed class PostgresTestStorage(PostgresCluster cluster, bool ownDatabase = false) : TestStorage
 {
+    private string? connectionString;
+
     /// <summary>The cluster stopped, then started again for the next test.</summary>
     public override IDisposable TakeDown()
     {
@@ -16,7 +22,8 @@ public sealed class PostgresTestStorage(PostgresCluster cluster) : TestStorage
     protected override ServerStorage OpenStorage()
     {
         cluster.Require();
-        return ServerStorage.Open(StorageKind.Postgres, cluster.ConnectionString, NullLoggerFactory.Instance);
+        connectionString ??= ownDatabase ? cluster.NewDatabase() : cluster.ConnectionString;
+        return ServerStorage.Open(StorageKind.Postgres, connectionString, NullLoggerFactory.Instance);
     }
 
     private sealed class Restart(PostgresCluster cluster) : IDisposable
