@@ -5,10 +5,10 @@ using SecretOps.Core.Crypto;
 
 namespace SecretOps.Cli;
 
-/// <summary><c>secretops store init|info|check|upgrade|backup|restore</c>.</summary>
+/// <summary><c>secretops store init|info|check|upgrade|backup|restore|push|pull</c>.</summary>
 internal static class StoreCommands
 {
-    public static Command Create() => new("store", "Create, inspect, check, upgrade, back up and restore a store file.")
+    public static Command Create() => new("store", "Create, inspect, check, upgrade, back up and restore a store; move it to a server and back.")
     {
         Init(),
         Info(),
@@ -16,6 +16,8 @@ internal static class StoreCommands
         Upgrade(),
         Backup(),
         Restore(),
+        Push(),
+        Pull(),
     };
 
     private static Command Init()
@@ -210,6 +212,44 @@ internal static class StoreCommands
                 : $"Restore the backup '{backup}' to '{destination}'?");
             SecretStore.Restore(backup, destination, Surface.Cli);
             run.Output.WriteMessage($"Restored '{destination}' from '{backup}'.", new { store = destination, backup });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Push()
+    {
+        var server = new Argument<string>("SERVER") { Description = "The server to host the store: https://host:port." };
+        var command = new Command("push",
+            "Start the store a server hosts from the store file (--store). The server refuses unless it hosts none yet, the file passes a restore's checks, and this machine's enrolled client (SECRETOPS_TOKEN_FILE) is its active System or Admin client. The file is not changed.")
+        {
+            server,
+        };
+        Invocation.SetAction(command, run =>
+        {
+            var source = Path.GetFullPath(run.StorePath());
+            var address = run.Get(server)!;
+            SecretStore.Push(source, address);
+            run.Output.WriteMessage($"Pushed '{source}' to {address}: the server now hosts the store.", new { store = source, server = address });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Pull()
+    {
+        var server = new Argument<string>("SERVER") { Description = "The server hosting the store: https://host:port." };
+        var destination = new Argument<string>("DEST") { Description = "The store file to create (it must not exist)." };
+        var command = new Command("pull", "Copy the store a server hosts into a new owner-only store file, as it is now (signing with SECRETOPS_TOKEN_FILE).")
+        {
+            server, destination,
+        };
+        Invocation.SetAction(command, run =>
+        {
+            var store = SecretStore.Open(run.Get(server)!);
+            var target = Path.GetFullPath(run.Get(destination)!);
+            store.Backup(target, Surface.Cli);
+            run.Output.WriteMessage($"Pulled {store.Path} into '{target}'.", new { server = store.Path, store = target });
             return ExitCodes.Ok;
         });
         return command;

@@ -100,9 +100,58 @@ public sealed class SecretStore
     /// <summary>Opens an existing store, upgrading an older format, refusing anything else with a clear message.</summary>
     public static SecretStore Open(string path, StoreOpenOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Remote.RemoteStoreBackend.IsServerAddress(path))
+        {
+            return OpenHosted(path);
+        }
+
         var fullPath = ValidateExistingPath(path);
         var (backend, header) = SqliteBackend.Open(fullPath, options?.Shared);
         return new SecretStore(backend, header);
+    }
+
+    /// <summary>Opens the store a server hosts (docs/SERVER-PROTOCOL.md §11); see <see cref="ConnectToServer"/>.</summary>
+    private static SecretStore OpenHosted(string address)
+    {
+        var backend = ConnectToServer(address);
+        var header = backend.Read(reader => reader.Header())
+            ?? throw new StoreUnavailableException($"The store at {backend.Location} has no header; it is damaged.", backend.Location, corrupt: true);
+        return new SecretStore(backend, header);
+    }
+
+    /// <summary>
+    /// Starts the store the server at <paramref name="address"/> hosts from the store file at <paramref name="source"/>
+    /// (<c>secretops store push</c>). The server refuses unless it hosts no store yet, the file passes every check a restore
+    /// makes, and this machine's enrolled client is an active System or Admin client of it. The file is not changed.
+    /// </summary>
+    public static void Push(string source, string address)
+    {
+        var fullSource = ValidateExistingPath(source);
+        if (!Remote.RemoteStoreBackend.IsServerAddress(address))
+        {
+            throw new InvalidParameterException("server", $"'{Secrets.Names.Printable(address)}' is not a server address; give https://host:port.");
+        }
+
+        // A consistent copy, even of a store others are writing: what is sent is one state of it.
+        using var work = StoreFiles.CreatePrivateDirectory();
+        var copy = work.File("push.db");
+        SqliteBackend.CopyFile(fullSource, copy);
+        ConnectToServer(address).Push(copy);
+    }
+
+    /// <summary>
+    /// The backend of a store a server hosts, signing with the enrolment token in SECRETOPS_TOKEN_FILE (an owner-only
+    /// file) and trusting the certificates in SECRETOPS_SERVER_CA besides the system's.
+    /// </summary>
+    private static Remote.RemoteStoreBackend ConnectToServer(string address)
+    {
+        var tokenFile = Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.TokenFile) is { Length: > 0 } file
+            ? file
+            : throw new InvalidParameterException("token", $"Connecting to a server needs this client's enrolment token: set {Configuration.EnvironmentVariables.TokenFile} to the file that holds it.");
+        var token = Configuration.Connector.ReadSmallFile(tokenFile, InputFileKind.EnrolmentToken);
+        var ca = Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.ServerCa) is { Length: > 0 } caFile ? caFile : null;
+        return Remote.RemoteStoreBackend.Open(address, token, ca, StoreFiles.DefaultStateDirectory());
     }
 
     /// <summary>
@@ -554,6 +603,12 @@ public sealed class SecretStore
         if (string.IsNullOrWhiteSpace(path) || path.IndexOf('\0', StringComparison.Ordinal) >= 0)
         {
             throw new InvalidParameterException("store", "The store path is empty or contains a NUL character.");
+        }
+
+        if (Remote.RemoteStoreBackend.IsServerAddress(path))
+        {
+            // Only files are created, restored or pushed from: a hosted store starts with a push and is never replaced.
+            throw new InvalidParameterException("store", $"'{Secrets.Names.Printable(path)}' is a server, not a store file: a server's store starts with 'secretops store push' and is never created or restored in place.");
         }
 
         try

@@ -65,8 +65,8 @@ internal static class Cli
     /// Starts the CLI and leaves it running with standard input open (a command that reads it then waits);
     /// the caller inspects it, then kills it.
     /// </summary>
-    public static Process StartWaiting(IEnumerable<string> arguments, IReadOnlyList<string>? prefix, string? assemblyPath) =>
-        Start(arguments.ToList(), environment: null, prefix, assemblyPath);
+    public static Process StartWaiting(IEnumerable<string> arguments, IReadOnlyList<string>? prefix, string? assemblyPath, IDictionary<string, string?>? environment = null) =>
+        Start(arguments.ToList(), environment, prefix, assemblyPath);
 
     /// <summary>
     /// Starts <c>dotnet exec secretops.dll arguments</c> (after <paramref name="prefix"/>, e.g. setpriv, when given).

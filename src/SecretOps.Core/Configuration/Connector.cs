@@ -155,7 +155,7 @@ public static class Connector
     private static Profile? LoadProfile(string? name) => ConfigFile.Load(ConfigPath()).Select(name ?? Env("SECRETOPS_PROFILE"));
 
     /// <summary>Reads a credential file: a regular file within its limit (refused first, as for any input), then only if it is its owner's alone.</summary>
-    private static string ReadSmallFile(string path, InputFileKind kind)
+    internal static string ReadSmallFile(string path, InputFileKind kind)
     {
         var full = ExpandHome(path)!;
         var text = InputFile.ReadText(full, kind);

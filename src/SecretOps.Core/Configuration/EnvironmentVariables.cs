@@ -17,4 +17,10 @@ public static class EnvironmentVariables
 
     /// <summary>The generated secret of a System client chosen in advance, with <see cref="SystemClientId"/>.</summary>
     public const string SystemClientSecret = "SECRETOPS_SYSTEM_CLIENT_SECRET";
+
+    /// <summary>The file holding this client's enrolment token, for a store a server hosts (owner-only, like a key file).</summary>
+    public const string TokenFile = "SECRETOPS_TOKEN_FILE";
+
+    /// <summary>A PEM file of certificates to trust for a server's TLS certificate, besides the system's.</summary>
+    public const string ServerCa = "SECRETOPS_SERVER_CA";
 }

@@ -29,6 +29,9 @@ public enum InputFileKind
 
     /// <summary>The configuration file (SECRETOPS_CONFIG, config.yaml): 256 KiB.</summary>
     Configuration,
+
+    /// <summary>A server enrolment token (SECRETOPS_TOKEN_FILE): 64 KiB.</summary>
+    EnrolmentToken,
 }
 
 /// <summary>
@@ -45,7 +48,7 @@ public static partial class InputFile
     public static int Limit(InputFileKind kind) => kind switch
     {
         InputFileKind.Value => SecretValue.MaxSize,
-        InputFileKind.ClientSecret or InputFileKind.PrivateKey or InputFileKind.PublicKey => PemKeyReader.MaxPemLength,
+        InputFileKind.ClientSecret or InputFileKind.PrivateKey or InputFileKind.PublicKey or InputFileKind.EnrolmentToken => PemKeyReader.MaxPemLength,
         InputFileKind.Policy => PolicyDocument.MaxLength,
         InputFileKind.Configuration => ConfigFile.MaxLength,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
@@ -60,6 +63,7 @@ public static partial class InputFile
         InputFileKind.PublicKey => "public key file",
         InputFileKind.Policy => "policy file",
         InputFileKind.Configuration => "configuration file",
+        InputFileKind.EnrolmentToken => "enrolment token file",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -150,6 +154,7 @@ public static partial class InputFile
         InputFileKind.PrivateKey => "key file",
         InputFileKind.PublicKey => "public key",
         InputFileKind.Policy => "policy",
+        InputFileKind.EnrolmentToken => "token",
         _ => "config",
     };
 

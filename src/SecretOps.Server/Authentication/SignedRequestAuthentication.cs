@@ -13,7 +13,7 @@ namespace SecretOps.Server.Authentication;
 /// <see cref="IAllowAnonymous"/> (<c>/health</c>); a path no endpoint answers is authenticated too, then gets 404.
 /// The order is docs/SERVER-PROTOCOL.md §4's, with the rate limit first: the resolved address's failures, parse the
 /// headers, the claimed client's failures, look up the client (unknown or disabled: refused alike), the timestamp, the
-/// body (at most <see cref="MaxBodyBytes"/>), the signature over the raw target and raw bytes, the timestamp again,
+/// body (at most <see cref="MaxBodyBytesFor"/> its route), the signature over the raw target and raw bytes, the timestamp again,
 /// the allow-list, the nonce. Every outcome is appended to the audit table before the answer; when that fails the
 /// request fails (503). The endpoint then reads the very bytes that were verified.
 /// </summary>
@@ -25,8 +25,22 @@ public sealed class SignedRequestAuthentication(
     TimeProvider time,
     ILogger<SignedRequestAuthentication> logger)
 {
-    /// <summary>The largest body the server reads (1 MiB, the largest secret value); a larger one is refused with 413.</summary>
+    /// <summary>The largest body the server reads on most routes (1 MiB); a larger one is refused with 413.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
+
+    /// <summary>The largest write batch (8 MiB: a batch carries up to a 1 MiB value, sealed, with its audit entries).</summary>
+    public const int MaxBatchBytes = 8 * 1024 * 1024;
+
+    /// <summary>The largest store file a push may send (256 MiB).</summary>
+    public const int MaxSnapshotBytes = 256 * 1024 * 1024;
+
+    /// <summary>The largest body the route of <paramref name="path"/> reads.</summary>
+    public static int MaxBodyBytesFor(string path) => path switch
+    {
+        StorePaths.Changes => MaxBatchBytes,
+        StorePaths.Snapshot => MaxSnapshotBytes,
+        _ => MaxBodyBytes,
+    };
 
     /// <summary>The authentication type of the principal an authenticated request runs as.</summary>
     public const string AuthenticationType = RequestSignature.Version;
@@ -125,10 +139,11 @@ public sealed class SignedRequestAuthentication(
             }
 
             window.CheckFreshness(signature.Timestamp, time.GetUtcNow());
-            var body = await ReadBodyAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+            var limit = MaxBodyBytesFor(context.Request.Path.Value ?? "");
+            var body = await ReadBodyAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
             if (body is null)
             {
-                return RequestDenial.BodyTooLarge(MaxBodyBytes);
+                return RequestDenial.BodyTooLarge(limit);
             }
 
             signature.Verify(credentials.Key, context.Request.Method, rawTarget, body);
@@ -149,10 +164,10 @@ public sealed class SignedRequestAuthentication(
         }
     }
 
-    /// <summary>The whole body, or null when it is over <see cref="MaxBodyBytes"/> (declared or sent).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancel)
+    /// <summary>The whole body, or null when it is over <paramref name="limit"/> (declared or sent).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancel)
     {
-        if (request.ContentLength > MaxBodyBytes)
+        if (request.ContentLength > limit)
         {
             return null;
         }
@@ -162,7 +177,7 @@ public sealed class SignedRequestAuthentication(
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancel).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (buffer.Length + read > limit)
             {
                 return null;
             }

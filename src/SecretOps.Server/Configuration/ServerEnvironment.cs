@@ -13,6 +13,9 @@ public static class ServerEnvironment
     /// <summary>The configuration file's path, when <c>--config</c> is not given.</summary>
     public const string ConfigVariable = "SECRETOPS_SERVER_CONFIG";
 
+    /// <summary>Where <c>secretops serve</c> finds the server: the CLI's variable, which the server inherits and ignores.</summary>
+    public const string ServerPathVariable = "SECRETOPS_SERVER_PATH";
+
     private const string Prefix = "SECRETOPS_SERVER_";
 
     private static readonly Dictionary<string, Action<ServerSettingsLayer, string, string>> Setters = new(StringComparer.Ordinal)
@@ -42,7 +45,7 @@ public static class ServerEnvironment
         foreach (DictionaryEntry entry in variables)
         {
             var name = (string)entry.Key;
-            if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name == ConfigVariable || entry.Value is not string { Length: > 0 } value)
+            if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name is ConfigVariable or ServerPathVariable || entry.Value is not string { Length: > 0 } value)
             {
                 continue;
             }

@@ -44,6 +44,10 @@ public static class ServerHost
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddSingleton(services => ServerStorage.Open(settings.Storage, settings.StorageConnection, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerStorage>().Health);
+        // Each instance rebuilds its replica of the hosted store from the log at start, in a directory of its own.
+        builder.Services.AddSingleton(_ => SecretOps.Core.Storage.StoreFiles.CreatePrivateDirectory());
+        builder.Services.AddSingleton(services => HostedStore.Open(
+            services.GetRequiredService<ServerStorage>().StoreLog, services.GetRequiredService<SecretOps.Core.Storage.PrivateDirectory>().File("replica")));
         builder.Services.AddSingleton(settings.AddressResolver);
         builder.Services.AddSingleton(new ReplayWindow(TimeSpan.FromSeconds(settings.ReplayWindowSeconds)));
         builder.Services.AddSingleton(TimeProvider.System);
@@ -55,6 +59,7 @@ public static class ServerHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = SignedRequestAuthentication.MaxSnapshotBytes;
             kestrel.Listen(settings.ListenAddress, settings.Port, listen =>
             {
                 if (certificate is not null)
@@ -78,6 +83,7 @@ public static class ServerHost
         app.UseMiddleware<SignedRequestAuthentication>();
         HealthEndpoint.Map(app);
         WhoAmIEndpoint.Map(app);
+        StoreEndpoints.Map(app);
 
         await app.StartAsync().ConfigureAwait(false);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SecretOps.Server");

@@ -1,3 +1,4 @@
+using SecretOps.Core.Remote;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,3 +1,4 @@
+using SecretOps.Core.Remote;
 using Microsoft.Extensions.Logging;
 
 namespace SecretOps.Server.Storage;

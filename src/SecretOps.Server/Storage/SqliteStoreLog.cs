@@ -1,3 +1,4 @@
+using SecretOps.Core.Remote;
 using Microsoft.Data.Sqlite;
 
 namespace SecretOps.Server.Storage;

@@ -1,3 +1,5 @@
+using SecretOps.Core.Remote;
+
 namespace SecretOps.Server.Storage;
 
 /// <summary>The checks every store log makes of its callers' arguments before touching the database.</summary>

@@ -160,4 +160,14 @@ public sealed class ServerSettingsTests
         var e = Assert.Throws<InvalidParameterException>(() => ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_FORWARDED_HEADERS"] = "yes" }));
         Assert.Contains("SECRETOPS_SERVER_FORWARDED_HEADERS", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TheClisServerPathVariable_IsIgnored_ButAMisspeltServerVariableIsRefused()
+    {
+        // `secretops serve` finds the server through SECRETOPS_SERVER_PATH, and the server it starts inherits it.
+        var layer = ServerEnvironment.Read(new Hashtable { [ServerEnvironment.ServerPathVariable] = "/opt/secretops/server", ["SECRETOPS_SERVER_PORT"] = "2000" });
+        Assert.Equal(2000, layer.Port);
+        var e = Assert.Throws<InvalidParameterException>(() => ServerEnvironment.Read(new Hashtable { ["SECRETOPS_SERVER_PATHS"] = "/opt" }));
+        Assert.Contains("SECRETOPS_SERVER_PATHS", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using SecretOps.Core.Remote;
 using Microsoft.Data.Sqlite;
 using SecretOps.Server.Storage;
 

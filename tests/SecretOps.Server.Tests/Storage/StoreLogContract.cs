@@ -1,3 +1,4 @@
+using SecretOps.Core.Remote;
 using System.Security.Cryptography;
 using SecretOps.Server.Storage;
 

@@ -54,6 +54,26 @@ internal sealed class SqliteBackend : IStoreBackend
     }, buffered: durability == CommitDurability.Buffered));
 
     /// <summary>
+    /// Applies a batch decided elsewhere (a hosted store's log) in one transaction: <paramref name="check"/> then sees the
+    /// store with the batch applied and <paramref name="beforeCommit"/> runs last; if either throws, nothing is applied.
+    /// </summary>
+    public void Apply(WriteBatch batch, Action<IStoreReader> check, Action beforeCommit) => Translated(() => database.Write((connection, transaction) =>
+    {
+        new SqliteBatchWriter(connection, transaction).Apply(batch);
+        check(new SqliteReader(connection, transaction));
+        beforeCommit();
+        return 0;
+    }));
+
+    /// <summary>Deletes the store file at <paramref name="fullPath"/> and its side files, closing this process's connections to it first.</summary>
+    public static void Delete(string fullPath)
+    {
+        new StoreDatabase(fullPath, shared: false).ReleaseConnections();
+        File.Delete(fullPath);
+        DeleteSideFiles(fullPath);
+    }
+
+    /// <summary>
     /// Creates a store file at <paramref name="fullPath"/>: the schema, then what <paramref name="populate"/> writes
     /// through the backend. The file is built in a private directory and copied into place through the one handle that
     /// creates it: SQLite opens files by name, and a name in a directory others can write may be swapped for a link.

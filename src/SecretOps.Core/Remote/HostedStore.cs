@@ -1,0 +1,276 @@
+using SecretOps.Core.Clients;
+using SecretOps.Core.Control;
+using SecretOps.Core.Storage;
+
+namespace SecretOps.Core.Remote;
+
+/// <summary>
+/// The store a server hosts (docs/SERVER-PROTOCOL.md §11): its log, and this instance's replica built from it. The server
+/// holds no client's key, so it cannot read a value or sign an entry; what it can do is refuse what a verifying client
+/// would refuse, before anyone else sees it. A write is applied only at the revision it was decided on, only from an
+/// active client of the store, only with control entries that client signed and had the authority for (replayed on the
+/// server's own verified view of the control log), and only with audit entries in its own name.
+/// </summary>
+public sealed class HostedStore
+{
+    /// <summary>Entries one answer carries at most (a client asks again for the rest).</summary>
+    public const int MaxEntriesPerAnswer = 512;
+
+    /// <summary>The content one answer carries at most, except that one entry always goes.</summary>
+    public const long MaxBytesPerAnswer = 16L << 20;
+
+    private const string Location = "the hosted store";
+
+    private readonly object gate = new();
+    private readonly IStoreLog log;
+    private readonly StoreReplica replica;
+    private readonly TimeProvider time;
+    private ControlView control = new();
+
+    private HostedStore(IStoreLog log, StoreReplica replica, TimeProvider time)
+    {
+        this.log = log;
+        this.replica = replica;
+        this.time = time;
+    }
+
+    /// <summary>Opens the hosted store over <paramref name="log"/>, with this instance's replica in <paramref name="replicaDirectory"/>.</summary>
+    public static HostedStore Open(IStoreLog log, string replicaDirectory, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return new HostedStore(log, StoreReplica.Open(replicaDirectory), time ?? TimeProvider.System);
+    }
+
+    /// <summary>
+    /// The changes after <paramref name="after"/>: from 0, a snapshot of the whole store at the newest revision; otherwise
+    /// the log's entries. A client ahead of the log holds another history: <see cref="ConflictException"/>.
+    /// </summary>
+    public StoreChanges Changes(long after)
+    {
+        if (after < 0)
+        {
+            throw new InvalidParameterException("after", "'after' must be a revision, 0 or more.");
+        }
+
+        if (after > 0)
+        {
+            var head = log.Head();
+            return after > head
+                ? throw new ConflictException($"The client's copy is at revision {after}, ahead of the server's {head}: it belongs to another history.", after)
+                : new StoreChanges(head, log.Read(after, MaxEntriesPerAnswer, MaxBytesPerAnswer));
+        }
+
+        lock (gate)
+        {
+            CatchUp();
+            if (replica.Backend is not { } backend)
+            {
+                return new StoreChanges(0, []);
+            }
+
+            using var work = Storage.StoreFiles.CreatePrivateDirectory();
+            var copy = work.File("snapshot.db");
+            Storage.StoreFiles.CreateOwnerOnlyFile(copy).Dispose();
+            backend.BackupTo(copy);
+            var snapshot = new StoreLogEntry(replica.Revision, StoreLogEntryKind.Snapshot, Guid.Empty, time.GetUtcNow(), File.ReadAllBytes(copy));
+            return new StoreChanges(replica.Revision, [snapshot]);
+        }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="encodedBatch"/> from <paramref name="clientId"/>, decided at <paramref name="baseRevision"/>;
+    /// returns the new revision, or null when the store has moved on (the client syncs and decides again). A batch the
+    /// client may not write is refused (<see cref="AccessDeniedException"/>, <see cref="TamperedException"/>).
+    /// </summary>
+    public long? Write(Guid clientId, long baseRevision, byte[] encodedBatch)
+    {
+        ArgumentNullException.ThrowIfNull(encodedBatch);
+        WriteBatch batch;
+        try
+        {
+            batch = WriteBatchCodec.Decode(encodedBatch);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidParameterException("batch", $"The request body is not a write batch: {e.Message}");
+        }
+
+        lock (gate)
+        {
+            CatchUp();
+            if (replica.Backend is not { } backend)
+            {
+                throw new NotFoundException("The server hosts no store yet: push one first.", null);
+            }
+
+            if (baseRevision != replica.Revision)
+            {
+                return null;
+            }
+
+            var before = control.Latest ?? backend.Read(reader => control.Read(reader, Location));
+            CheckAuthorship(before, clientId, batch);
+            var revision = baseRevision + 1;
+            AccessState? after = null;
+            try
+            {
+                replica.Apply(revision, batch,
+                    check: reader =>
+                    {
+                        // A view of its own: the batch's entries are adopted only once it commits.
+                        var view = new ControlView();
+                        view.Adopt(before);
+                        after = view.Read(reader, Location);
+                    },
+                    beforeCommit: () =>
+                    {
+                        if (!log.TryAppend(new StoreLogEntry(revision, StoreLogEntryKind.Batch, clientId, time.GetUtcNow(), encodedBatch)))
+                        {
+                            throw new RevisionTakenException();
+                        }
+                    });
+            }
+            catch (RevisionTakenException)
+            {
+                // Another instance wrote this revision first; this replica catches up on the next call.
+                return null;
+            }
+
+            control.Adopt(after!);
+            return revision;
+        }
+    }
+
+    /// <summary>
+    /// Starts the hosted store from a whole store file (<c>secretops store push</c>): only into an empty log, only a store
+    /// that passes every check a restore makes, and only from an active System or Admin client of that store.
+    /// </summary>
+    public long Push(Guid clientId, byte[] storeFile)
+    {
+        ArgumentNullException.ThrowIfNull(storeFile);
+        lock (gate)
+        {
+            if (log.Head() != 0)
+            {
+                throw new ConflictException("The server already hosts a store; it is never replaced by a push.", null);
+            }
+
+            using (var work = Storage.StoreFiles.CreatePrivateDirectory())
+            {
+                var file = work.File("pushed.db");
+                using (var stream = Storage.StoreFiles.CreateOwnerOnlyFile(file))
+                {
+                    stream.Write(storeFile);
+                }
+
+                SecretStore.VerifyBackup(file);
+            }
+
+            replica.Install(1, storeFile);
+            try
+            {
+                var view = new ControlView();
+                var state = replica.Backend!.Read(reader => view.Read(reader, Location));
+                if (state.Client(clientId) is not { Status: ClientStatus.Active, Role: ClientRole.System or ClientRole.Admin })
+                {
+                    throw new AccessDeniedException($"Client {clientId:D} is not an active System or Admin client of the pushed store: only one may start a hosted store.", clientId);
+                }
+
+                if (!log.TryAppend(new StoreLogEntry(1, StoreLogEntryKind.Snapshot, clientId, time.GetUtcNow(), storeFile)))
+                {
+                    throw new ConflictException("Another push started the hosted store first.", null);
+                }
+
+                control = view;
+                return 1;
+            }
+            catch
+            {
+                replica.Clear();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the server checks before a batch touches its replica: the writer is a client of the store, active unless the
+    /// batch only records its own audit entries (a refused connect), and every control and audit entry is its own.
+    /// </summary>
+    private static void CheckAuthorship(AccessState state, Guid clientId, WriteBatch batch)
+    {
+        var client = state.Client(clientId)
+            ?? throw new AccessDeniedException($"Client {clientId:D} is not a client of the hosted store.", clientId);
+        var onlyAudit = batch.Changes.All(change => change is AppendAudit);
+        if (client.Status != ClientStatus.Active && !onlyAudit)
+        {
+            throw new AccessDeniedException($"Client '{client.Name}' is {client.Status.ToString().ToLowerInvariant()} in the hosted store: it may not change it.", clientId);
+        }
+
+        foreach (var change in batch.Changes)
+        {
+            switch (change)
+            {
+                case AppendControl(var sequence, var entry) when ControlView.Decode(sequence, entry).AuthorId != clientId:
+                    throw new AccessDeniedException($"Control entry {sequence} is not signed by client '{client.Name}', who sent it.", clientId);
+                case AppendAudit(var entries) when entries.Any(e => e.Entry.ClientId is { } author && author != clientId):
+                    throw new AccessDeniedException($"An audit entry is in another client's name than '{client.Name}', who sent it.", clientId);
+            }
+        }
+    }
+
+    /// <summary>Brings the replica to the log's head: from the newest snapshot when it is empty, then batch by batch.</summary>
+    private void CatchUp()
+    {
+        var head = log.Head();
+        while (replica.Revision < head)
+        {
+            var from = replica.Revision;
+            if (from == 0)
+            {
+                var snapshot = log.LatestSnapshot();
+                if (snapshot == 0)
+                {
+                    throw new StoreUnavailableException("The server's store log has entries but no snapshot to start from; it is damaged.", Location, corrupt: true);
+                }
+
+                from = snapshot - 1;
+            }
+
+            var entries = log.Read(from, MaxEntriesPerAnswer, MaxBytesPerAnswer);
+            if (entries.Count == 0)
+            {
+                throw new StoreUnavailableException($"The server's store log ends before its head ({head}); it is damaged.", Location, corrupt: true);
+            }
+
+            foreach (var entry in entries)
+            {
+                if (entry.Kind == StoreLogEntryKind.Snapshot)
+                {
+                    replica.Install(entry.Revision, entry.Content);
+                    control = new ControlView();
+                }
+                else
+                {
+                    replica.Apply(entry.Revision, DecodeLogged(entry));
+                }
+            }
+        }
+    }
+
+    private static WriteBatch DecodeLogged(StoreLogEntry entry)
+    {
+        try
+        {
+            return WriteBatchCodec.Decode(entry.Content);
+        }
+        catch (FormatException e)
+        {
+            throw new StoreUnavailableException($"Revision {entry.Revision} of the server's store log is not a write batch; the log is damaged.", Location, corrupt: true, e);
+        }
+    }
+
+    /// <summary>Thrown inside the replica's transaction so that it rolls back when another instance took the revision.</summary>
+    private sealed class RevisionTakenException : Exception
+    {
+    }
+}

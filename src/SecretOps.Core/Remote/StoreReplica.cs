@@ -1,0 +1,197 @@
+using System.Globalization;
+using SecretOps.Core.Storage;
+using SecretOps.Core.Storage.Sqlite;
+
+namespace SecretOps.Core.Remote;
+
+/// <summary>
+/// A hosted store as one machine holds it: a store file built from the store log, and the revision it is at. A client
+/// reads its own replica; each server instance applies writes to its own. The file and the revision cannot change in one
+/// commit, so a marker is written before any change and removed after the revision: a marker found on open means a
+/// change was cut off part way, and the replica starts again from nothing (it is only a copy of the log).
+/// </summary>
+internal sealed class StoreReplica
+{
+    private const string StoreFileName = "store.db";
+    private const string RevisionFileName = "revision";
+    private const string MarkerFileName = "applying";
+
+    private readonly string directory;
+
+    private StoreReplica(string directory)
+    {
+        this.directory = directory;
+    }
+
+    /// <summary>Which install of a snapshot the file is: another process may replace the file under this one's connections.</summary>
+    private Guid installation;
+
+    /// <summary>The revision the replica holds; 0 when it holds nothing yet.</summary>
+    public long Revision { get; private set; }
+
+    /// <summary>The replica's store file; null until the first snapshot is installed.</summary>
+    public SqliteBackend? Backend { get; private set; }
+
+    /// <summary>The replica's store file path.</summary>
+    public string StorePath => Path.Combine(directory, StoreFileName);
+
+    /// <summary>Opens the replica in <paramref name="directory"/> (made owner-only if new), empty when there is none or a change was cut off.</summary>
+    public static StoreReplica Open(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(full);
+        }
+        else
+        {
+            Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var replica = new StoreReplica(full);
+        replica.Refresh();
+        return replica;
+    }
+
+    /// <summary>
+    /// Reads the replica's state from disk again, where another process may have moved it on (call it holding the
+    /// replica's lock): empty when there is none or a change was cut off.
+    /// </summary>
+    public void Refresh()
+    {
+        var state = ReadState();
+        if (File.Exists(Marker) || state is null || !File.Exists(StorePath))
+        {
+            Clear();
+            return;
+        }
+
+        if (Backend is null || state.Value.Installation != installation)
+        {
+            Backend?.ReleaseConnections();
+            Backend = SqliteBackend.Open(StorePath, shared: false).Backend;
+            installation = state.Value.Installation;
+        }
+
+        Revision = state.Value.Revision;
+    }
+
+    /// <summary>Replaces the replica with a whole store file at <paramref name="revision"/>; its schema is verified first.</summary>
+    public void Install(long revision, byte[] storeFile)
+    {
+        try
+        {
+            Install(storeFile, revision);
+        }
+        catch
+        {
+            // The file may have been replaced before the failure: start again from nothing rather than guess.
+            Clear();
+            throw;
+        }
+    }
+
+    private void Install(byte[] storeFile, long revision)
+    {
+        Changing(() =>
+        {
+            using var work = StoreFiles.CreatePrivateDirectory();
+            var incoming = work.File("incoming.db");
+            using (var file = StoreFiles.CreateOwnerOnlyFile(incoming))
+            {
+                file.Write(storeFile);
+                file.Flush(flushToDisk: true);
+            }
+
+            var (checkedCopy, _) = SqliteBackend.Open(incoming, shared: false);
+            checkedCopy.ReleaseConnections();
+            Backend?.ReleaseConnections();
+            SqliteBackend.Install(incoming, StorePath);
+            Backend = SqliteBackend.Open(StorePath, shared: false).Backend;
+            installation = Guid.NewGuid();
+            return revision;
+        });
+    }
+
+    /// <summary>
+    /// Applies the batch of <paramref name="revision"/> (the next one): <paramref name="check"/> sees the store with it
+    /// applied, <paramref name="beforeCommit"/> runs last, and if either throws nothing changes.
+    /// </summary>
+    public void Apply(long revision, WriteBatch batch, Action<IStoreReader>? check = null, Action? beforeCommit = null)
+    {
+        var backend = Backend ?? throw new InvalidOperationException("A batch cannot apply to an empty replica.");
+        if (revision != Revision + 1)
+        {
+            throw new InvalidOperationException($"Revision {revision} does not follow the replica's {Revision}.");
+        }
+
+        Changing(() =>
+        {
+            backend.Apply(batch, check ?? (_ => { }), beforeCommit ?? (() => { }));
+            return revision;
+        });
+    }
+
+    /// <summary>Empties the replica: the next sync starts from a snapshot.</summary>
+    public void Clear()
+    {
+        Backend?.ReleaseConnections();
+        Backend = null;
+        SqliteBackend.Delete(StorePath);
+        File.Delete(RevisionFile);
+        File.Delete(Marker);
+        Revision = 0;
+    }
+
+    private string RevisionFile => Path.Combine(directory, RevisionFileName);
+
+    private string Marker => Path.Combine(directory, MarkerFileName);
+
+    /// <summary>
+    /// Runs a change between the marker and the new revision. A change that throws was rolled back (one SQLite
+    /// transaction, or a file not yet moved into place), so the marker goes and the revision stays.
+    /// </summary>
+    private void Changing(Func<long> change)
+    {
+        WriteDurably(Marker, "1");
+        long revision;
+        try
+        {
+            revision = change();
+        }
+        catch
+        {
+            File.Delete(Marker);
+            throw;
+        }
+
+        WriteDurably(RevisionFile + ".new", string.Create(CultureInfo.InvariantCulture, $"{revision} {installation:N}"));
+        File.Move(RevisionFile + ".new", RevisionFile, overwrite: true);
+        File.Delete(Marker);
+        Revision = revision;
+    }
+
+    private (long Revision, Guid Installation)? ReadState()
+    {
+        try
+        {
+            var parts = File.ReadAllText(RevisionFile).Split(' ');
+            return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var revision) && revision > 0
+                   && Guid.TryParseExact(parts[1], "N", out var id)
+                ? (revision, id)
+                : null;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteDurably(string path, string text)
+    {
+        File.Delete(path);
+        using var file = StoreFiles.CreateOwnerOnlyFile(path);
+        file.Write(System.Text.Encoding.ASCII.GetBytes(text));
+        file.Flush(flushToDisk: true);
+    }
+}
