@@ -7,8 +7,8 @@ internal static class GlobalOptions
 {
     public static readonly Option<string?> Store = new("--store")
     {
-        Description = "The store file. Default: SECRETOPS_STORE, the profile's store, or the platform's default store "
-                      + "($XDG_DATA_HOME/secretops/store.db on Unix).",
+        Description = "The store file, or the server hosting the store (https://host:port). Default: SECRETOPS_STORE, the profile's store, "
+                      + "or the platform's default store ($XDG_DATA_HOME/secretops/store.db on Unix).",
         HelpName = "PATH",
         Recursive = true,
     };
@@ -70,7 +70,14 @@ internal static class GlobalOptions
     };
 
     /// <summary>All of them, in the order help lists them.</summary>
-    public static IEnumerable<Option> All => [Store, Client, Namespace, Profile, PassphraseStdin, SecretFile, KeyFile, AcceptRestoredStore, Output, Verbose];
+    public static readonly Option<string?> TokenFile = new("--token-file")
+    {
+        Description = "For a store a server hosts: the file (owner-only) holding this client's enrolment token. Default: SECRETOPS_TOKEN_FILE or the profile's token file.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All => [Store, Client, Namespace, Profile, PassphraseStdin, SecretFile, KeyFile, TokenFile, AcceptRestoredStore, Output, Verbose];
 
     private static Option<string> CreateOutput()
     {

@@ -54,7 +54,7 @@ internal sealed class Invocation
     public SecretStore OpenStore()
     {
         var resolved = Resolve();
-        return SecretStore.Open(resolved.Store, new StoreOpenOptions { Shared = resolved.Shared });
+        return SecretStore.Open(resolved.Store, resolved.OpenOptions);
     }
 
     /// <summary>
@@ -115,7 +115,7 @@ internal sealed class Invocation
     private static ClientCredential PromptCredential(ResolvedConnection resolved)
     {
         // Say "no store" before asking for a passphrase to a store that is not there.
-        SecretStore.Open(resolved.Store, new StoreOpenOptions { Shared = resolved.Shared });
+        SecretStore.Open(resolved.Store, resolved.OpenOptions);
         if (!Terminal.IsInteractive)
         {
             throw new InvalidParameterException("credential",
@@ -141,6 +141,7 @@ internal sealed class Invocation
         Profile = ParseResult.GetValue(GlobalOptions.Profile),
         SecretFile = ParseResult.GetValue(GlobalOptions.SecretFile),
         KeyFile = ParseResult.GetValue(GlobalOptions.KeyFile),
+        TokenFile = ParseResult.GetValue(GlobalOptions.TokenFile),
         Passphrase = passphrase,
         Surface = Surface.Cli,
     };

@@ -97,13 +97,16 @@ public sealed class SecretStore
         return new StoreCreated(fullPath, storeId, clientId, SystemClientName, options.GenerateSecret ? secretText : null);
     }
 
+    /// <summary>Whether <paramref name="store"/> names a server hosting a store (https://host:port) rather than a store file.</summary>
+    public static bool IsServerAddress(string store) => Remote.RemoteStoreBackend.IsServerAddress(store);
+
     /// <summary>Opens an existing store, upgrading an older format, refusing anything else with a clear message.</summary>
     public static SecretStore Open(string path, StoreOpenOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Remote.RemoteStoreBackend.IsServerAddress(path))
         {
-            return OpenHosted(path);
+            return OpenHosted(path, options?.TokenFile);
         }
 
         var fullPath = ValidateExistingPath(path);
@@ -112,9 +115,9 @@ public sealed class SecretStore
     }
 
     /// <summary>Opens the store a server hosts (docs/SERVER-PROTOCOL.md §11); see <see cref="ConnectToServer"/>.</summary>
-    private static SecretStore OpenHosted(string address)
+    private static SecretStore OpenHosted(string address, string? tokenFile)
     {
-        var backend = ConnectToServer(address);
+        var backend = ConnectToServer(address, tokenFile);
         var header = backend.Read(reader => reader.Header())
             ?? throw new StoreUnavailableException($"The store at {backend.Location} has no header; it is damaged.", backend.Location, corrupt: true);
         return new SecretStore(backend, header);
@@ -125,7 +128,7 @@ public sealed class SecretStore
     /// (<c>secretops store push</c>). The server refuses unless it hosts no store yet, the file passes every check a restore
     /// makes, and this machine's enrolled client is an active System or Admin client of it. The file is not changed.
     /// </summary>
-    public static void Push(string source, string address)
+    public static void Push(string source, string address, string? tokenFile = null)
     {
         var fullSource = ValidateExistingPath(source);
         if (!Remote.RemoteStoreBackend.IsServerAddress(address))
@@ -137,18 +140,18 @@ public sealed class SecretStore
         using var work = StoreFiles.CreatePrivateDirectory();
         var copy = work.File("push.db");
         SqliteBackend.CopyFile(fullSource, copy);
-        ConnectToServer(address).Push(copy);
+        ConnectToServer(address, tokenFile).Push(copy);
     }
 
     /// <summary>
-    /// The backend of a store a server hosts, signing with the enrolment token in SECRETOPS_TOKEN_FILE (an owner-only
-    /// file) and trusting the certificates in SECRETOPS_SERVER_CA besides the system's.
+    /// The backend of a store a server hosts, signing with the enrolment token in <paramref name="tokenFile"/> (else
+    /// SECRETOPS_TOKEN_FILE; an owner-only file) and trusting the certificates in SECRETOPS_SERVER_CA besides the system's.
     /// </summary>
-    private static Remote.RemoteStoreBackend ConnectToServer(string address)
+    private static Remote.RemoteStoreBackend ConnectToServer(string address, string? tokenFile)
     {
-        var tokenFile = Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.TokenFile) is { Length: > 0 } file
+        tokenFile ??= Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.TokenFile) is { Length: > 0 } file
             ? file
-            : throw new InvalidParameterException("token", $"Connecting to a server needs this client's enrolment token: set {Configuration.EnvironmentVariables.TokenFile} to the file that holds it.");
+            : throw new InvalidParameterException("token", $"Connecting to a server needs this client's enrolment token: give its file (--token-file, -TokenFile) or set {Configuration.EnvironmentVariables.TokenFile}.");
         var token = Configuration.Connector.ReadSmallFile(tokenFile, InputFileKind.EnrolmentToken);
         var ca = Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.ServerCa) is { Length: > 0 } caFile ? caFile : null;
         return Remote.RemoteStoreBackend.Open(address, token, ca, StoreFiles.DefaultStateDirectory());

@@ -91,6 +91,12 @@ public sealed class StoreOpenOptions
     /// null: shared on a detected network share, or when the file is already in shared mode (another client's choice).
     /// </summary>
     public bool? Shared { get; init; }
+
+    /// <summary>
+    /// For a store a server hosts: the file holding this client's enrolment token (an owner-only file). When null:
+    /// SECRETOPS_TOKEN_FILE.
+    /// </summary>
+    public string? TokenFile { get; init; }
 }
 
 /// <summary>How a session behaves.</summary>

@@ -25,6 +25,9 @@ public sealed class Profile
     /// <summary>The client's PEM private key file.</summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>The enrolment token file, for a store a server hosts.</summary>
+    public string? TokenFile { get; set; }
+
     /// <summary>Let SECRETOPS_SECRET_&lt;NS&gt;_&lt;NAME&gt; override reads.</summary>
     public bool EnvironmentOverrides { get; set; }
 

@@ -35,6 +35,9 @@ public sealed class ConnectionRequest
     /// <summary>Force network-share mode on or off.</summary>
     public bool? Shared { get; init; }
 
+    /// <summary>--token-file / -TokenFile: the enrolment token for a store a server hosts.</summary>
+    public string? TokenFile { get; init; }
+
     /// <summary>Recorded in the audit log.</summary>
     public Surface Surface { get; init; } = Surface.Api;
 }
@@ -44,6 +47,12 @@ public sealed record ResolvedConnection(string Store, string Client, string Name
 {
     /// <summary>Accept the store even if it is behind what this machine verified at its path (a backup restored on purpose).</summary>
     public bool AcceptRestoredStore { get; init; }
+
+    /// <summary>The enrolment token file for a store a server hosts (null: SECRETOPS_TOKEN_FILE).</summary>
+    public string? TokenFile { get; init; }
+
+    /// <summary>How the store is opened.</summary>
+    public StoreOpenOptions OpenOptions => new() { Shared = Shared, TokenFile = TokenFile };
 }
 
 /// <summary>
@@ -63,7 +72,10 @@ public static class Connector
         var ns = request.Namespace ?? Env("SECRETOPS_NAMESPACE") ?? profile?.Namespace ?? SecretStore.DefaultNamespace;
         var shared = request.Shared ?? (Env("SECRETOPS_SHARED") is { } flag ? ParseFlag("SECRETOPS_SHARED", flag) : profile?.Shared);
         var idle = profile?.IdleTimeoutMinutes is { } minutes ? minutes < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(minutes) : TimeSpan.FromMinutes(15);
-        return new ResolvedConnection(store, client, ns, profile?.EnvironmentOverrides ?? false, shared, idle);
+        return new ResolvedConnection(store, client, ns, profile?.EnvironmentOverrides ?? false, shared, idle)
+        {
+            TokenFile = ExpandHome(request.TokenFile ?? profile?.TokenFile),
+        };
     }
 
     /// <summary>
@@ -138,7 +150,7 @@ public static class Connector
     public static Session Connect(ResolvedConnection connection, ClientCredential credential, Surface surface)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var store = SecretStore.Open(connection.Store, new StoreOpenOptions { Shared = connection.Shared });
+        var store = SecretStore.Open(connection.Store, connection.OpenOptions);
         return store.Connect(connection.Client, credential, new SessionOptions
         {
             Surface = surface,

@@ -192,7 +192,8 @@ public static class SecretVault
         {
             var settings = VaultSettings.Parse(parameters);
             var resolved = Resolve(settings);
-            if (!File.Exists(resolved.Store))
+            // A hosted store is reached below: a server that is down or hosts nothing fails the connect, with the reason.
+            if (!SecretStore.IsServerAddress(resolved.Store) && !File.Exists(resolved.Store))
             {
                 problems.Add(new NotFoundException($"Vault '{vaultName}': the store '{resolved.Store}' does not exist.", resolved.Store));
                 return new VaultTestResult(false, problems);
@@ -285,6 +286,7 @@ public static class SecretVault
             Client = settings.Client,
             Namespace = settings.Namespace,
             Profile = settings.Profile,
+            TokenFile = settings.TokenFile,
             Surface = Surface.Vault,
         });
 

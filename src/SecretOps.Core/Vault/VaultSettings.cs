@@ -30,7 +30,7 @@ public sealed record VaultSettings
 {
     /// <summary>The keys a registration may hold.</summary>
     public static readonly IReadOnlyList<string> KnownKeys =
-        ["Path", "Namespace", "Client", "Profile", "SecretFile", "KeyFile", "SecretEnvironmentVariable", "Prompt"];
+        ["Path", "Namespace", "Client", "Profile", "SecretFile", "KeyFile", "SecretEnvironmentVariable", "Prompt", "TokenFile"];
 
     /// <summary>Keys SecretManagement adds itself; ignored.</summary>
     private static readonly HashSet<string> ReservedKeys = new(StringComparer.OrdinalIgnoreCase) { "Verbose" };
@@ -52,6 +52,9 @@ public sealed record VaultSettings
 
     /// <summary>The configuration profile to resolve unset values from.</summary>
     public string? Profile { get; init; }
+
+    /// <summary>For a store a server hosts: the enrolment token file (absolute); null for SECRETOPS_TOKEN_FILE or the profile's.</summary>
+    public string? TokenFile { get; init; }
 
     /// <summary>How the client authenticates.</summary>
     public VaultAuthentication Authentication { get; init; }
@@ -111,7 +114,8 @@ public sealed record VaultSettings
 
         var settings = new VaultSettings
         {
-            Path = AbsolutePath(Text(values, "Path"), "Path"),
+            Path = Text(values, "Path") is { } store && Remote.RemoteStoreBackend.IsServerAddress(store) ? store : AbsolutePath(Text(values, "Path"), "Path"),
+            TokenFile = AbsolutePath(Text(values, "TokenFile"), "TokenFile"),
             Namespace = Text(values, "Namespace"),
             Client = Text(values, "Client"),
             Profile = Text(values, "Profile"),
@@ -147,6 +151,7 @@ public sealed record VaultSettings
         Put("Namespace", Namespace);
         Put("Client", Client);
         Put("Profile", Profile);
+        Put("TokenFile", TokenFile);
         switch (Authentication)
         {
             case VaultAuthentication.Prompt:

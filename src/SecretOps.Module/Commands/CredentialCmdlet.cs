@@ -18,10 +18,16 @@ public abstract class CredentialCmdlet : SecretOpsCmdlet
     protected const string KeyFileSet = "KeyFile";
     protected const string ClientSecretSet = "ClientSecret";
 
-    /// <summary>The store file.</summary>
-    [Parameter(Position = 0, HelpMessage = "Path of the store. Default: SECRETOPS_STORE, the profile's store, or the platform's default store.")]
+    /// <summary>The store file, or the server hosting the store.</summary>
+    [Parameter(Position = 0, HelpMessage = "Path of the store, or the server hosting it (-Uri https://host:port). Default: SECRETOPS_STORE, the profile's store, or the platform's default store.")]
+    [Alias("Uri")]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>For a store a server hosts: the file holding this client's enrolment token.</summary>
+    [Parameter(HelpMessage = "For a store a server hosts: the owner-only file holding this client's enrolment token. Default: SECRETOPS_TOKEN_FILE or the profile's token file.")]
+    [ValidateNotNullOrEmpty]
+    public string? TokenFile { get; set; }
 
     /// <summary>The client to connect as.</summary>
     [Parameter(Position = 1, HelpMessage = "Name or id of the client to connect as. Default: SECRETOPS_CLIENT, the profile's client, or 'system'.")]
@@ -68,7 +74,8 @@ public abstract class CredentialCmdlet : SecretOpsCmdlet
             passphrase = Passphrase is null ? null : PowerShellValues.ToChars(Passphrase);
             var request = new ConnectionRequest
             {
-                Store = Path is null ? null : ResolveFilePath(Path, nameof(Path)),
+                Store = Path is null ? null : ResolveStoreLocation(Path, nameof(Path)),
+                TokenFile = TokenFile is null ? null : ResolveFilePath(TokenFile, nameof(TokenFile)),
                 Client = Client,
                 Namespace = RequestedNamespace,
                 Profile = Profile,

@@ -27,9 +27,14 @@ public sealed class RegisterSecretOpsVaultCommand : SecretOpsCmdlet
     public string Name { get; set; } = "";
 
     /// <summary>The store file.</summary>
-    [Parameter(Mandatory = true, Position = 1, HelpMessage = "Path of the SecretOps store the vault uses; registered as an absolute path.")]
+    [Parameter(Mandatory = true, Position = 1, HelpMessage = "Path of the SecretOps store the vault uses, registered as an absolute path; or the server hosting it (-Uri https://host:port).")]
+    [Alias("Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    [Parameter(HelpMessage = "For a store a server hosts: the owner-only file holding the client's enrolment token; only the path is registered. Default: SECRETOPS_TOKEN_FILE or the profile's, at each use.")]
+    [ValidateNotNullOrEmpty]
+    public string? TokenFile { get; set; }
 
     /// <summary>The namespace the vault's secrets live in.</summary>
     [Parameter(HelpMessage = "Namespace the vault's secrets live in. Default: SECRETOPS_NAMESPACE, the profile's namespace, or 'default', resolved at each use.")]
@@ -82,7 +87,8 @@ public sealed class RegisterSecretOpsVaultCommand : SecretOpsCmdlet
         {
             var settings = new VaultSettings
             {
-                Path = ResolveFilePath(Path, nameof(Path)),
+                Path = ResolveStoreLocation(Path, nameof(Path)),
+                TokenFile = TokenFile is null ? null : ResolveFilePath(TokenFile, nameof(TokenFile)),
                 Namespace = Namespace,
                 Client = Client,
                 Authentication = ParameterSetName switch
@@ -109,7 +115,7 @@ public sealed class RegisterSecretOpsVaultCommand : SecretOpsCmdlet
                 parameters[key] = value;
             }
 
-            if (!File.Exists(settings.Path))
+            if (!SecretOps.Core.SecretStore.IsServerAddress(settings.Path!) && !File.Exists(settings.Path))
             {
                 WriteWarning($"The store '{settings.Path}' does not exist yet; the vault works once it does (Test-SecretVault -Name '{Name}' checks).");
             }

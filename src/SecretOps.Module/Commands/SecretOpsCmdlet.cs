@@ -12,6 +12,10 @@ public abstract class SecretOpsCmdlet : PSCmdlet
     /// <summary>Recorded in the audit log for everything the cmdlets do.</summary>
     private protected const Surface CmdletSurface = Surface.Cmdlet;
 
+    /// <summary>A store as a parameter names it: a server address as given, anything else a file path resolved as <see cref="ResolveFilePath"/>.</summary>
+    private protected string ResolveStoreLocation(string store, string parameterName) =>
+        SecretOps.Core.SecretStore.IsServerAddress(store) ? store : ResolveFilePath(store, parameterName);
+
     /// <summary>
     /// Resolves a PowerShell path (relative to the current location, <c>~</c>, PSDrives) to a file-system
     /// path that need not exist yet. Other providers (Registry:, Env:) are refused.

@@ -55,7 +55,7 @@ public abstract class StoreSessionCmdlet : SecretOpsCmdlet, IDisposable
     {
         try
         {
-            storePath = Store is null ? null : ResolveFilePath(Store, nameof(Store));
+            storePath = Store is null ? null : ResolveStoreLocation(Store, nameof(Store));
         }
         catch (SecretOpsException e)
         {
