@@ -9,8 +9,21 @@ namespace SecretOps.Cli.Tests;
 /// and the XDG directories inside it (so neither the user's default store nor configuration is ever touched),
 /// and the System client's passphrase in SECRETOPS_PASSPHRASE unless a test says otherwise.
 /// </summary>
+/// <remarks>
+/// With SECRETOPS_TEST_HOSTED=1 (the README's test command sets it for the classes marked <c>[Trait("Hosted", "Also")]</c>)
+/// the same scenarios run against a server: <see cref="Create"/> pushes the new store to a server of its own and
+/// <see cref="StorePath"/> becomes the server's address; every client a run connects as is enrolled on first use and
+/// signs with its own token, on one machine (one XDG_STATE_HOME).
+/// </remarks>
 internal sealed class CliStore : IDisposable
 {
+    /// <summary>Whether this run points the scenarios at a server.</summary>
+    public static readonly bool Hosted = System.Environment.GetEnvironmentVariable("SECRETOPS_TEST_HOSTED") == "1";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> tokens = new(StringComparer.OrdinalIgnoreCase);
+    private readonly object enrolling = new();
+    private HostedServer? server;
+
     public const string Passphrase = "correct horse battery staple";
 
     /// <summary>Cheap Argon2 so tests stay fast; --weak-kdf allows it.</summary>
@@ -32,7 +45,7 @@ internal sealed class CliStore : IDisposable
 
     public string Directory { get; }
 
-    public string StorePath { get; }
+    public string StorePath { get; private set; }
 
     /// <summary>The environment every run gets (tests may change it).</summary>
     public Dictionary<string, string?> Environment { get; }
@@ -40,8 +53,9 @@ internal sealed class CliStore : IDisposable
     /// <summary>
     /// A new directory with a passphrase store created through the CLI (<c>store init --passphrase-stdin</c>). When
     /// <paramref name="shared"/>, every run gets SECRETOPS_SHARED=1 (network-share mode: journal_mode=DELETE, no pooling).
+    /// <paramref name="fileOnly"/> keeps it a file even in a hosted run (a test that pushes it itself).
     /// </summary>
-    public static CliStore Create(bool shared = false)
+    public static CliStore Create(bool shared = false, bool fileOnly = false)
     {
         var store = Empty();
         if (shared)
@@ -50,7 +64,59 @@ internal sealed class CliStore : IDisposable
         }
 
         store.Ok(["store", "init", "--passphrase-stdin", .. WeakKdf], stdin: Passphrase + "\n");
+        if (Hosted && !fileOnly)
+        {
+            store.MoveToServer();
+        }
+
         return store;
+    }
+
+    /// <summary>Pushes the store file to a server of its own; from then on every run reaches the store there.</summary>
+    private void MoveToServer()
+    {
+        server = HostedServer.Start();
+        Environment["XDG_STATE_HOME"] = Path.Combine(Directory, "state");
+        var file = StorePath;
+        var system = Cli.Run(["--store", file, "client", "show", "system", "--output", "json"], (byte[]?)null, Environment, prefix: null);
+        var id = JsonDocument.Parse(system.Stdout).RootElement.GetProperty("id").GetString()!;
+        tokens["system"] = server.Enrol(id);
+        var push = Cli.Run(["--store", file, "--token-file", tokens["system"], "store", "push", server.Store], (byte[]?)null, Environment, prefix: null);
+        Assert.True(push.ExitCode == 0, $"store push: {push}");
+        StorePath = server.Store;
+    }
+
+    /// <summary>
+    /// The token file of the client a run connects as (--client, else SECRETOPS_CLIENT, else system), enrolling it on
+    /// first use. A client the store does not hold gets the System client's token: the server lets the request in, and
+    /// the store refuses the client, as it would refuse it in a file.
+    /// </summary>
+    private string TokenFor(string[] arguments, Dictionary<string, string?> environment)
+    {
+        var at = Array.IndexOf(arguments, "--client");
+        var client = at >= 0 && at + 1 < arguments.Length ? arguments[at + 1] : environment.GetValueOrDefault("SECRETOPS_CLIENT") ?? "system";
+        if (tokens.TryGetValue(client, out var known))
+        {
+            return known;
+        }
+
+        lock (enrolling)
+        {
+            if (tokens.TryGetValue(client, out known))
+            {
+                return known;
+            }
+
+            var systemEnvironment = new Dictionary<string, string?>(Environment) { ["SECRETOPS_TOKEN_FILE"] = tokens["system"] };
+            var shown = Cli.Run(["--store", StorePath, "client", "show", client, "--output", "json"], (byte[]?)null, systemEnvironment, prefix: null);
+            if (shown.ExitCode != 0)
+            {
+                return tokens["system"];
+            }
+
+            var id = JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("id").GetString()!;
+            return tokens[client] = server!.Enrol(id);
+        }
     }
 
     /// <summary>A new directory without a store.</summary>
@@ -63,14 +129,25 @@ internal sealed class CliStore : IDisposable
         Run(arguments, stdin is null ? null : Encoding.UTF8.GetBytes(stdin), environment);
 
     public CliResult Run(string[] arguments, byte[]? stdin, IDictionary<string, string?>? environment = null, IReadOnlyList<string>? prefix = null, string? cliAssembly = null) =>
-        Cli.Run(WithStore(arguments), stdin, Merged(environment), prefix, cliAssembly);
+        Cli.Run(WithStore(arguments), stdin, ForRun(arguments, environment), prefix, cliAssembly);
 
     /// <summary>Runs like <see cref="Run(string[], string, IDictionary{string, string})"/>, killing the CLI with SIGKILL after <paramref name="killAfter"/> unless it finished.</summary>
     public CliResult RunAndKill(string[] arguments, string? stdin, TimeSpan killAfter, IDictionary<string, string?>? environment = null) =>
-        Cli.RunAndKill(WithStore(arguments), stdin is null ? null : Encoding.UTF8.GetBytes(stdin), Merged(environment), killAfter);
+        Cli.RunAndKill(WithStore(arguments), stdin is null ? null : Encoding.UTF8.GetBytes(stdin), ForRun(arguments, environment), killAfter);
 
     // A test that names another store gets that one.
     private string[] WithStore(string[] arguments) => arguments.Contains("--store") ? arguments : ["--store", StorePath, .. arguments];
+
+    private Dictionary<string, string?> ForRun(string[] arguments, IDictionary<string, string?>? environment)
+    {
+        var merged = Merged(environment);
+        if (server is not null && !merged.ContainsKey("SECRETOPS_TOKEN_FILE"))
+        {
+            merged["SECRETOPS_TOKEN_FILE"] = TokenFor(arguments, merged);
+        }
+
+        return merged;
+    }
 
     private Dictionary<string, string?> Merged(IDictionary<string, string?>? environment)
     {
@@ -166,6 +243,7 @@ internal sealed class CliStore : IDisposable
 
     public void Dispose()
     {
+        server?.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -8,7 +8,7 @@ namespace SecretOps.Cli.Tests;
 /// </summary>
 public sealed class HostedStoreTests : IDisposable
 {
-    private readonly CliStore file = CliStore.Create();
+    private readonly CliStore file = CliStore.Create(fileOnly: true);
     private readonly HostedServer server = HostedServer.Start();
 
     /// <summary>Pushes the file store to the server as its System client; returns the environment that reaches it from a new machine.</summary>

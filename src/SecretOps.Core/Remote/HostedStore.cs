@@ -38,7 +38,10 @@ public sealed class HostedStore
     public static HostedStore Open(IStoreLog log, string replicaDirectory, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(log);
-        return new HostedStore(log, StoreReplica.Open(replicaDirectory), time ?? TimeProvider.System);
+        // The directory is this instance's alone: nothing else changes the replica, so it is read once, here.
+        var replica = StoreReplica.Open(replicaDirectory);
+        replica.Refresh();
+        return new HostedStore(log, replica, time ?? TimeProvider.System);
     }
 
     /// <summary>

@@ -121,7 +121,16 @@ internal sealed class RemoteStoreBackend : IStoreBackend
             if (response.StatusCode != HttpStatusCode.Conflict)
             {
                 Ensure(response);
-                Sync();
+                if (WrittenRevision(response) == decidedAt + 1)
+                {
+                    // The server applied exactly this batch at the next revision: so does the replica, without asking.
+                    replica.Apply(decidedAt + 1, batch);
+                }
+                else
+                {
+                    Sync();
+                }
+
                 return result;
             }
 
@@ -269,6 +278,20 @@ internal sealed class RemoteStoreBackend : IStoreBackend
             HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge => new InvalidParameterException("request", text),
             _ => new StoreUnavailableException(text, Location),
         };
+    }
+
+    /// <summary>The revision a write became, from the answer <c>{"revision": N}</c>; null when it does not say.</summary>
+    private static long? WrittenRevision(HttpResponseMessage response)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(response.Content.ReadAsStream());
+            return document.RootElement.TryGetProperty("revision", out var revision) && revision.TryGetInt64(out var value) ? value : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static string? ServerMessage(HttpResponseMessage response)

@@ -35,7 +35,11 @@ internal sealed class StoreReplica
     /// <summary>The replica's store file path.</summary>
     public string StorePath => Path.Combine(directory, StoreFileName);
 
-    /// <summary>Opens the replica in <paramref name="directory"/> (made owner-only if new), empty when there is none or a change was cut off.</summary>
+    /// <summary>
+    /// The replica in <paramref name="directory"/> (made owner-only if new), not yet read: <see cref="Refresh"/> reads it,
+    /// holding the lock of whatever else may change it (another process would otherwise see its change in progress as one
+    /// cut off, and clear the file under it).
+    /// </summary>
     public static StoreReplica Open(string directory)
     {
         var full = Path.GetFullPath(directory);
@@ -48,9 +52,7 @@ internal sealed class StoreReplica
             Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var replica = new StoreReplica(full);
-        replica.Refresh();
-        return replica;
+        return new StoreReplica(full);
     }
 
     /// <summary>
