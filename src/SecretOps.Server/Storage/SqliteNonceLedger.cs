@@ -52,23 +52,67 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
         try
         {
             using var connection = database.Connect();
-            using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO nonces (client_id, nonce, expires_at) VALUES ($client, $nonce, $expires)";
-            insert.Parameters.AddWithValue("$client", clientId.ToByteArray());
-            insert.Parameters.AddWithValue("$nonce", nonceBytes);
-            insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
-            insert.ExecuteNonQuery();
-            return NonceRecordResult.Recorded;
-        }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == PrimaryKeyViolation)
-        {
-            return NonceRecordResult.AlreadySeen;
+            return Insert(connection, clientId, nonceBytes, expiresAt) ? NonceRecordResult.Recorded : NonceRecordResult.AlreadySeen;
         }
         catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
         {
             ServerLog.StorageFailed(logger, Kind, nameof(TryRecord), e.Message);
             return NonceRecordResult.Unavailable;
         }
+    }
+
+    /// <inheritdoc/>
+    public Task<NonceRecordResult> TryRecordAllowedAsync(Guid clientId, ReadOnlyMemory<byte> nonce, DateTimeOffset expiresAt, RequestAuditEntry allowed)
+    {
+        NonceInput.RequireLength(nonce.Span);
+        ArgumentNullException.ThrowIfNull(allowed);
+        var nonceBytes = nonce.ToArray();
+        try
+        {
+            using var connection = database.Connect();
+            // A failure half-way leaves the transaction open; closing the connection rolls it back.
+            Execute(connection, "BEGIN IMMEDIATE");
+            if (!Insert(connection, clientId, nonceBytes, expiresAt))
+            {
+                Execute(connection, "ROLLBACK");
+                return Task.FromResult(NonceRecordResult.AlreadySeen);
+            }
+
+            SqliteAuditLog.Insert(connection, allowed);
+            Execute(connection, "COMMIT");
+            return Task.FromResult(NonceRecordResult.Recorded);
+        }
+        catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
+        {
+            ServerLog.StorageFailed(logger, Kind, nameof(TryRecordAllowedAsync), e.Message);
+            return Task.FromResult(NonceRecordResult.Unavailable);
+        }
+    }
+
+    /// <summary>Inserts the nonce; false when (client, nonce) is already there.</summary>
+    private static bool Insert(SqliteConnection connection, Guid clientId, byte[] nonce, DateTimeOffset expiresAt)
+    {
+        try
+        {
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO nonces (client_id, nonce, expires_at) VALUES ($client, $nonce, $expires)";
+            insert.Parameters.AddWithValue("$client", clientId.ToByteArray());
+            insert.Parameters.AddWithValue("$nonce", nonce);
+            insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
+            insert.ExecuteNonQuery();
+            return true;
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == PrimaryKeyViolation)
+        {
+            return false;
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     /// <inheritdoc/>
