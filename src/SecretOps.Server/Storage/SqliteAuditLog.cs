@@ -91,7 +91,8 @@ public sealed class SqliteAuditLog : IAuditLog
     {
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             return work(connection);
         }
         catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))

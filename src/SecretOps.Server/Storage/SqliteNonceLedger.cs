@@ -51,7 +51,8 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
         var nonceBytes = nonce.ToArray();
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             return Insert(connection, clientId, nonceBytes, expiresAt) ? NonceRecordResult.Recorded : NonceRecordResult.AlreadySeen;
         }
         catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
@@ -69,7 +70,8 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
         var nonceBytes = nonce.ToArray();
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             // A failure half-way leaves the transaction open; closing the connection rolls it back.
             Execute(connection, "BEGIN IMMEDIATE");
             if (!Insert(connection, clientId, nonceBytes, expiresAt))
@@ -120,7 +122,8 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
     {
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             using var delete = connection.CreateCommand();
             delete.CommandText = "DELETE FROM nonces WHERE expires_at < $now";
             delete.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -137,7 +140,8 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
     {
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             using var probe = connection.CreateCommand();
             probe.CommandText = "SELECT count(*) FROM (SELECT 1 FROM nonces LIMIT 1)";
             probe.ExecuteScalar();
