@@ -74,7 +74,7 @@ public sealed class SignedRequestAuthentication(
         {
             try
             {
-                storage.Audit.Append(AuditEntry(context, origin, rawTarget, attempt.ClientId, denial?.Outcome ?? RequestOutcome.Allowed, time.GetUtcNow()));
+                await storage.Audit.AppendAsync(AuditEntry(context, origin, rawTarget, attempt.ClientId, denial?.Outcome ?? RequestOutcome.Allowed, time.GetUtcNow())).ConfigureAwait(false);
             }
             catch (StorageUnavailableException e)
             {

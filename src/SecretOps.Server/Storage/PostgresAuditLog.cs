@@ -46,6 +46,23 @@ public sealed class PostgresAuditLog : IAuditLog
         });
     }
 
+    /// <inheritdoc/>
+    public async Task AppendAsync(RequestAuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        try
+        {
+            await using var insert = dataSource.CreateCommand(
+                $"INSERT INTO secretops_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+            AddParameters(insert, entry);
+            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (PostgresDatabase.IsStorageFailure(e))
+        {
+            throw new StorageUnavailableException("postgres", nameof(Append), e);
+        }
+    }
+
     /// <summary>The columns an audit row is inserted with, in the order of <see cref="AddParameters"/>.</summary>
     internal const string Columns = "at, client_id, peer, resolved, method, path, outcome";
 

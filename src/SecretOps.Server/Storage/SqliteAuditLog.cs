@@ -37,7 +37,21 @@ public sealed class SqliteAuditLog : IAuditLog
     public void Append(RequestAuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        Run(nameof(Append), connection => Insert(connection, entry));
+        AppendAsync(entry).GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc/>
+    public async Task AppendAsync(RequestAuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        try
+        {
+            await database.WriteAsync(connection => Insert(connection, entry)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
+        {
+            throw new StorageUnavailableException("sqlite", nameof(Append), e);
+        }
     }
 
     /// <summary>Inserts <paramref name="entry"/> on <paramref name="connection"/>, in whatever transaction it is in.</summary>

@@ -23,15 +23,19 @@ public sealed class SqliteDatabase : IDisposable
     private const int MaxIdle = 16;
 
     private readonly string connectionString;
+    private readonly string connectionSetup;
     private readonly SqliteConnection keeper;
     private readonly Stack<SqliteConnection> idle = new();
+    private readonly SqliteGroupCommit writes;
     private bool disposed;
 
-    private SqliteDatabase(string path, string connectionString, SqliteConnection keeper)
+    private SqliteDatabase(string path, string connectionString, SqliteConnection keeper, int busyTimeoutMilliseconds)
     {
         Path = path;
         this.connectionString = connectionString;
         this.keeper = keeper;
+        connectionSetup = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={busyTimeoutMilliseconds};");
+        writes = new SqliteGroupCommit(this);
     }
 
     /// <summary>The database file's full path.</summary>
@@ -83,7 +87,7 @@ public sealed class SqliteDatabase : IDisposable
             Pooling = false,
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
         };
-        return new SqliteDatabase(full, perCall.ConnectionString, keeper);
+        return new SqliteDatabase(full, perCall.ConnectionString, keeper, perCall.DefaultTimeout * 1000);
     }
 
     /// <summary>Creates a store's tables if they are not there; throws an <see cref="IOException"/> naming the file when it cannot.</summary>
@@ -99,14 +103,18 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>A new open connection to the existing file, synchronous=FULL; the caller disposes it.</summary>
+    /// <summary>
+    /// A new open connection to the existing file, synchronous=FULL, waiting up to the busy timeout for another
+    /// writer's lock (in SQLite, which polls in milliseconds; Microsoft.Data.Sqlite's own retry sleeps 150 ms at a
+    /// time); the caller disposes it.
+    /// </summary>
     public SqliteConnection Connect()
     {
         var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
-            Execute(connection, "PRAGMA synchronous=FULL;");
+            Execute(connection, connectionSetup);
             return connection;
         }
         catch
@@ -147,6 +155,15 @@ public sealed class SqliteDatabase : IDisposable
 
         return new ConnectionLease(this, Connect());
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (inserts, one caller's durable write) in the next group commit: the writes queued
+    /// meanwhile share one transaction and one fsync, each in a savepoint of its own, so one that throws leaves nothing
+    /// and fails alone. The task completes with <paramref name="work"/>'s result once the commit is durable, or with
+    /// the exception that stopped it (see <see cref="IsStorageFailure"/>); <paramref name="work"/> runs on the writer's
+    /// thread and must not wait for another write.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work) => writes.RunAsync(work);
 
     /// <summary>Whether the file <paramref name="connection"/> has open is still the one at <see cref="Path"/>.</summary>
     internal bool IsStillTheFile(SqliteConnection connection)
@@ -203,6 +220,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        writes.Dispose();
         lock (idle)
         {
             disposed = true;

@@ -49,17 +49,7 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
     {
         NonceInput.RequireLength(nonce);
         var nonceBytes = nonce.ToArray();
-        try
-        {
-            using var lease = database.Rent();
-            var connection = lease.Connection;
-            return Insert(connection, clientId, nonceBytes, expiresAt) ? NonceRecordResult.Recorded : NonceRecordResult.AlreadySeen;
-        }
-        catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
-        {
-            ServerLog.StorageFailed(logger, Kind, nameof(TryRecord), e.Message);
-            return NonceRecordResult.Unavailable;
-        }
+        return RecordAsync(nameof(TryRecord), connection => Insert(connection, clientId, nonceBytes, expiresAt)).GetAwaiter().GetResult();
     }
 
     /// <inheritdoc/>
@@ -68,26 +58,30 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
         NonceInput.RequireLength(nonce.Span);
         ArgumentNullException.ThrowIfNull(allowed);
         var nonceBytes = nonce.ToArray();
-        try
+
+        // One savepoint of the group commit: an audit insert that fails undoes the nonce insert with it.
+        return RecordAsync(nameof(TryRecordAllowedAsync), connection =>
         {
-            using var lease = database.Rent();
-            var connection = lease.Connection;
-            // A failure half-way leaves the transaction open; closing the connection rolls it back.
-            Execute(connection, "BEGIN IMMEDIATE");
             if (!Insert(connection, clientId, nonceBytes, expiresAt))
             {
-                Execute(connection, "ROLLBACK");
-                return Task.FromResult(NonceRecordResult.AlreadySeen);
+                return false;
             }
 
             SqliteAuditLog.Insert(connection, allowed);
-            Execute(connection, "COMMIT");
-            return Task.FromResult(NonceRecordResult.Recorded);
+            return true;
+        });
+    }
+
+    private async Task<NonceRecordResult> RecordAsync(string operation, Func<SqliteConnection, bool> insert)
+    {
+        try
+        {
+            return await database.WriteAsync(insert).ConfigureAwait(false) ? NonceRecordResult.Recorded : NonceRecordResult.AlreadySeen;
         }
         catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
         {
-            ServerLog.StorageFailed(logger, Kind, nameof(TryRecordAllowedAsync), e.Message);
-            return Task.FromResult(NonceRecordResult.Unavailable);
+            ServerLog.StorageFailed(logger, Kind, operation, e.Message);
+            return NonceRecordResult.Unavailable;
         }
     }
 
@@ -108,13 +102,6 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
         {
             return false;
         }
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     /// <inheritdoc/>

@@ -80,6 +80,34 @@ public sealed class SqliteNonceLedgerTests : NonceLedgerContract
     }
 
     [Fact]
+    public async Task WriteThatThrowsInAGroupCommit_LeavesNothing_AndTheOthersInTheCommitAreKept()
+    {
+        using var database = SqliteDatabase.Open(DatabasePath, TimeSpan.FromSeconds(5));
+        SqliteAuditLog.Open(database);
+        var client = Guid.NewGuid();
+        var writes = Enumerable.Range(0, 64).Select(i => Task.Run(() => database.WriteAsync(connection =>
+        {
+            SqliteAuditLog.Insert(connection, Allowed(client, $"/v1/{i}"));
+            return i % 4 == 0 ? throw new InvalidOperationException("a write that fails after its insert") : i;
+        }))).ToArray();
+
+        for (var i = 0; i < writes.Length; i++)
+        {
+            if (i % 4 == 0)
+            {
+                await Assert.ThrowsAsync<InvalidOperationException>(() => writes[i]);
+            }
+            else
+            {
+                Assert.Equal(i, await writes[i]);
+            }
+        }
+
+        Assert.Equal(48L, Count(DatabasePath, "SELECT count(*) FROM audit"));
+        Assert.Equal(0L, Count(DatabasePath, "SELECT count(*) FROM audit WHERE (CAST(substr(path, 5) AS INTEGER) % 4) = 0"));
+    }
+
+    [Fact]
     public void NewDatabaseFile_IsReadableByItsOwnerOnly()
     {
         Open();
