@@ -71,7 +71,22 @@ public sealed class ReplayWindow
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(signature);
-        switch (ledger.TryRecord(signature.ClientId, signature.Nonce, now + NonceRetention))
+        EnsureRecorded(ledger.TryRecord(signature.ClientId, signature.Nonce, NonceExpiry(now)), signature);
+    }
+
+    /// <summary>When a nonce accepted at <paramref name="now"/> may leave the ledger: <see cref="NonceRetention"/> later.</summary>
+    public DateTimeOffset NonceExpiry(DateTimeOffset now) => now + NonceRetention;
+
+    /// <summary>
+    /// What <see cref="RecordNonce"/> makes of a ledger's <paramref name="result"/> for <paramref name="signature"/>'s
+    /// nonce, for a server that records it another way (with its audit row, in one commit): nothing when it was
+    /// recorded, <see cref="RequestRefusal.Replayed"/> when it was already there, otherwise
+    /// <see cref="RequestRefusal.LedgerUnavailable"/>.
+    /// </summary>
+    public static void EnsureRecorded(NonceRecordResult result, RequestSignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        switch (result)
         {
             case NonceRecordResult.Recorded:
                 return;

@@ -15,7 +15,8 @@ namespace SecretOps.Server.Authentication;
 /// headers, the claimed client's failures, look up the client (unknown or disabled: refused alike), the timestamp, the
 /// body (at most <see cref="MaxBodyBytesFor"/> its route), the signature over the raw target and raw bytes, the timestamp again,
 /// the allow-list, the nonce. Every outcome is appended to the audit table before the answer; when that fails the
-/// request fails (503). The endpoint then reads the very bytes that were verified.
+/// request fails (503). An allowed request's nonce and audit row are written in one commit (both or neither); a
+/// refusal's row alone. The endpoint then reads the very bytes that were verified.
 /// </summary>
 public sealed class SignedRequestAuthentication(
     RequestDelegate next,
@@ -82,21 +83,18 @@ public sealed class SignedRequestAuthentication(
             }
         }
 
-        try
+        // An allowed request's audit row was written with its nonce, in one commit; a refusal's is written alone.
+        if (!attempt.Audited)
         {
-            storage.Audit.Append(new RequestAuditEntry(
-                time.GetUtcNow(),
-                attempt.ClientId,
-                origin.Peer.ToString(),
-                origin.Address?.Resolved.ToString(),
-                Bounded(context.Request.Method, MaxAuditMethodLength),
-                Bounded(PathOf(rawTarget), MaxAuditPathLength),
-                (denial?.Outcome ?? RequestOutcome.Allowed).ToString()));
-        }
-        catch (StorageUnavailableException e)
-        {
-            ServerLog.StorageFailed(logger, e.Storage, e.Operation, e.InnerException?.Message ?? e.Message);
-            denial = RequestDenial.StorageUnavailable();
+            try
+            {
+                await storage.Audit.AppendAsync(AuditEntry(context, origin, rawTarget, attempt.ClientId, denial?.Outcome ?? RequestOutcome.Allowed, time.GetUtcNow())).ConfigureAwait(false);
+            }
+            catch (StorageUnavailableException e)
+            {
+                ServerLog.StorageFailed(logger, e.Storage, e.Operation, e.InnerException?.Message ?? e.Message);
+                denial = RequestDenial.StorageUnavailable();
+            }
         }
 
         if (denial is not null)
@@ -152,7 +150,10 @@ public sealed class SignedRequestAuthentication(
             var now = time.GetUtcNow();
             window.CheckFreshness(signature.Timestamp, now);
             credentials.Client.AllowList.EnsurePermits(address, signature.ClientId.ToString("D"));
-            window.RecordNonce(storage.Nonces, signature, now);
+            var recorded = await storage.Nonces.TryRecordAllowedAsync(signature.ClientId, signature.Nonce.ToArray(), window.NonceExpiry(now),
+                AuditEntry(context, origin, rawTarget, signature.ClientId, RequestOutcome.Allowed, now)).ConfigureAwait(false);
+            ReplayWindow.EnsureRecorded(recorded, signature);
+            attempt.Audited = true;
 
             context.Request.Body = new MemoryStream(body, writable: false);
             context.Features.Set(new AuthenticatedClient(signature.ClientId, address));
@@ -199,6 +200,15 @@ public sealed class SignedRequestAuthentication(
         return context.Response.WriteAsJsonAsync(new ErrorBody(denial.ErrorId, denial.Message), context.RequestAborted);
     }
 
+    private static RequestAuditEntry AuditEntry(HttpContext context, RequestOrigin origin, string rawTarget, Guid? clientId, RequestOutcome outcome, DateTimeOffset at) => new(
+        at,
+        clientId,
+        origin.Peer.ToString(),
+        origin.Address?.Resolved.ToString(),
+        Bounded(context.Request.Method, MaxAuditMethodLength),
+        Bounded(PathOf(rawTarget), MaxAuditPathLength),
+        outcome.ToString());
+
     private static string AddressKey(RequestOrigin origin) => "address " + (origin.Address?.Resolved ?? origin.Peer);
 
     private static string ClientKey(Guid clientId) => "client " + clientId.ToString("D");
@@ -220,5 +230,8 @@ public sealed class SignedRequestAuthentication(
     private sealed class Attempt
     {
         public Guid? ClientId { get; set; }
+
+        /// <summary>Whether the request's audit row is already written (an allowed one, with its nonce).</summary>
+        public bool Audited { get; set; }
     }
 }

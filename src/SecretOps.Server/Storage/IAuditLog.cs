@@ -9,6 +9,9 @@ public interface IAuditLog
     /// <summary>Appends <paramref name="entry"/>, durably.</summary>
     void Append(RequestAuditEntry entry);
 
+    /// <summary>Appends <paramref name="entry"/>, durably, as <see cref="Append"/> does, without blocking a thread while it is written.</summary>
+    Task AppendAsync(RequestAuditEntry entry);
+
     /// <summary>The latest <paramref name="count"/> entries, newest first.</summary>
     IReadOnlyList<RequestAuditEntry> Recent(int count);
 

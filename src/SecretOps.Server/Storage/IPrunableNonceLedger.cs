@@ -14,4 +14,13 @@ public interface IPrunableNonceLedger : INonceLedger
     /// logged and leaves every row in place (the next prune tries again).
     /// </summary>
     void Prune(DateTimeOffset now);
+
+    /// <summary>
+    /// Records <paramref name="nonce"/> as <see cref="INonceLedger.TryRecord"/> does and appends <paramref name="allowed"/>
+    /// to the audit table, in one commit: both are written or neither. <see cref="NonceRecordResult.AlreadySeen"/> and
+    /// <see cref="NonceRecordResult.Unavailable"/> leave neither written (the caller then audits the refusal alone), so a
+    /// nonce is never recorded without its request's audit row, and a request refused for want of its audit row can be
+    /// sent again without being a replay.
+    /// </summary>
+    Task<NonceRecordResult> TryRecordAllowedAsync(Guid clientId, ReadOnlyMemory<byte> nonce, DateTimeOffset expiresAt, RequestAuditEntry allowed);
 }

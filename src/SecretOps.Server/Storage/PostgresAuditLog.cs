@@ -40,16 +40,42 @@ public sealed class PostgresAuditLog : IAuditLog
         Run(nameof(Append), () =>
         {
             using var insert = dataSource.CreateCommand(
-                "INSERT INTO secretops_audit (at, client_id, peer, resolved, method, path, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)");
-            insert.Parameters.Add(new NpgsqlParameter { Value = entry.At.ToUniversalTime() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.ClientId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-            insert.Parameters.Add(new NpgsqlParameter { Value = entry.Peer });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Resolved ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = entry.Method });
-            insert.Parameters.Add(new NpgsqlParameter { Value = entry.Path });
-            insert.Parameters.Add(new NpgsqlParameter { Value = entry.Outcome });
+                $"INSERT INTO secretops_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+            AddParameters(insert, entry);
             return insert.ExecuteNonQuery();
         });
+    }
+
+    /// <inheritdoc/>
+    public async Task AppendAsync(RequestAuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        try
+        {
+            await using var insert = dataSource.CreateCommand(
+                $"INSERT INTO secretops_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+            AddParameters(insert, entry);
+            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (PostgresDatabase.IsStorageFailure(e))
+        {
+            throw new StorageUnavailableException("postgres", nameof(Append), e);
+        }
+    }
+
+    /// <summary>The columns an audit row is inserted with, in the order of <see cref="AddParameters"/>.</summary>
+    internal const string Columns = "at, client_id, peer, resolved, method, path, outcome";
+
+    /// <summary>Adds <paramref name="entry"/>'s seven values to <paramref name="command"/>'s positional parameters, in the order of <see cref="Columns"/>.</summary>
+    internal static void AddParameters(NpgsqlCommand command, RequestAuditEntry entry)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.At.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.ClientId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.Peer });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Resolved ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.Method });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.Path });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.Outcome });
     }
 
     /// <inheritdoc/>

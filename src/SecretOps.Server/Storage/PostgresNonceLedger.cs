@@ -63,6 +63,31 @@ public sealed class PostgresNonceLedger : IPrunableNonceLedger, IStorageHealth
     }
 
     /// <inheritdoc/>
+    public async Task<NonceRecordResult> TryRecordAllowedAsync(Guid clientId, ReadOnlyMemory<byte> nonce, DateTimeOffset expiresAt, RequestAuditEntry allowed)
+    {
+        NonceInput.RequireLength(nonce.Span);
+        ArgumentNullException.ThrowIfNull(allowed);
+        try
+        {
+            // One statement, so one transaction and one round trip: the audit row is inserted only from the nonce
+            // insert's RETURNING row, which a nonce already there (ON CONFLICT DO NOTHING) does not give.
+            await using var insert = dataSource.CreateCommand(
+                "WITH recorded AS (INSERT INTO secretops_nonces (client_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1) " +
+                $"INSERT INTO secretops_audit ({PostgresAuditLog.Columns}) SELECT $4, $5, $6, $7, $8, $9, $10 FROM recorded");
+            insert.Parameters.Add(new NpgsqlParameter { Value = clientId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = nonce.ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = expiresAt.ToUniversalTime() });
+            PostgresAuditLog.AddParameters(insert, allowed);
+            return await insert.ExecuteNonQueryAsync().ConfigureAwait(false) == 1 ? NonceRecordResult.Recorded : NonceRecordResult.AlreadySeen;
+        }
+        catch (Exception e) when (PostgresDatabase.IsStorageFailure(e))
+        {
+            ServerLog.StorageFailed(logger, Kind, nameof(TryRecordAllowedAsync), e.Message);
+            return NonceRecordResult.Unavailable;
+        }
+    }
+
+    /// <inheritdoc/>
     public void Prune(DateTimeOffset now)
     {
         try

@@ -37,19 +37,36 @@ public sealed class SqliteAuditLog : IAuditLog
     public void Append(RequestAuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        Run(nameof(Append), connection =>
+        AppendAsync(entry).GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc/>
+    public async Task AppendAsync(RequestAuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        try
         {
-            using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO audit (at, client_id, peer, resolved, method, path, outcome) VALUES ($at, $client, $peer, $resolved, $method, $path, $outcome)";
-            insert.Parameters.AddWithValue("$at", entry.At.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue("$client", (object?)entry.ClientId?.ToString("D") ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$peer", entry.Peer);
-            insert.Parameters.AddWithValue("$resolved", (object?)entry.Resolved ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$method", entry.Method);
-            insert.Parameters.AddWithValue("$path", entry.Path);
-            insert.Parameters.AddWithValue("$outcome", entry.Outcome);
-            return insert.ExecuteNonQuery();
-        });
+            await database.WriteAsync(connection => Insert(connection, entry)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
+        {
+            throw new StorageUnavailableException("sqlite", nameof(Append), e);
+        }
+    }
+
+    /// <summary>Inserts <paramref name="entry"/> on <paramref name="connection"/>, in whatever transaction it is in.</summary>
+    internal static int Insert(SqliteConnection connection, RequestAuditEntry entry)
+    {
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO audit (at, client_id, peer, resolved, method, path, outcome) VALUES ($at, $client, $peer, $resolved, $method, $path, $outcome)";
+        insert.Parameters.AddWithValue("$at", entry.At.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$client", (object?)entry.ClientId?.ToString("D") ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$peer", entry.Peer);
+        insert.Parameters.AddWithValue("$resolved", (object?)entry.Resolved ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$method", entry.Method);
+        insert.Parameters.AddWithValue("$path", entry.Path);
+        insert.Parameters.AddWithValue("$outcome", entry.Outcome);
+        return insert.ExecuteNonQuery();
     }
 
     /// <inheritdoc/>
@@ -88,7 +105,8 @@ public sealed class SqliteAuditLog : IAuditLog
     {
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             return work(connection);
         }
         catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))

@@ -118,7 +118,8 @@ public sealed class SqliteClientRegistry : IClientRegistry
     {
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             return work(connection);
         }
         catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))

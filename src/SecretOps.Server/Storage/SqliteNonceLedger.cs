@@ -49,25 +49,58 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
     {
         NonceInput.RequireLength(nonce);
         var nonceBytes = nonce.ToArray();
+        return RecordAsync(nameof(TryRecord), connection => Insert(connection, clientId, nonceBytes, expiresAt)).GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc/>
+    public Task<NonceRecordResult> TryRecordAllowedAsync(Guid clientId, ReadOnlyMemory<byte> nonce, DateTimeOffset expiresAt, RequestAuditEntry allowed)
+    {
+        NonceInput.RequireLength(nonce.Span);
+        ArgumentNullException.ThrowIfNull(allowed);
+        var nonceBytes = nonce.ToArray();
+
+        // One savepoint of the group commit: an audit insert that fails undoes the nonce insert with it.
+        return RecordAsync(nameof(TryRecordAllowedAsync), connection =>
+        {
+            if (!Insert(connection, clientId, nonceBytes, expiresAt))
+            {
+                return false;
+            }
+
+            SqliteAuditLog.Insert(connection, allowed);
+            return true;
+        });
+    }
+
+    private async Task<NonceRecordResult> RecordAsync(string operation, Func<SqliteConnection, bool> insert)
+    {
         try
         {
-            using var connection = database.Connect();
-            using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO nonces (client_id, nonce, expires_at) VALUES ($client, $nonce, $expires)";
-            insert.Parameters.AddWithValue("$client", clientId.ToByteArray());
-            insert.Parameters.AddWithValue("$nonce", nonceBytes);
-            insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
-            insert.ExecuteNonQuery();
-            return NonceRecordResult.Recorded;
-        }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == PrimaryKeyViolation)
-        {
-            return NonceRecordResult.AlreadySeen;
+            return await database.WriteAsync(insert).ConfigureAwait(false) ? NonceRecordResult.Recorded : NonceRecordResult.AlreadySeen;
         }
         catch (Exception e) when (SqliteDatabase.IsStorageFailure(e))
         {
-            ServerLog.StorageFailed(logger, Kind, nameof(TryRecord), e.Message);
+            ServerLog.StorageFailed(logger, Kind, operation, e.Message);
             return NonceRecordResult.Unavailable;
+        }
+    }
+
+    /// <summary>Inserts the nonce; false when (client, nonce) is already there.</summary>
+    private static bool Insert(SqliteConnection connection, Guid clientId, byte[] nonce, DateTimeOffset expiresAt)
+    {
+        try
+        {
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO nonces (client_id, nonce, expires_at) VALUES ($client, $nonce, $expires)";
+            insert.Parameters.AddWithValue("$client", clientId.ToByteArray());
+            insert.Parameters.AddWithValue("$nonce", nonce);
+            insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
+            insert.ExecuteNonQuery();
+            return true;
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == PrimaryKeyViolation)
+        {
+            return false;
         }
     }
 
@@ -76,7 +109,8 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
     {
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             using var delete = connection.CreateCommand();
             delete.CommandText = "DELETE FROM nonces WHERE expires_at < $now";
             delete.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -93,7 +127,8 @@ public sealed class SqliteNonceLedger : IPrunableNonceLedger, IStorageHealth
     {
         try
         {
-            using var connection = database.Connect();
+            using var lease = database.Rent();
+            var connection = lease.Connection;
             using var probe = connection.CreateCommand();
             probe.CommandText = "SELECT count(*) FROM (SELECT 1 FROM nonces LIMIT 1)";
             probe.ExecuteScalar();

@@ -229,6 +229,28 @@ public sealed class SignedRequestTests(SignedServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task AuditRowThatCannotBeWritten_FailsTheRequestWith503_AndLeavesItsNonceUnused()
+    {
+        var signature = Sign(fixture.Anywhere, "GET", "/v1/whoami", [], DateTimeOffset.UtcNow);
+        using var client = Server.PlainClient();
+        Execute("ALTER TABLE audit RENAME TO audit_away");
+        try
+        {
+            using var refused = await client.SendAsync(Server.Signed(HttpMethod.Get, "/v1/whoami", null, signature), Cancel);
+            await Refusal(refused, HttpStatusCode.ServiceUnavailable, "SecretOps.ServerStorageUnavailable");
+        }
+        finally
+        {
+            Execute("DROP TABLE IF EXISTS audit; ALTER TABLE audit_away RENAME TO audit");
+        }
+
+        // The nonce and the audit row are one commit: neither was written, so sending the request again is no replay.
+        using var again = await client.SendAsync(Server.Signed(HttpMethod.Get, "/v1/whoami", null, signature), Cancel);
+        await Json(again, HttpStatusCode.OK);
+        AssertAudit(fixture.Anywhere.Id, "GET", "/v1/whoami", "Allowed");
+    }
+
+    [Fact]
     public async Task Canary_InABody_NeverReachesTheLogOrTheDatabase_NorDoTheSignatureNonceOrKey()
     {
         var canary = "canary-" + Guid.NewGuid().ToString("N");

@@ -122,6 +122,73 @@ public abstract class NonceLedgerContract(TestStorage storage) : IDisposable
     }
 
     [Fact]
+    public async Task AllowedRequest_RecordsItsNonceAndItsAuditRowTogether()
+    {
+        var opened = storage.Open();
+        var client = Guid.NewGuid();
+        var nonce = NewNonce();
+        var allowed = Allowed(client);
+        Assert.Equal(NonceRecordResult.Recorded, await opened.Nonces.TryRecordAllowedAsync(client, nonce, Live, allowed));
+        Assert.Equal([allowed], AuditRowsOf(opened, client));
+
+        // A replay, by this instance or another, writes nothing: the caller audits the refusal itself.
+        Assert.Equal(NonceRecordResult.AlreadySeen, await opened.Nonces.TryRecordAllowedAsync(client, nonce, Live, Allowed(client)));
+        Assert.Equal(NonceRecordResult.AlreadySeen, await Open().TryRecordAllowedAsync(client, nonce, Live, Allowed(client)));
+        Assert.Equal(NonceRecordResult.AlreadySeen, opened.Nonces.TryRecord(client, nonce, Live));
+        Assert.Equal([allowed], AuditRowsOf(opened, client));
+    }
+
+    [Fact]
+    public async Task AuditRowThatCannotBeWritten_LeavesTheNonceUnrecorded_SoARetryIsNoReplay()
+    {
+        var opened = storage.Open();
+        var client = Guid.NewGuid();
+        var nonce = NewNonce();
+        storage.Execute($"ALTER TABLE {storage.AuditTable} RENAME TO audit_away");
+        try
+        {
+            Assert.Equal(NonceRecordResult.Unavailable, await opened.Nonces.TryRecordAllowedAsync(client, nonce, Live, Allowed(client)));
+        }
+        finally
+        {
+            storage.Execute($"ALTER TABLE audit_away RENAME TO {storage.AuditTable}");
+        }
+
+        var allowed = Allowed(client);
+        Assert.Equal(NonceRecordResult.Recorded, await opened.Nonces.TryRecordAllowedAsync(client, nonce, Live, allowed));
+        Assert.Equal([allowed], AuditRowsOf(opened, client));
+    }
+
+    [Fact]
+    public async Task ManyAllowedRequestsAtOnce_EachRecordedNonceHasItsAuditRow_AndEachReplayNone()
+    {
+        // Eight nonces, each sent four times at once through two instances: concurrent writes share commits.
+        var ledgers = new[] { Open(), Open() };
+        var client = Guid.NewGuid();
+        var nonces = Enumerable.Range(0, 8).Select(_ => NewNonce()).ToArray();
+        var results = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(
+            () => ledgers[i % 2].TryRecordAllowedAsync(client, nonces[i % nonces.Length], Live, Allowed(client, $"/v1/{i % nonces.Length}")))));
+
+        Assert.Equal(8, results.Count(r => r == NonceRecordResult.Recorded));
+        Assert.Equal(24, results.Count(r => r == NonceRecordResult.AlreadySeen));
+        var rows = AuditRowsOf(storage.Open(), client);
+        Assert.Equal(Enumerable.Range(0, 8).Select(n => $"/v1/{n}").Order(), rows.Select(r => r.Path).Order());
+    }
+
+    [Fact]
+    public async Task StorageGoingDown_MakesTheAllowedWriteUnavailable()
+    {
+        var opened = storage.Open();
+        var client = Guid.NewGuid();
+        Assert.Equal(NonceRecordResult.Recorded, await opened.Nonces.TryRecordAllowedAsync(client, NewNonce(), Live, Allowed(client)));
+        using (TakeStorageDown())
+        {
+            Assert.Equal(NonceRecordResult.Unavailable, await opened.Nonces.TryRecordAllowedAsync(client, NewNonce(), Live, Allowed(client)));
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => opened.Audit.AppendAsync(Allowed(client)));
+        }
+    }
+
+    [Fact]
     public void NonceThatIsNot16Bytes_IsACallerBug()
     {
         var ledger = Open();
@@ -150,6 +217,14 @@ public abstract class NonceLedgerContract(TestStorage storage) : IDisposable
 
     /// <summary>Makes the storage fail until the result is disposed.</summary>
     protected IDisposable TakeStorageDown() => storage.TakeDown();
+
+    /// <summary>An allowed request's audit row for <paramref name="client"/>, to the millisecond (as the tables keep it).</summary>
+    protected static RequestAuditEntry Allowed(Guid client, string path = "/v1/whoami") =>
+        new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), client, "127.0.0.1", "127.0.0.1", "GET", path, "Allowed");
+
+    /// <summary><paramref name="client"/>'s audit rows, newest first (other tests' rows may share the database).</summary>
+    protected static List<RequestAuditEntry> AuditRowsOf(ServerStorage opened, Guid client) =>
+        [.. opened.Audit.Recent(100_000).Where(e => e.ClientId == client)];
 
     protected static byte[] NewNonce() => RandomNumberGenerator.GetBytes(RequestSignature.NonceLength);
 }

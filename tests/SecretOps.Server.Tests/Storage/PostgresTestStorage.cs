@@ -19,6 +19,17 @@ public sealed class PostgresTestStorage(PostgresCluster cluster, bool ownDatabas
         return new Restart(cluster);
     }
 
+    public override string AuditTable => "secretops_audit";
+
+    public override void Execute(string sql)
+    {
+        cluster.Require();
+        using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString);
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
     protected override ServerStorage OpenStorage()
     {
         cluster.Require();

@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 using SecretOps.Core.Remote;
+using SecretOps.Server.Storage;
 
 namespace SecretOps.Server.Tests.Storage;
 
@@ -53,6 +55,59 @@ public sealed class SqliteNonceLedgerTests : NonceLedgerContract
     }
 
     [Fact]
+    public void ReplacedDatabaseFile_IsWhereTheNextWriteGoes_NotTheKeptConnectionsOldFile()
+    {
+        var ledger = Open();
+        var client = Guid.NewGuid();
+        var before = NewNonce();
+        Assert.Equal(NonceRecordResult.Recorded, ledger.TryRecord(client, before, Live));
+
+        // Another database (its tables, no rows) takes the place of the one the ledger's kept connections have open.
+        var folder = Path.GetDirectoryName(DatabasePath)!;
+        var replacement = Path.Combine(Path.GetDirectoryName(folder)!, "replacement.db");
+        ServerStorage.Open(StorageKind.Sqlite, replacement, NullLoggerFactory.Instance).Dispose();
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            File.Delete(file);
+        }
+
+        File.Move(replacement, DatabasePath);
+
+        var after = NewNonce();
+        Assert.Equal(NonceRecordResult.Recorded, ledger.TryRecord(client, after, Live));
+        Assert.Equal(1L, Count(DatabasePath, "SELECT count(*) FROM nonces"));
+        Assert.Equal(NonceRecordResult.AlreadySeen, ledger.TryRecord(client, after, Live));
+    }
+
+    [Fact]
+    public async Task WriteThatThrowsInAGroupCommit_LeavesNothing_AndTheOthersInTheCommitAreKept()
+    {
+        using var database = SqliteDatabase.Open(DatabasePath, TimeSpan.FromSeconds(5));
+        SqliteAuditLog.Open(database);
+        var client = Guid.NewGuid();
+        var writes = Enumerable.Range(0, 64).Select(i => Task.Run(() => database.WriteAsync(connection =>
+        {
+            SqliteAuditLog.Insert(connection, Allowed(client, $"/v1/{i}"));
+            return i % 4 == 0 ? throw new InvalidOperationException("a write that fails after its insert") : i;
+        }))).ToArray();
+
+        for (var i = 0; i < writes.Length; i++)
+        {
+            if (i % 4 == 0)
+            {
+                await Assert.ThrowsAsync<InvalidOperationException>(() => writes[i]);
+            }
+            else
+            {
+                Assert.Equal(i, await writes[i]);
+            }
+        }
+
+        Assert.Equal(48L, Count(DatabasePath, "SELECT count(*) FROM audit"));
+        Assert.Equal(0L, Count(DatabasePath, "SELECT count(*) FROM audit WHERE (CAST(substr(path, 5) AS INTEGER) % 4) = 0"));
+    }
+
+    [Fact]
     public void NewDatabaseFile_IsReadableByItsOwnerOnly()
     {
         Open();
@@ -60,5 +115,14 @@ public sealed class SqliteNonceLedgerTests : NonceLedgerContract
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(DatabasePath));
         }
+    }
+
+    private static long Count(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
     }
 }

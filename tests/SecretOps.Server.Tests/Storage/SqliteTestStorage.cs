@@ -18,6 +18,17 @@ public sealed class SqliteTestStorage : TestStorage
         return new NothingToRestore();
     }
 
+    public override string AuditTable => "audit";
+
+    public override void Execute(string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     protected override ServerStorage OpenStorage() => ServerStorage.Open(StorageKind.Sqlite, DatabasePath, NullLoggerFactory.Instance);
 
     protected override void Dispose(bool disposing)

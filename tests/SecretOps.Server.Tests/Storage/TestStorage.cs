@@ -21,6 +21,12 @@ public abstract class TestStorage : IDisposable
     /// <summary>Makes the storage fail until the result is disposed.</summary>
     public abstract IDisposable TakeDown();
 
+    /// <summary>The audit table's name in this storage.</summary>
+    public abstract string AuditTable { get; }
+
+    /// <summary>Runs <paramref name="sql"/> on the database, outside the server's storage classes.</summary>
+    public abstract void Execute(string sql);
+
     public void Dispose()
     {
         foreach (var storage in opened)
