@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SecretOps.Core.Tests.Store;
 
 namespace SecretOps.Cli.Tests;
 
@@ -80,7 +81,7 @@ internal sealed class CliStore : IDisposable
         var file = StorePath;
         var system = Cli.Run(["--store", file, "client", "show", "system", "--output", "json"], (byte[]?)null, Environment, prefix: null);
         var id = JsonDocument.Parse(system.Stdout).RootElement.GetProperty("id").GetString()!;
-        tokens["system"] = server.Enrol(id);
+        tokens["system"] = tokens[id] = server.Enrol(id);
         var push = Cli.Run(["--store", file, "--token-file", tokens["system"], "store", "push", server.Store], (byte[]?)null, Environment, prefix: null);
         Assert.True(push.ExitCode == 0, $"store push: {push}");
         StorePath = server.Store;
@@ -95,28 +96,26 @@ internal sealed class CliStore : IDisposable
     {
         var at = Array.IndexOf(arguments, "--client");
         var client = at >= 0 && at + 1 < arguments.Length ? arguments[at + 1] : environment.GetValueOrDefault("SECRETOPS_CLIENT") ?? "system";
-        if (tokens.TryGetValue(client, out var known))
-        {
-            return known;
-        }
-
         lock (enrolling)
         {
-            if (tokens.TryGetValue(client, out known))
-            {
-                return known;
-            }
-
-            var systemEnvironment = new Dictionary<string, string?>(Environment) { ["SECRETOPS_TOKEN_FILE"] = tokens["system"] };
-            var shown = Cli.Run(["--store", StorePath, "client", "show", client, "--output", "json"], (byte[]?)null, systemEnvironment, prefix: null);
-            if (shown.ExitCode != 0)
+            if (ClientIdInReplica(client) is not { } id)
             {
                 return tokens["system"];
             }
 
-            var id = JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("id").GetString()!;
-            return tokens[client] = server!.Enrol(id);
+            return tokens.GetOrAdd(id.ToString(), key => server!.Enrol(key));
         }
+    }
+
+    /// <summary>
+    /// A client's id, looked up in this machine's replica of the hosted store (current: every run syncs it) with SQL,
+    /// so that the lookup adds nothing to the store's audit log as a connect would.
+    /// </summary>
+    private Guid? ClientIdInReplica(string client)
+    {
+        var replica = System.IO.Directory.GetDirectories(Path.Combine(Environment["XDG_STATE_HOME"]!, "secretops", "replicas")).Single();
+        var id = RawDb.Scalar(Path.Combine(replica, "store.db"), "SELECT id FROM clients WHERE lower(name) = lower($c) OR hex(id) = upper(replace($c, '-', ''))", ("$c", client));
+        return id is null ? null : RawDb.Uuid(id);
     }
 
     /// <summary>A new directory without a store.</summary>
