@@ -35,8 +35,13 @@ internal sealed class StoreReplica
     /// <summary>The replica's store file path.</summary>
     public string StorePath => Path.Combine(directory, StoreFileName);
 
-    /// <summary>Opens the replica in <paramref name="directory"/> (made owner-only if new), empty when there is none or a change was cut off.</summary>
-    public static StoreReplica Open(string directory)
+    /// <summary>
+    /// Opens the replica in <paramref name="directory"/> (made owner-only if new), empty when there is none or a change was
+    /// cut off. Without <paramref name="refresh"/> it stays empty until <see cref="Refresh"/>: where other processes share
+    /// the directory, its state may only be read holding their lock (a change in progress there leaves the marker, which
+    /// read without the lock would look cut off, and the replica would be deleted under that process).
+    /// </summary>
+    public static StoreReplica Open(string directory, bool refresh = true)
     {
         var full = Path.GetFullPath(directory);
         if (OperatingSystem.IsWindows())
@@ -49,7 +54,11 @@ internal sealed class StoreReplica
         }
 
         var replica = new StoreReplica(full);
-        replica.Refresh();
+        if (refresh)
+        {
+            replica.Refresh();
+        }
+
         return replica;
     }
 
