@@ -166,6 +166,7 @@ internal sealed class HostedClients : IDisposable
         var acknowledgedTimes = new List<double>();
         var inFlightKills = 0;
         var aroundKills = new List<string>();
+        var restarting = TimeSpan.Zero;
 
         (long Started, long Ended) Write()
         {
@@ -194,7 +195,7 @@ internal sealed class HostedClients : IDisposable
 
         for (var kill = 0; kill < Kills; kill++)
         {
-            Acknowledged(2 + random.Next(2));
+            Acknowledged(1 + random.Next(2));
 
             // The kill lands somewhere in the life of the next write or so (a CLI process spends most of it starting and
             // syncing; the later part is the request), from another thread; writes go on until it has happened.
@@ -216,13 +217,16 @@ internal sealed class HostedClients : IDisposable
 
             var killedAt = killed.GetAwaiter().GetResult();
             inFlightKills += during.Any(w => w.Started <= killedAt && killedAt <= w.Ended) ? 1 : 0;
+            var restart = Stopwatch.StartNew();
             server.Restart();
+            restarting += restart.Elapsed;
         }
 
         // Writes go on after the last restart, and are acknowledged.
         Acknowledged(2);
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"seed {seed}: {writes.Count} writes, {writes.Count(w => w.Result.ExitCode != 0)} failed, {inFlightKills} of {Kills} kills while a write was in flight");
+            $"seed {seed}: {writes.Count} writes, {writes.Count(w => w.Result.ExitCode != 0)} failed, {inFlightKills} of {Kills} kills while a write was in flight, "
+            + $"{acknowledgedTimes.Average() / 1000:0.0} s an acknowledged write, {restarting.TotalSeconds:0.0} s restarting");
 
         var present = Names(server, machine).ToHashSet(StringComparer.Ordinal);
         Assert.Subset(writes.Select(w => w.Name).ToHashSet(StringComparer.Ordinal), present);
