@@ -6,8 +6,10 @@ using SecretOps.Tests.Files;
 namespace SecretOps.Cli.Tests;
 
 /// <summary>
-/// A real server (<c>secretops serve</c>, the server built in out/server/) on 127.0.0.1 with its own SQLite database,
-/// plain HTTP on loopback unless TLS files are given: what a hosted-store test points the CLI at.
+/// A real server (<c>secretops serve</c>, the server built in out/server/) on 127.0.0.1 with its own SQLite database
+/// (or a PostgreSQL database it is given), plain HTTP on loopback unless TLS files are given: what a hosted-store test
+/// points the CLI at. The server's temporary folder (TMPDIR, where it keeps its replica) is inside <see cref="Folder"/>, so
+/// the replicas a killed server leaves behind go with it.
 /// </summary>
 internal sealed partial class HostedServer : IDisposable
 {
@@ -19,12 +21,25 @@ internal sealed partial class HostedServer : IDisposable
 
     private readonly ConcurrentQueue<string> output = new();
     private readonly string[] tlsArguments;
+    private readonly string[] storageArguments;
+    private readonly Dictionary<string, string?> environment;
     private Process? process;
 
-    private HostedServer(string folder, string[] tlsArguments)
+    private HostedServer(string folder, string[] tlsArguments, string? postgresConnection)
     {
         Folder = folder;
         this.tlsArguments = tlsArguments;
+        environment = new Dictionary<string, string?>(ServerPath);
+        if (postgresConnection is null)
+        {
+            storageArguments = ["--sqlite-path", DatabasePath];
+        }
+        else
+        {
+            // The connection string has no flag (a command line is readable by every local user): only the variable or the configuration file.
+            storageArguments = ["--storage", "postgres"];
+            environment["SECRETOPS_SERVER_POSTGRES_CONNECTION"] = postgresConnection;
+        }
     }
 
     /// <summary>The server's own folder (its database, tokens).</summary>
@@ -41,11 +56,14 @@ internal sealed partial class HostedServer : IDisposable
     /// <summary>Everything the server has printed (its JSON log lines).</summary>
     public string Output => string.Join('\n', output);
 
-    /// <summary>Starts a server; with <paramref name="certificate"/> and <paramref name="key"/> (PEM files), on HTTPS.</summary>
-    public static HostedServer Start(string? certificate = null, string? key = null)
+    /// <summary>
+    /// Starts a server; with <paramref name="certificate"/> and <paramref name="key"/> (PEM files), on HTTPS; with
+    /// <paramref name="postgresConnection"/>, on that PostgreSQL database (<c>--storage postgres</c>) instead of SQLite.
+    /// </summary>
+    public static HostedServer Start(string? certificate = null, string? key = null, string? postgresConnection = null)
     {
         var folder = Directory.CreateTempSubdirectory("secretops-hosted-").FullName;
-        var server = new HostedServer(folder, certificate is null ? ["--insecure-http"] : ["--cert", certificate, "--key", key!]);
+        var server = new HostedServer(folder, certificate is null ? ["--insecure-http"] : ["--cert", certificate, "--key", key!], postgresConnection);
         server.Run(port: 0);
         return server;
     }
@@ -53,7 +71,7 @@ internal sealed partial class HostedServer : IDisposable
     /// <summary>Enrols <paramref name="clientId"/> and writes its token to an owner-only file; returns the file.</summary>
     public string Enrol(string clientId)
     {
-        var result = Cli.Run(["serve", "enrol", "--client", clientId, "--sqlite-path", DatabasePath], stdin: (byte[]?)null, environment: ServerPath, prefix: null);
+        var result = Cli.Run(["serve", "enrol", "--client", clientId, .. storageArguments], stdin: (byte[]?)null, environment, prefix: null);
         Assert.True(result.ExitCode == 0, $"enrol: {result}");
         var file = Path.Combine(Folder, $"{clientId}.token");
         CredentialFile.Write(file, result.Stdout.Trim());
@@ -91,9 +109,10 @@ internal sealed partial class HostedServer : IDisposable
 
     private void Run(int port)
     {
+        var temporary = Directory.CreateDirectory(Path.Combine(Folder, "tmp")).FullName;
         var started = Cli.StartWaiting(
-            ["serve", .. tlsArguments, "--listen", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--sqlite-path", DatabasePath],
-            prefix: null, assemblyPath: null, ServerPath);
+            ["serve", .. tlsArguments, "--listen", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. storageArguments],
+            prefix: null, assemblyPath: null, new Dictionary<string, string?>(environment) { ["TMPDIR"] = temporary });
         started.StandardInput.Close();
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         started.OutputDataReceived += (_, e) =>

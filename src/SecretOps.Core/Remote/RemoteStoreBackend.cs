@@ -73,6 +73,7 @@ internal sealed class RemoteStoreBackend : IStoreBackend
 
         var http = new HttpClient(new SignedRequestHandler(clientId, key) { InnerHandler = transport }) { BaseAddress = new Uri(location), Timeout = TimeSpan.FromSeconds(100) };
         var directory = Path.Combine(stateDirectory, "replicas", Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(location)))[..32].ToLowerInvariant());
+        // Read from disk only holding the lock (Sync), never here: another command on this machine may be changing it.
         var replica = StoreReplica.Open(directory);
         return new RemoteStoreBackend(location, http, replica, Path.Combine(directory, "lock"));
     }
