@@ -3,6 +3,8 @@ using SecretOps.Tests.Files;
 
 namespace SecretOps.Cli.Tests;
 
+// These scenarios also run against a server (CliStore.Hosted; the README's test command).
+[Trait("Hosted", "Also")]
 public class AuthenticationAndAuditTests
 {
     private static readonly Dictionary<string, string?> NoPassphrase = new() { ["SECRETOPS_PASSPHRASE"] = null };

@@ -5,6 +5,8 @@ namespace SecretOps.Cli.Tests;
 /// with <c>--key-file</c> or SECRETOPS_KEY_FILE. Keys SecretOps cannot use are refused as bad input (exit code 2)
 /// with a message naming the file and what is wrong, before anything is read from or written to the store.
 /// </summary>
+// These scenarios also run against a server (CliStore.Hosted; the README's test command).
+[Trait("Hosted", "Also")]
 public class KeyFileClientTests(OpenSslKeys keys) : IClassFixture<OpenSslKeys>
 {
     private static readonly Dictionary<string, string?> NoPassphrase = new() { ["SECRETOPS_PASSPHRASE"] = null };

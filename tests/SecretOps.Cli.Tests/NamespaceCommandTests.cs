@@ -2,6 +2,8 @@ using System.Text.Json;
 
 namespace SecretOps.Cli.Tests;
 
+// These scenarios also run against a server (CliStore.Hosted; the README's test command).
+[Trait("Hosted", "Also")]
 public class NamespaceCommandTests
 {
     [Fact]

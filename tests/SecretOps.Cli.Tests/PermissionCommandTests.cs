@@ -1,6 +1,8 @@
 namespace SecretOps.Cli.Tests;
 
 /// <summary>The edges of who may grant, create and retire, and what grant and revoke refuse.</summary>
+// These scenarios also run against a server (CliStore.Hosted; the README's test command).
+[Trait("Hosted", "Also")]
 public class PermissionCommandTests
 {
     [Fact]

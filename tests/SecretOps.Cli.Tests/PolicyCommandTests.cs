@@ -6,6 +6,8 @@ using SecretOps.Tests.Files;
 namespace SecretOps.Cli.Tests;
 
 /// <summary><c>policy export</c> and <c>policy apply</c>: access policy as YAML, applied as a diff.</summary>
+// These scenarios also run against a server (CliStore.Hosted; the README's test command).
+[Trait("Hosted", "Also")]
 public class PolicyCommandTests
 {
     [Fact]

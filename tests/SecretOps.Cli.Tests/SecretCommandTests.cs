@@ -3,6 +3,8 @@ using System.Text.Json;
 
 namespace SecretOps.Cli.Tests;
 
+// These scenarios also run against a server (CliStore.Hosted; the README's test command).
+[Trait("Hosted", "Also")]
 public class SecretCommandTests
 {
     private const int MaxValueSize = 1024 * 1024;

@@ -3,6 +3,8 @@ using System.Text.Json;
 namespace SecretOps.Cli.Tests;
 
 /// <summary>A team on one store, through the real CLI: an admin, two people and a CI runbook.</summary>
+// These scenarios also run against a server (CliStore.Hosted; the README's test command).
+[Trait("Hosted", "Also")]
 public class SharingScenarioTests
 {
     private const string AlicePassphrase = "alice's own passphrase";

@@ -108,6 +108,46 @@ internal static class AuditLog
             : new AuditVerification(true, checkedCount, null, null) { UnsignedEntries = unsigned };
     }
 
+    /// <summary>
+    /// What is wrong with audit entries <paramref name="sender"/> is about to append after <paramref name="last"/> (a hosted
+    /// store's write, checked by the server before anyone else sees them); null when nothing is. Each must follow the log's
+    /// end, link and hash as <see cref="Verify"/> checks, name the sender or no client (and then not another client's name),
+    /// verify with a signing key of the sender when signed, and a run naming the sender must end signed, as
+    /// <see cref="Verify"/> requires of the whole log.
+    /// </summary>
+    public static string? ProblemWithAppended(AuditLink? last, IReadOnlyList<ChainedAuditEntry> entries, Guid storeId, AccessState state, Guid sender)
+    {
+        var (expectedSequence, expectedPrevious) = last is null ? (1L, Genesis(storeId)) : (last.Sequence + 1, last.Hash);
+        var client = state.Client(sender);
+        long? uncovered = null;
+        foreach (var (entry, previous, stored, signature) in entries)
+        {
+            var problem = entry.Sequence != expectedSequence ? "it does not follow the end of the log"
+                : !CryptographicOperations.FixedTimeEquals(previous, expectedPrevious) ? "its link to the previous entry does not match"
+                : !CryptographicOperations.FixedTimeEquals(stored, Hash(entry, previous)) ? "its contents do not match its hash"
+                : entry.ClientId is { } named && named != sender ? "it names another client than its sender"
+                : entry.ClientId is null && state.FindClient(entry.ClientName) is { } other && other.Id != sender ? $"it is in the name of client '{other.Name}', not its sender"
+                : signature is not null && (client is null || !client.SigningKeys.Any(key => key.Verify(SignedBytes(storeId, stored), signature))) ? "its signature does not verify with a signing key of its sender"
+                : null;
+            if (problem is null && uncovered is { } open && entry.ClientId != sender)
+            {
+                return $"Audit entry {open}: it names its sender but is not signed by it.";
+            }
+
+            if (problem is not null)
+            {
+                return $"Audit entry {entry.Sequence}: {problem}.";
+            }
+
+            var needsCover = signature is null && entry.ClientId is not null && !(entry.Action == AuditActions.ClientConnect && entry.Outcome != AuditRecord.Ok);
+            uncovered = signature is not null ? null : needsCover ? uncovered ?? entry.Sequence : uncovered;
+            expectedPrevious = stored;
+            expectedSequence++;
+        }
+
+        return uncovered is { } end ? $"Audit entry {end}: it names its sender but is not signed by it." : null;
+    }
+
     private static AuditVerification Uncovered(AccessState state, (Guid Client, long Sequence) run, long checkedCount) =>
         new(false, checkedCount, run.Sequence,
             $"Audit entry {run.Sequence}: it names client '{state.Client(run.Client)?.Name ?? run.Client.ToString()}' but is not signed by it.");

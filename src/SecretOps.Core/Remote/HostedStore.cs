@@ -112,7 +112,7 @@ public sealed class HostedStore
             }
 
             var before = control.Latest ?? backend.Read(reader => control.Read(reader, Location));
-            CheckAuthorship(before, clientId, batch);
+            CheckAuthorship(before, clientId, batch, backend.Read(reader => reader.LastAuditEntry()));
             var revision = baseRevision + 1;
             AccessState? after = null;
             try
@@ -197,9 +197,10 @@ public sealed class HostedStore
 
     /// <summary>
     /// What the server checks before a batch touches its replica: the writer is a client of the store, active unless the
-    /// batch only records its own audit entries (a refused connect), and every control and audit entry is its own.
+    /// batch only records its own audit entries (a refused connect), every control entry is its own, and the audit entries
+    /// follow the log's end, are its own and are signed as a verifying client requires (<see cref="Audit.AuditLog.ProblemWithAppended"/>).
     /// </summary>
-    private static void CheckAuthorship(AccessState state, Guid clientId, WriteBatch batch)
+    private static void CheckAuthorship(AccessState state, Guid clientId, WriteBatch batch, AuditLink? lastAudit)
     {
         var client = state.Client(clientId)
             ?? throw new AccessDeniedException($"Client {clientId:D} is not a client of the hosted store.", clientId);
@@ -215,8 +216,11 @@ public sealed class HostedStore
             {
                 case AppendControl(var sequence, var entry) when ControlView.Decode(sequence, entry).AuthorId != clientId:
                     throw new AccessDeniedException($"Control entry {sequence} is not signed by client '{client.Name}', who sent it.", clientId);
-                case AppendAudit(var entries) when entries.Any(e => e.Entry.ClientId is { } author && author != clientId):
-                    throw new AccessDeniedException($"An audit entry is in another client's name than '{client.Name}', who sent it.", clientId);
+                case AppendAudit(var entries) when Audit.AuditLog.ProblemWithAppended(lastAudit, entries, state.StoreId, state, clientId) is { } problem:
+                    throw new AccessDeniedException($"Client '{client.Name}' sent audit entries the log would not verify. {problem}", clientId);
+                case AppendAudit(var entries):
+                    lastAudit = new AuditLink(entries[^1].Entry.Sequence, entries[^1].Hash);
+                    break;
             }
         }
     }
