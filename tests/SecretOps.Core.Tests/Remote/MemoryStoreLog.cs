@@ -14,6 +14,9 @@ internal sealed class MemoryStoreLog : IStoreLog
     /// <summary>How many appends were refused because the revision existed.</summary>
     public int Refused { get; private set; }
 
+    /// <summary>Runs once before an append, outside the log's lock: where a test lets another writer in first.</summary>
+    public Action<StoreLogEntry>? BeforeAppend { get; set; }
+
     /// <summary>A copy of every entry, in order.</summary>
     public IReadOnlyList<StoreLogEntry> Entries
     {
@@ -37,6 +40,7 @@ internal sealed class MemoryStoreLog : IStoreLog
     public bool TryAppend(StoreLogEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        BeforeAppend?.Invoke(entry);
         lock (gate)
         {
             if (entry.Revision < 1)
