@@ -185,7 +185,7 @@ public sealed class HostedStoreTests : IDisposable
         foreach (var audit in audits)
         {
             var error = Assert.Throws<AccessDeniedException>(() => Hosted.Write(IdOf("eve"), log.Head(), Encode(audit)));
-            Assert.Contains("another client's name than 'eve'", error.Message);
+            Assert.Contains("names another client than its sender", error.Message);
             AssertUnchanged(before);
         }
 
@@ -391,6 +391,14 @@ public sealed class HostedStoreTests : IDisposable
 
     // ---------------------------------------------------------------- 11. the replica after a crash, a restarted server
 
+    /// <summary>The replica directory read as the server reads it at start.</summary>
+    private StoreReplica RefreshedReplica()
+    {
+        var replica = StoreReplica.Open(ReplicaDirectory);
+        replica.Refresh();
+        return replica;
+    }
+
     [Fact]
     public void Replica_WithAChangeCutOff_OpensEmpty_AndIsRebuiltFromTheLog()
     {
@@ -403,12 +411,12 @@ public sealed class HostedStoreTests : IDisposable
 
         // A change was cut off part way: the marker is there.
         File.WriteAllText(Path.Combine(ReplicaDirectory, "applying"), "1");
-        Assert.Equal(0, StoreReplica.Open(ReplicaDirectory).Revision);
+        Assert.Equal(0, RefreshedReplica().Revision);
 
         File.WriteAllText(Path.Combine(ReplicaDirectory, "applying"), "1");
         hosted = HostedStore.Open(log, ReplicaDirectory);
         Assert.Equal(before, State());
-        Assert.Equal(head, StoreReplica.Open(ReplicaDirectory).Revision);
+        Assert.Equal(head, RefreshedReplica().Revision);
         Assert.False(File.Exists(Path.Combine(ReplicaDirectory, "applying")));
 
         ApplyAll("admin", Capture("admin", admin => admin.SetSecret("prod", "db", SecretValue.FromString("v3"))));
@@ -503,7 +511,7 @@ public sealed class HostedStoreTests : IDisposable
     /// contents were changed after hashing, and the hosted store's audit chain is broken for good: every copy of it
     /// fails the check a restore or a push makes.
     /// </summary>
-    [Fact(Skip = "HOLE: HostedStore.Write does not verify appended audit entries (hash over contents, signature, cover); any client of the store, even a disabled one, breaks the hosted audit chain for good, and no copy of the store passes VerifyBackup again.")]
+    [Fact]
     public void AuditEntryWhoseContentsDoNotMatchItsHash_IsRefused_EvenInTheSendersName()
     {
         using (var admin = ConnectFile("admin"))
@@ -532,7 +540,7 @@ public sealed class HostedStoreTests : IDisposable
     /// carries: eve appends, correctly chained, an entry saying the admin deleted prod/db. It needs no signature (it names
     /// no client id), so the hosted store's audit chain verifies with it, counted only as unsigned.
     /// </summary>
-    [Fact(Skip = "HOLE: HostedStore.CheckAuthorship passes every audit entry whose client id is null, whatever its client name: any client appends, correctly chained, entries in another client's name (e.g. 'admin' deleted prod/db) that the audit check accepts as unsigned.")]
+    [Fact]
     public void AuditEntryWithNoClientId_InAnotherClientsName_IsRefused()
     {
         Host();
