@@ -124,6 +124,10 @@ public sealed class HostedStore
                         var view = new ControlView();
                         view.Adopt(before);
                         after = view.Read(reader, Location);
+                        if (BatchCoverage.Problem(batch, after, clientId) is { } problem)
+                        {
+                            throw new AccessDeniedException($"Client {clientId:D} sent a change its control entries do not vouch for: {problem}.", clientId);
+                        }
                     },
                     beforeCommit: () =>
                     {

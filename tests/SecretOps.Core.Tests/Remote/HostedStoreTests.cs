@@ -18,7 +18,7 @@ namespace SecretOps.Core.Tests.Remote;
 /// of its own making: the server holds no key, so it can only refuse what a verifying client would refuse, and every
 /// refusal must leave the log and the replica exactly as they were (the next honest write applies at the same revision).
 /// Honest batches are captured from real commands run on a copy of the hosted store at the revision they are sent at.
-/// Tests marked <c>Skip = "HOLE: …"</c> are attacks that succeed today.
+/// Tests marked <c>Skip = "HOLE: …"</c> would be attacks that succeed; the three these tests found are closed.
 /// </summary>
 /// <remarks>
 /// The store, built through the API as a file and pushed by System: <c>admin</c> (Admin) creates namespace <c>prod</c>
@@ -479,15 +479,14 @@ public sealed class HostedStoreTests : IDisposable
         ApplyAll("alice", Capture("alice", alice => alice.GetSecret("prod", "db").Dispose()));
     }
 
-    // ---------------------------------------------------------------- holes: what the server does not check yet
+    // ---------------------------------------------------------------- holes found by these tests, now closed
 
     /// <summary>
-    /// The server checks the control and audit entries of a batch, but none of its row changes: an active member with no
-    /// grant at all removes the admin's secret, every version of it with its value, from the hosted store every client
-    /// syncs from. A verifying client refuses the result (the log holds the secret; its rows are gone), but by then the
-    /// values are gone from the server.
+    /// Row changes with no control entry: an active member with no grant at all tries to remove the admin's secret (every
+    /// version with its value), the admin's key stanzas and a namespace from the hosted store every client syncs from.
+    /// The server refuses each: the control log with the batch applied still holds what the rows would remove.
     /// </summary>
-    [Fact(Skip = "HOLE: HostedStore.Write applies row changes (RemoveSecret, RemoveStanzas, RemoveVersion…) from any active client without checking them against the control log; a member with no grant deletes the admin's secret and its values.")]
+    [Fact]
     public void MemberWithNoGrant_SendingRowChangesAlone_CannotDeleteAnothersSecret()
     {
         Host();
