@@ -195,6 +195,8 @@ internal sealed class Invocation
         SecretOpsHint.AllowWeakKdf => $"{exception.Message} The command asks for it with --weak-kdf.",
         SecretOpsHint.UpgradeStore => $"{exception.Message} An administrator upgrades it with 'secretops store upgrade'.",
         SecretOpsHint.AcceptRestoredStore => $"{exception.Message} If it was restored on purpose, run the command again with --accept-restored-store.",
+        SecretOpsHint.GiveEnrolmentToken => $"{exception.Message} Give the file that holds it with --token-file, or set {EnvironmentVariables.TokenFile}.",
+        SecretOpsHint.PushStore => $"{exception.Message} A server's store starts from a store file with 'secretops --store FILE store push SERVER'.",
         SecretOpsHint.RevokeStrayStanza when exception.HintSubject is { Client: { } client, Namespace: { } ns } subject =>
             $"{exception.Message} Find out who wrote it ('secretops audit verify', 'secretops store check'), then remove it with "
             + $"'secretops revoke {ShellWord(client)}{(subject.Secret is { } secret ? $" --secret {ShellWord(secret)}" : "")} --namespace {ShellWord(ns)}' before rotating.",

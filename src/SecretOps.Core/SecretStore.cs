@@ -151,7 +151,7 @@ public sealed class SecretStore
     {
         tokenFile ??= Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.TokenFile) is { Length: > 0 } file
             ? file
-            : throw new InvalidParameterException("token", $"Connecting to a server needs this client's enrolment token: give its file (--token-file, -TokenFile) or set {Configuration.EnvironmentVariables.TokenFile}.");
+            : throw new InvalidParameterException("token", "Connecting to a server needs this client's enrolment token.") { Hint = SecretOpsHint.GiveEnrolmentToken };
         var token = Configuration.Connector.ReadSmallFile(tokenFile, InputFileKind.EnrolmentToken);
         var ca = Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.ServerCa) is { Length: > 0 } caFile ? caFile : null;
         return Remote.RemoteStoreBackend.Open(address, token, ca, StoreFiles.DefaultStateDirectory());
@@ -611,7 +611,10 @@ public sealed class SecretStore
         if (Remote.RemoteStoreBackend.IsServerAddress(path))
         {
             // Only files are created, restored or pushed from: a hosted store starts with a push and is never replaced.
-            throw new InvalidParameterException("store", $"'{Secrets.Names.Printable(path)}' is a server, not a store file: a server's store starts with 'secretops store push' and is never created or restored in place.");
+            throw new InvalidParameterException("store", $"'{Secrets.Names.Printable(path)}' is a server, not a store file: a server's store is never created or restored in place.")
+            {
+                Hint = SecretOpsHint.PushStore,
+            };
         }
 
         try

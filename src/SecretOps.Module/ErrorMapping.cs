@@ -48,6 +48,8 @@ internal static class ErrorMapping
         { Hint: SecretOpsHint.AllowWeakKdf } => "A cmdlet asks for it with -AllowWeakKdf.",
         { Hint: SecretOpsHint.UpgradeStore } => "An administrator upgrades it with Update-SecretOpsStore.",
         { Hint: SecretOpsHint.AcceptRestoredStore } => "If it was restored on purpose, connect again with Connect-SecretOpsStore -AcceptRestoredStore.",
+        { Hint: SecretOpsHint.GiveEnrolmentToken } => $"Give the file that holds it with -TokenFile, or set {Core.Configuration.EnvironmentVariables.TokenFile}.",
+        { Hint: SecretOpsHint.PushStore } => "A server's store starts from a store file, pushed with the CLI: secretops --store FILE store push SERVER.",
         { Hint: SecretOpsHint.RevokeStrayStanza, HintSubject: { Client: { } client, Namespace: { } ns } subject } =>
             $"Find out who wrote it (Test-SecretAuditLog, Test-SecretOpsStore), then remove it with Revoke-SecretPermission -Client {Quote(client)} -Namespace {Quote(ns)}"
             + (subject.Secret is { } secret ? $" -Name {Quote(secret)}" : "") + " before rotating.",

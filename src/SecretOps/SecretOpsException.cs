@@ -69,6 +69,12 @@ public enum SecretOpsHint
     /// restored on purpose, accept the store as it is now (the client forgets the state it had verified).
     /// </summary>
     AcceptRestoredStore,
+
+    /// <summary>Connecting to a server needs the client's enrolment token: give the file that holds it.</summary>
+    GiveEnrolmentToken,
+
+    /// <summary>A server's store starts with a push of a store file (and is never created or restored in place).</summary>
+    PushStore,
 }
 
 /// <summary>What a hint's command acts on, for a surface to name in its own syntax; each part is null when the hint does not need it.</summary>

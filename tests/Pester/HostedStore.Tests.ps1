@@ -87,7 +87,8 @@ Describe 'A store a server hosts' {
     It 'refuses to connect without an enrolment token, saying how to give one' {
         $record = Get-FirstError { Connect-SecretOpsStore -Uri $script:Uri -SecretFile $script:SecretFile }
         $record.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter*'
-        $record.Exception.Message | Should -BeLike '*-TokenFile*SECRETOPS_TOKEN_FILE*'
+        $record.Exception.Message | Should -BeLike '*enrolment token*'
+        $record.ErrorDetails.RecommendedAction | Should -BeLike '*-TokenFile*SECRETOPS_TOKEN_FILE*'
     }
 }
 

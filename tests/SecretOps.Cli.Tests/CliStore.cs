@@ -94,8 +94,12 @@ internal sealed class CliStore : IDisposable
     /// </summary>
     private string TokenFor(string[] arguments, Dictionary<string, string?> environment)
     {
+        // After `audit` or `permissions`, --client is their filter, not the client to connect as.
         var at = Array.IndexOf(arguments, "--client");
-        var client = at >= 0 && at + 1 < arguments.Length ? arguments[at + 1] : environment.GetValueOrDefault("SECRETOPS_CLIENT") ?? "system";
+        var filtering = Array.FindIndex(arguments, argument => argument is "audit" or "permissions");
+        var client = at >= 0 && at + 1 < arguments.Length && (filtering < 0 || at < filtering)
+            ? arguments[at + 1]
+            : environment.GetValueOrDefault("SECRETOPS_CLIENT") ?? "system";
         lock (enrolling)
         {
             if (ClientIdInReplica(client) is not { } id)

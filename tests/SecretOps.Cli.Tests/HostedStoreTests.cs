@@ -78,6 +78,20 @@ public sealed class HostedStoreTests : IDisposable
         Assert.DoesNotContain(canary, server.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void WithoutAToken_OrBeforeAPush_TheCliSaysWhatToDo()
+    {
+        var noToken = file.Run(["--store", server.Store, "secret", "get", "x"], stdin: (string?)null);
+        CliStore.AssertFailure(noToken, 2, ["secret", "get"]);
+        Assert.Contains("enrolment token", noToken.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--token-file", noToken.Stderr, StringComparison.Ordinal);
+
+        var nothingHosted = file.Run(["--store", server.Store, "secret", "get", "x"], stdin: (string?)null, Machine(server.Enrol(ClientId("system"))));
+        CliStore.AssertFailure(nothingHosted, 3, ["secret", "get"]);
+        Assert.Contains("hosts no store yet", nothingHosted.Stderr, StringComparison.Ordinal);
+        Assert.Contains("store push", nothingHosted.Stderr, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         server.Dispose();

@@ -197,7 +197,7 @@ internal sealed class RemoteStoreBackend : IStoreBackend
 
             if (changes.Head == 0)
             {
-                throw new NotFoundException($"The server at {Location} hosts no store yet; start it with 'secretops store push'.", Location);
+                throw new NotFoundException($"The server at {Location} hosts no store yet.", Location) { Hint = SecretOpsHint.PushStore };
             }
 
             foreach (var entry in changes.Entries)
