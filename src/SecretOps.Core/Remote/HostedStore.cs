@@ -58,9 +58,13 @@ public sealed class HostedStore
         if (after > 0)
         {
             var head = log.Head();
-            return after > head
-                ? throw new ConflictException($"The client's copy is at revision {after}, ahead of the server's {head}: it belongs to another history.", after)
-                : new StoreChanges(head, log.Read(after, MaxEntriesPerAnswer, MaxBytesPerAnswer));
+            if (after > head)
+            {
+                throw new ConflictException($"The client's copy is at revision {after}, ahead of the server's {head}: it belongs to another history.", after);
+            }
+
+            // A writer may append between the two reads: the answer stops at the head it names.
+            return new StoreChanges(head, log.Read(after, MaxEntriesPerAnswer, MaxBytesPerAnswer).Where(entry => entry.Revision <= head).ToList());
         }
 
         lock (gate)

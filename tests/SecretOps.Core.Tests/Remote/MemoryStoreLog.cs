@@ -17,6 +17,9 @@ internal sealed class MemoryStoreLog : IStoreLog
     /// <summary>Runs once before an append, outside the log's lock: where a test lets another writer in first.</summary>
     public Action<StoreLogEntry>? BeforeAppend { get; set; }
 
+    /// <summary>Runs once before a read, outside the log's lock: where a test lets a writer append between a reader's head and its read.</summary>
+    public Action? BeforeRead { get; set; }
+
     /// <summary>A copy of every entry, in order.</summary>
     public IReadOnlyList<StoreLogEntry> Entries
     {
@@ -67,6 +70,10 @@ internal sealed class MemoryStoreLog : IStoreLog
 
     public IReadOnlyList<StoreLogEntry> Read(long after, int maxCount, long maxBytes)
     {
+        var beforeRead = BeforeRead;
+        BeforeRead = null;
+        beforeRead?.Invoke();
+
         lock (gate)
         {
             var result = new List<StoreLogEntry>();
