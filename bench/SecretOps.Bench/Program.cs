@@ -21,6 +21,7 @@ internal static class Program
         new ControlLogBenchmark(),
         new PeerBenchmark(),
         new ServerBenchmark(),
+        new HostedBenchmark(),
     ];
 
     private static int Main(string[] args)
