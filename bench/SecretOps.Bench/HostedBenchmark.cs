@@ -362,7 +362,7 @@ internal sealed partial class HostedBenchmark : IBenchmark
             $"**The floor** ({FloorName}, a process of its own, the same certificate) answers the round trips a get and a set make when no other client wrote in between, with the same sizes, over one keep-alive HTTPS connection per client, unsigned: "
             + $"a get is `GET /v1/store/changes?after=R` (the read's sync; answer {sizes.ChangesAnswer.Length} bytes), `GET` again (the audit write's sync), `POST ?base=R` with {sizes.GetBatch} bytes (the audit batch; answer `{{\"revision\":N}}`, {sizes.WriteAnswer.Length} bytes); "
             + $"a set is one `GET` and one `POST` with {sizes.SetBatch} bytes. "
-            + "When another client wrote in between, the real client does more: its sync fetches and applies their batches, and its `POST` may be refused (409) and decided again. The server-side columns count what the server logged during the timed rounds.");
+            + "When another client wrote in between, the real client does more: its sync fetches and applies their batches, and its `POST` may be refused (409) and decided again. The server-side columns are from the server's own log lines for the timed rounds: requests per operation, and the time it reports spending on them (from the request's arrival to its answer, the signature check, nonce and audit rows included).");
         body.AppendLine();
         body.AppendLine(
             $"About {operations} timed operations per endpoint, operation and client count, in {rounds} rounds in which the endpoints take turns, the first one rotating; before them, untimed warm-up operations (which also bring every replica up to date). Clients, servers and floor share the machine's cores.");
@@ -373,7 +373,7 @@ internal sealed partial class HostedBenchmark : IBenchmark
             var headers = new List<string> { "clients", $"{FloorName} p50 / p99 (ms)", $"{FloorName} ops/s" };
             foreach (var server in servers)
             {
-                headers.AddRange([$"{server} p50 / p99 (ms)", $"{server} ops/s", $"{server} / bare: p50, p99, ops/s", $"{server} requests per op (GET, POST 200, POST 409)", $"{server} server ms per op"]);
+                headers.AddRange([$"{server} p50 / p99 (ms)", $"{server} ops/s", $"{server} / bare: p50, p99, ops/s", $"{server} requests per op (GET, POST 200, POST 409)", $"{server} server ms per op (GETs, POSTs)"]);
             }
 
             headers.Add("errors");
@@ -391,7 +391,7 @@ internal sealed partial class HostedBenchmark : IBenchmark
                         cell.PerSecond.ToString("0", CultureInfo.InvariantCulture),
                         $"{Harness.FormatRatio(cell.P50 / floor.P50)}x, {Harness.FormatRatio(cell.P99 / floor.P99)}x, {Harness.FormatRatio(cell.PerSecond / floor.PerSecond)}x",
                         string.Create(CultureInfo.InvariantCulture, $"{cell.Server.Gets / (double)ops:0.00}, {cell.Server.Written / (double)ops:0.00}, {cell.Server.Conflicts / (double)ops:0.00}"),
-                        string.Create(CultureInfo.InvariantCulture, $"{cell.Server.Milliseconds / ops:0.00}"),
+                        string.Create(CultureInfo.InvariantCulture, $"{cell.Server.GetMilliseconds / ops:0.00}, {cell.Server.PostMilliseconds / ops:0.00}"),
                     ]);
                 }
 
@@ -464,16 +464,20 @@ internal sealed partial class HostedBenchmark : IBenchmark
     private sealed record Loss(int Acknowledged, int Lost, string? FirstProblem);
 
     /// <summary>Counts of the store API's requests the server logged, and the time it says it spent on them.</summary>
-    private sealed record ServerWork(long Gets, long Written, long Conflicts, double Milliseconds)
+    private sealed record ServerWork(long Gets, long Written, long Conflicts, double GetMilliseconds, double PostMilliseconds)
     {
-        public ServerWork Minus(ServerWork other) => new(Gets - other.Gets, Written - other.Written, Conflicts - other.Conflicts, Milliseconds - other.Milliseconds);
+        public ServerWork Minus(ServerWork other) =>
+            new(Gets - other.Gets, Written - other.Written, Conflicts - other.Conflicts, GetMilliseconds - other.GetMilliseconds, PostMilliseconds - other.PostMilliseconds);
+
+        public ServerWork Plus(ServerWork other) =>
+            new(Gets + other.Gets, Written + other.Written, Conflicts + other.Conflicts, GetMilliseconds + other.GetMilliseconds, PostMilliseconds + other.PostMilliseconds);
     }
 
     /// <summary>Reads the server's request log lines as they come.</summary>
     private sealed class RouteTally
     {
         private readonly object gate = new();
-        private ServerWork work = new(0, 0, 0, 0);
+        private ServerWork work = new(0, 0, 0, 0, 0);
 
         public void Observe(string line)
         {
@@ -487,11 +491,7 @@ internal sealed partial class HostedBenchmark : IBenchmark
             var status = match.Groups["status"].Value;
             lock (gate)
             {
-                work = new ServerWork(
-                    work.Gets + (get ? 1 : 0),
-                    work.Written + (!get && status == "200" ? 1 : 0),
-                    work.Conflicts + (!get && status == "409" ? 1 : 0),
-                    work.Milliseconds + ms);
+                work = work.Plus(new ServerWork(get ? 1 : 0, !get && status == "200" ? 1 : 0, !get && status == "409" ? 1 : 0, get ? ms : 0, get ? 0 : ms));
             }
         }
 
@@ -517,7 +517,7 @@ internal sealed partial class HostedBenchmark : IBenchmark
 
         public double Seconds { get; set; }
 
-        public ServerWork Server { get; private set; } = new(0, 0, 0, 0);
+        public ServerWork Server { get; private set; } = new(0, 0, 0, 0, 0);
 
         public double P50 => Latencies.Count == 0 ? double.NaN : Harness.Percentile(Latencies, 0.50);
 
@@ -525,7 +525,7 @@ internal sealed partial class HostedBenchmark : IBenchmark
 
         public double PerSecond => Latencies.Count / Seconds;
 
-        public void AddServer(ServerWork work) => Server = new ServerWork(Server.Gets + work.Gets, Server.Written + work.Written, Server.Conflicts + work.Conflicts, Server.Milliseconds + work.Milliseconds);
+        public void AddServer(ServerWork work) => Server = Server.Plus(work);
     }
 
     /// <summary>The server on one storage: one connected session per client, each on its own replica.</summary>
