@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SecretOps.Core.Remote;
 
 namespace SecretOps.Bench;
 
@@ -49,7 +50,8 @@ internal static class FloorEndpoint
         using var app = builder.Build();
         app.Run(async context =>
         {
-            if (context.Request.Path != Path)
+            // The store API's path too, for the hosted benchmark's floor (the same round trips as a warm get or set).
+            if (context.Request.Path != Path && context.Request.Path != StorePaths.Changes)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;

@@ -21,6 +21,7 @@ internal static class Program
         new ControlLogBenchmark(),
         new PeerBenchmark(),
         new ServerBenchmark(),
+        new HostedBenchmark(),
     ];
 
     private static int Main(string[] args)
@@ -128,9 +129,9 @@ internal static class Program
         writer.WriteLine("  --markdown PATH  also write the report (machine, command, tables) to PATH; for all, between the");
         writer.WriteLine($"                   {Suite.BeginMarker} and {Suite.EndMarker} lines of PATH when it has them");
         writer.WriteLine("  --sizes LIST     peer only: store sizes, comma-separated (default 100,1000,5000; --quick: 100,1000)");
-        writer.WriteLine("  --quick          peer and server only: fewer operations per measurement, fewer cold runbooks and writes");
-        writer.WriteLine("  --requests N     server only: measured requests per endpoint, operation and client count (default 4000; --quick: 1000)");
-        writer.WriteLine("  --postgres CONN  server only: also run the server on this PostgreSQL database (an Npgsql connection string)");
+        writer.WriteLine("  --quick          peer, server and hosted only: fewer operations per measurement, fewer cold runbooks and writes");
+        writer.WriteLine("  --requests N     server and hosted only: measured requests (hosted: operations) per endpoint, operation and client count (server 4000, --quick 1000; hosted 800, --quick 240)");
+        writer.WriteLine("  --postgres CONN  server and hosted only: also run the server on this PostgreSQL database (an Npgsql connection string; hosted: one hosting no store yet)");
     }
 }
 
@@ -179,7 +180,7 @@ internal sealed record TargetOutcome(string Target, string Measured, string Rati
 
 /// <summary>
 /// Options every benchmark understands; <see cref="Sizes"/> is read by <c>peer</c> alone, <see cref="Quick"/> by
-/// <c>peer</c> and <c>server</c>, <see cref="Requests"/> and <see cref="PostgresConnection"/> by <c>server</c> alone.
+/// <c>peer</c>, <c>server</c> and <c>hosted</c>, <see cref="Requests"/> and <see cref="PostgresConnection"/> by <c>server</c> and <c>hosted</c>.
 /// </summary>
 internal sealed record BenchOptions(int Runs, int Warmups, string? MarkdownPath)
 {

@@ -139,14 +139,14 @@ internal sealed partial class ServerBenchmark : IBenchmark
         }
     }
 
-    private static string ServerAssembly(string root) => Path.Combine(root, "out", "server", "SecretOps.Server.dll");
+    internal static string ServerAssembly(string root) => Path.Combine(root, "out", "server", "SecretOps.Server.dll");
 
     /// <summary>The dotnet host running this harness, else the one on PATH.</summary>
-    private static string DotnetHost() =>
+    internal static string DotnetHost() =>
         Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
 
     /// <summary>A self-signed P-256 certificate for 127.0.0.1 made by openssl, as an operator would, and its SHA-256 for pinning.</summary>
-    private static TlsFiles MakeCertificate(string folder)
+    internal static TlsFiles MakeCertificate(string folder)
     {
         var certificate = Path.Combine(folder, "server.crt");
         var key = Path.Combine(folder, "server.key");
@@ -164,7 +164,7 @@ internal sealed partial class ServerBenchmark : IBenchmark
     }
 
     /// <summary>Runs the operator's <c>enrol</c> command on the storage and returns the enrolment token it prints.</summary>
-    private static string Enrol(string serverAssembly, Guid clientId, string[] storageFlags, Dictionary<string, string?> environment)
+    internal static string Enrol(string serverAssembly, Guid clientId, string[] storageFlags, Dictionary<string, string?> environment)
     {
         var output = ChildProcess.Run(ChildProcess.StartInfo(
             [DotnetHost(), serverAssembly, "enrol", "--client", clientId.ToString("D"), .. storageFlags], environment));
@@ -454,10 +454,10 @@ internal sealed partial class ServerBenchmark : IBenchmark
 
     private static string Clients(int count) => count == 1 ? "1 client" : $"{count} clients";
 
-    private static string FormatMs(double milliseconds) => milliseconds.ToString("0.00", CultureInfo.InvariantCulture);
+    internal static string FormatMs(double milliseconds) => milliseconds.ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>The file system type of the mount holding <paramref name="path"/> (tmpfs makes SQLite's syncs free), from /proc/mounts.</summary>
-    private static string FileSystemOf(string path)
+    internal static string FileSystemOf(string path)
     {
         try
         {
@@ -479,15 +479,15 @@ internal sealed partial class ServerBenchmark : IBenchmark
     }
 
     [GeneratedRegex("\"Message\":\"Listening on https://[^ \"]+:(?<port>[0-9]+)")]
-    private static partial Regex ListeningLine();
+    internal static partial Regex ListeningLine();
 
-    private sealed record TlsFiles(string CertificatePath, string KeyPath, byte[] Hash);
+    internal sealed record TlsFiles(string CertificatePath, string KeyPath, byte[] Hash);
 
     /// <summary>
     /// One endpoint's requests at one operation and client count: the timed ones' latencies (successful only) and
     /// wall-clock time; every request sent and every error, warm-up included.
     /// </summary>
-    private sealed class Cell
+    internal sealed class Cell
     {
         public List<double> Latencies { get; } = [];
 
@@ -511,7 +511,7 @@ internal sealed partial class ServerBenchmark : IBenchmark
     /// An endpoint under measurement: the floor, or the server on one storage; its clients sign with their own copy of
     /// the enrolled key (from <paramref name="token"/>) when there is one.
     /// </summary>
-    private sealed class Endpoint(string name, int port, byte[] certificateHash, string? token) : IDisposable
+    internal sealed class Endpoint(string name, int port, byte[] certificateHash, string? token) : IDisposable
     {
         private readonly List<RequestSigningKey> keys = [];
 

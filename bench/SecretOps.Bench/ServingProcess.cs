@@ -25,17 +25,25 @@ internal sealed class ServingProcess : IDisposable
 
     /// <summary>
     /// Starts <paramref name="start"/>; <paramref name="portFromLine"/> reads the port from a line of standard output
-    /// (null for any other line). Standard input stays open until dispose.
+    /// (null for any other line); <paramref name="eachLine"/>, when given, sees every line of standard output. Standard
+    /// input stays open until dispose.
     /// </summary>
-    public static ServingProcess Start(string name, ProcessStartInfo start, Func<string, int?> portFromLine)
+    public static ServingProcess Start(string name, ProcessStartInfo start, Func<string, int?> portFromLine, Action<string>? eachLine = null)
     {
         var serving = new ServingProcess(name, new Process { StartInfo = start, EnableRaisingEvents = true });
         serving.process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is not null && !serving.port.Task.IsCompleted && portFromLine(e.Data) is { } found)
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            if (!serving.port.Task.IsCompleted && portFromLine(e.Data) is { } found)
             {
                 serving.port.TrySetResult(found);
             }
+
+            eachLine?.Invoke(e.Data);
         };
         serving.process.ErrorDataReceived += (_, e) =>
         {

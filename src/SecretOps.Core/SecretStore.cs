@@ -115,9 +115,15 @@ public sealed class SecretStore
     }
 
     /// <summary>Opens the store a server hosts (docs/SERVER-PROTOCOL.md §11); see <see cref="ConnectToServer"/>.</summary>
-    private static SecretStore OpenHosted(string address, string? tokenFile)
+    private static SecretStore OpenHosted(string address, string? tokenFile) => OpenOver(ConnectToServer(address, tokenFile));
+
+    /// <summary>
+    /// The store over a backend already opened, read through it (for a hosted store: the replica brought to the
+    /// server's head). For callers that open the backend themselves, such as the benchmark's hosted clients, each on
+    /// its own replica.
+    /// </summary>
+    internal static SecretStore OpenOver(IStoreBackend backend)
     {
-        var backend = ConnectToServer(address, tokenFile);
         var header = backend.Read(reader => reader.Header())
             ?? throw new StoreUnavailableException($"The store at {backend.Location} has no header; it is damaged.", backend.Location, corrupt: true);
         return new SecretStore(backend, header);
