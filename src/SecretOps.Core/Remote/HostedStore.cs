@@ -34,12 +34,15 @@ public sealed class HostedStore
         this.time = time;
     }
 
-    /// <summary>Opens the hosted store over <paramref name="log"/>, with this instance's replica in <paramref name="replicaDirectory"/>.</summary>
-    public static HostedStore Open(IStoreLog log, string replicaDirectory, TimeProvider? time = null)
+    /// <summary>
+    /// Opens the hosted store over <paramref name="log"/>, with this instance's replica in <paramref name="replicaDirectory"/>;
+    /// one rebuilt from the log at every start need not be <paramref name="durableReplica"/> (no fsync of it per write).
+    /// </summary>
+    public static HostedStore Open(IStoreLog log, string replicaDirectory, TimeProvider? time = null, bool durableReplica = true)
     {
         ArgumentNullException.ThrowIfNull(log);
         // The directory is this instance's alone: nothing else changes the replica, so it is read once, here.
-        var replica = StoreReplica.Open(replicaDirectory);
+        var replica = StoreReplica.Open(replicaDirectory, durableReplica);
         replica.Refresh();
         return new HostedStore(log, replica, time ?? TimeProvider.System);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
@@ -18,9 +19,17 @@ namespace SecretOps.Core.Remote;
 internal sealed class RemoteStoreBackend : IStoreBackend
 {
     /// <summary>How often a change is decided again when other writers keep moving the store on, before giving up.</summary>
-    private const int MaxWriteAttempts = 20;
+    private const int MaxWriteAttempts = 40;
 
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How recent a sync spares a change the sync before its first attempt (a read's audit right after the read): the
+    /// server refuses a batch decided on a stale revision anyway, so this costs at most a retry, never a wrong write.
+    /// </summary>
+    private static readonly TimeSpan FreshSync = TimeSpan.FromSeconds(2);
+
+    private long lastSync;
 
     private readonly HttpClient http;
     private readonly StoreReplica replica;
@@ -105,7 +114,18 @@ internal sealed class RemoteStoreBackend : IStoreBackend
         using var held = Lock();
         for (var attempt = 1; ; attempt++)
         {
-            Sync();
+            var fresh = attempt == 1 && Stopwatch.GetElapsedTime(Volatile.Read(ref lastSync)) < FreshSync;
+            if (fresh)
+            {
+                // What other commands on this machine applied since is picked up from disk, without asking the server.
+                replica.Refresh();
+            }
+
+            if (!fresh || replica.Backend is null)
+            {
+                Sync();
+            }
+
             var decidedAt = replica.Revision;
             var batch = new WriteBatch();
             var result = replica.Backend!.Read(reader =>
@@ -140,7 +160,8 @@ internal sealed class RemoteStoreBackend : IStoreBackend
                 throw new ConflictException($"The store at {Location} kept changing under this command ({MaxWriteAttempts} attempts); nothing was changed. Try again.", Location);
             }
 
-            Thread.Sleep(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)));
+            // Random, growing pauses (up to 320 ms) spread writers that keep meeting at the same revision.
+            Thread.Sleep(Random.Shared.Next(1, 10 << Math.Min(attempt, 5)));
         }
     }
 
@@ -219,6 +240,7 @@ internal sealed class RemoteStoreBackend : IStoreBackend
 
             if (replica.Revision >= changes.Head)
             {
+                Volatile.Write(ref lastSync, Stopwatch.GetTimestamp());
                 return;
             }
 

@@ -18,9 +18,12 @@ internal sealed class StoreReplica
 
     private readonly string directory;
 
-    private StoreReplica(string directory)
+    private readonly bool durable;
+
+    private StoreReplica(string directory, bool durable)
     {
         this.directory = directory;
+        this.durable = durable;
     }
 
     /// <summary>Which install of a snapshot the file is: another process may replace the file under this one's connections.</summary>
@@ -38,9 +41,10 @@ internal sealed class StoreReplica
     /// <summary>
     /// The replica in <paramref name="directory"/> (made owner-only if new), not yet read: <see cref="Refresh"/> reads it,
     /// holding the lock of whatever else may change it (another process would otherwise see its change in progress as one
-    /// cut off, and clear the file under it).
+    /// cut off, and clear the file under it). A replica that need not be <paramref name="durable"/> (a server instance's,
+    /// rebuilt from the log at every start) keeps no marker or revision file and commits without waiting for the disk.
     /// </summary>
-    public static StoreReplica Open(string directory)
+    public static StoreReplica Open(string directory, bool durable = true)
     {
         var full = Path.GetFullPath(directory);
         if (OperatingSystem.IsWindows())
@@ -52,7 +56,7 @@ internal sealed class StoreReplica
             Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        return new StoreReplica(full);
+        return new StoreReplica(full, durable);
     }
 
     /// <summary>
@@ -129,7 +133,7 @@ internal sealed class StoreReplica
 
         Changing(() =>
         {
-            backend.Apply(batch, check ?? (_ => { }), beforeCommit ?? (() => { }));
+            backend.Apply(batch, check ?? (_ => { }), beforeCommit ?? (() => { }), durable ? CommitDurability.Synced : CommitDurability.Buffered);
             return revision;
         });
     }
@@ -155,6 +159,12 @@ internal sealed class StoreReplica
     /// </summary>
     private void Changing(Func<long> change)
     {
+        if (!durable)
+        {
+            Revision = change();
+            return;
+        }
+
         WriteDurably(Marker, "1");
         long revision;
         try

@@ -47,7 +47,8 @@ public static class ServerHost
         // Each instance rebuilds its replica of the hosted store from the log at start, in a directory of its own.
         builder.Services.AddSingleton(_ => SecretOps.Core.Storage.StoreFiles.CreatePrivateDirectory());
         builder.Services.AddSingleton(services => HostedStore.Open(
-            services.GetRequiredService<ServerStorage>().StoreLog, services.GetRequiredService<SecretOps.Core.Storage.PrivateDirectory>().File("replica")));
+            services.GetRequiredService<ServerStorage>().StoreLog, services.GetRequiredService<SecretOps.Core.Storage.PrivateDirectory>().File("replica"),
+            durableReplica: false));
         builder.Services.AddSingleton(settings.AddressResolver);
         builder.Services.AddSingleton(new ReplayWindow(TimeSpan.FromSeconds(settings.ReplayWindowSeconds)));
         builder.Services.AddSingleton(TimeProvider.System);

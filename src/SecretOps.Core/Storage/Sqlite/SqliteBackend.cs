@@ -57,13 +57,13 @@ internal sealed class SqliteBackend : IStoreBackend
     /// Applies a batch decided elsewhere (a hosted store's log) in one transaction: <paramref name="check"/> then sees the
     /// store with the batch applied and <paramref name="beforeCommit"/> runs last; if either throws, nothing is applied.
     /// </summary>
-    public void Apply(WriteBatch batch, Action<IStoreReader> check, Action beforeCommit) => Translated(() => database.Write((connection, transaction) =>
+    public void Apply(WriteBatch batch, Action<IStoreReader> check, Action beforeCommit, CommitDurability durability) => Translated(() => database.Write((connection, transaction) =>
     {
         new SqliteBatchWriter(connection, transaction).Apply(batch);
         check(new SqliteReader(connection, transaction));
         beforeCommit();
         return 0;
-    }));
+    }, buffered: durability == CommitDurability.Buffered));
 
     /// <summary>Deletes the store file at <paramref name="fullPath"/> and its side files, closing this process's connections to it first.</summary>
     public static void Delete(string fullPath)
