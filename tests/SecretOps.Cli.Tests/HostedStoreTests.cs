@@ -1,4 +1,5 @@
 using System.Text;
+using SecretOps.Core.Tests.Store;
 
 namespace SecretOps.Cli.Tests;
 
@@ -90,6 +91,30 @@ public sealed class HostedStoreTests : IDisposable
         CliStore.AssertFailure(nothingHosted, 3, ["secret", "get"]);
         Assert.Contains("hosts no store yet", nothingHosted.Stderr, StringComparison.Ordinal);
         Assert.Contains("store push", nothingHosted.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATeammateWhoCanWriteTheServersDatabase_CannotForgeARevision_ClientsRefuseTheStore()
+    {
+        var system = PushAsSystem();
+        Hosted(system, "secret", "set", "target", "--value", "the real value");
+        var head = (long)RawDb.Scalar(server.DatabasePath, "SELECT max(revision) FROM store_log")!;
+
+        // With raw SQL on the server's database, the attacker alters the last byte of the newest revision (the set's
+        // batch), and the server, restarted, rebuilds its replica from the altered log for every new machine.
+        server.Kill();
+        var content = (byte[])RawDb.Scalar(server.DatabasePath, "SELECT content FROM store_log WHERE revision = $r", ("$r", head))!;
+        content[^1] ^= 0x01;
+        RawDb.Execute(server.DatabasePath, "UPDATE store_log SET content = $c WHERE revision = $r", ("$c", content), ("$r", head));
+        server.Restart();
+
+        var newMachine = Machine(system["SECRETOPS_TOKEN_FILE"]!);
+        var check = file.Run(["--store", server.Store, "store", "check"], stdin: (string?)null, newMachine);
+        // The last byte is the audit entry's signature: the client's check of the chain finds it, as in a file.
+        Assert.True(check.ExitCode == 7, $"the altered store was not refused as tampered: {check}");
+        Assert.Contains("signature does not verify", check.Stderr, StringComparison.Ordinal);
+        var read = file.Run(["--store", server.Store, "secret", "get", "target"], stdin: (string?)null, newMachine);
+        Assert.True(read.ExitCode != 0 || read.Stdout == "the real value", $"a forged revision was served: {read}");
     }
 
     public void Dispose()
