@@ -682,7 +682,13 @@ public sealed class HostedStoreTests : IDisposable
         var captured = new List<byte[]>();
         WithCopy(copy =>
         {
-            var backend = new CapturingBackend(copy, captured);
+            var backend = new EncodingBackend(copy, (batch, encoded) =>
+            {
+                if (batch.Changes.Count > 0)
+                {
+                    captured.Add(encoded);
+                }
+            });
             var secretStore = NewStore(backend);
             using var credential = Credential(client);
             if (expectConnectRefused)
@@ -796,41 +802,5 @@ public sealed class HostedStoreTests : IDisposable
     {
         using var credential = Credential(name);
         return SecretStore.Open(store.Path).Connect(name, credential);
-    }
-
-    /// <summary>A store backend that records the encoding of every batch a command writes (the ones a remote client would send).</summary>
-    private sealed class CapturingBackend(IStoreBackend inner, List<byte[]> captured) : IStoreBackend
-    {
-        public string Location => inner.Location;
-
-        public bool IsReadOnly => inner.IsReadOnly;
-
-        public bool IsShared => inner.IsShared;
-
-        public T Read<T>(Func<IStoreReader, T> body) => inner.Read(body);
-
-        public T? TryReadOnce<T>(Func<IStoreReader, T?> body)
-            where T : struct => inner.TryReadOnce(body);
-
-        public T Write<T>(Func<IStoreReader, WriteBatch, T> body, CommitDurability durability = CommitDurability.Synced)
-        {
-            byte[] encoded = [];
-            var result = inner.Write((reader, batch) =>
-            {
-                var value = body(reader, batch);
-                encoded = WriteBatchCodec.Encode(batch);
-                return value;
-            }, durability);
-            if (WriteBatchCodec.Decode(encoded).Changes.Count > 0)
-            {
-                captured.Add(encoded);
-            }
-
-            return result;
-        }
-
-        public void BackupTo(string file) => inner.BackupTo(file);
-
-        public void ReleaseConnections() => inner.ReleaseConnections();
     }
 }

@@ -128,7 +128,25 @@ public sealed class WriteBatchCodecTests
         File.Copy(temp.Path, mirrorPath);
         var (inner, header) = SqliteBackend.Open(temp.Path, shared: false);
         var mirror = SqliteBackend.Open(mirrorPath, shared: false).Backend;
-        var backend = new CodecBackend(inner, mirror);
+        var captured = new List<byte[]>();
+        var backend = new EncodingBackend(inner, (original, encoded) =>
+        {
+            var decoded = WriteBatchCodec.Decode(encoded);
+            Assert.Equal(encoded, WriteBatchCodec.Encode(decoded));
+            Assert.Equal(original.Changes.Select(Describe), decoded.Changes.Select(Describe));
+            captured.Add(encoded);
+
+            // The mirror gets the original batch: the store and the mirror must end byte-identical.
+            mirror.Write((_, batch) =>
+            {
+                foreach (var change in original.Changes)
+                {
+                    batch.Add(change);
+                }
+
+                return 0;
+            });
+        });
         var store = (SecretStore)typeof(SecretStore).GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, [typeof(IStoreBackend), typeof(StoreHeader)])!
             .Invoke([backend, header]);
 
@@ -170,7 +188,7 @@ public sealed class WriteBatchCodecTests
         mirror.ReleaseConnections();
         inner.ReleaseConnections();
         Assert.Equal(RawDb.Fingerprint(mirrorPath), RawDb.Fingerprint(temp.Path));
-        var seen = backend.Captured.SelectMany(b => WriteBatchCodec.Decode(b).Changes).Select(c => c.GetType().Name).ToHashSet();
+        var seen = captured.SelectMany(b => WriteBatchCodec.Decode(b).Changes).Select(c => c.GetType().Name).ToHashSet();
         Assert.Superset(new HashSet<string>
         {
             nameof(NoteClientUse), nameof(InsertNamespace), nameof(InsertNamespaceKey), nameof(InsertSecret), nameof(InsertSecretKey), nameof(InsertVersion),
@@ -457,61 +475,5 @@ public sealed class WriteBatchCodecTests
             new AppendAudit([]),
             new AppendControl(1, []),
         ];
-    }
-
-    /// <summary>
-    /// A backend that sends every batch through the codec: the store gets the decoded batch, a mirror copy of the store the
-    /// original, once the store has committed. Reads go to the store alone.
-    /// </summary>
-    private sealed class CodecBackend(IStoreBackend inner, IStoreBackend mirror) : IStoreBackend
-    {
-        public List<byte[]> Captured { get; } = [];
-
-        public string Location => inner.Location;
-
-        public bool IsReadOnly => inner.IsReadOnly;
-
-        public bool IsShared => inner.IsShared;
-
-        public T Read<T>(Func<IStoreReader, T> body) => inner.Read(body);
-
-        public T? TryReadOnce<T>(Func<IStoreReader, T?> body)
-            where T : struct => inner.TryReadOnce(body);
-
-        public T Write<T>(Func<IStoreReader, WriteBatch, T> body, CommitDurability durability = CommitDurability.Synced)
-        {
-            var original = new WriteBatch();
-            byte[] encoded = [];
-            var result = inner.Write((reader, batch) =>
-            {
-                original = new WriteBatch();
-                var value = body(reader, original);
-                encoded = WriteBatchCodec.Encode(original);
-                var decoded = WriteBatchCodec.Decode(encoded);
-                Assert.Equal(encoded, WriteBatchCodec.Encode(decoded));
-                Assert.Equal(original.Changes.Select(Describe), decoded.Changes.Select(Describe));
-                foreach (var change in decoded.Changes)
-                {
-                    batch.Add(change);
-                }
-
-                return value;
-            }, durability);
-            Captured.Add(encoded);
-            mirror.Write((_, batch) =>
-            {
-                foreach (var change in original.Changes)
-                {
-                    batch.Add(change);
-                }
-
-                return 0;
-            }, durability);
-            return result;
-        }
-
-        public void BackupTo(string file) => inner.BackupTo(file);
-
-        public void ReleaseConnections() => inner.ReleaseConnections();
     }
 }
