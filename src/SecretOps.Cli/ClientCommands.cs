@@ -5,7 +5,7 @@ using SecretOps.Core.Secrets;
 
 namespace SecretOps.Cli;
 
-/// <summary><c>secretops client add|list|show|set|disable|enable|retire|rotate</c>.</summary>
+/// <summary><c>secretops client add|list|show|set|disable|enable|retire|rotate|token</c>.</summary>
 internal static class ClientCommands
 {
     public static Command Create() => new("client", "Create, list, change, disable, retire and re-key clients: the people, machines and runbooks that use the store.")
@@ -18,6 +18,7 @@ internal static class ClientCommands
         Enable(),
         Retire(),
         Rotate(),
+        Token(),
     };
 
     private static Command Add()
@@ -193,6 +194,22 @@ internal static class ClientCommands
             WriteCredentialResult(run, rotated, self
                 ? $"Re-keyed client '{rotated.Client.Name}'; connect with the new credential from now on."
                 : $"Re-keyed client '{rotated.Client.Name}'; give it the new credential.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Token()
+    {
+        var command = new Command("token",
+            "Print the enrolment token the connecting client's generated secret derives (--client, with --secret-file or SECRETOPS_CLIENT_SECRET), for the server operator's "
+            + "'enrol --token-file'. A client enrolled so needs no token file: it signs with the same key, derived again from its secret. On a store file the secret is "
+            + "checked by connecting; before enrolment a server cannot be reached, so there --client must be the id.");
+        Invocation.SetAction(command, run =>
+        {
+            var token = run.WithCredential((connection, credential) => SecretStore.DeriveEnrolmentToken(connection.Store, connection.Client, credential, connection.OpenOptions));
+            Console.Out.WriteLine(token);
+            Console.Error.WriteLine("secretops: the line above signs this client's requests: hand it to the server operator over a safe channel.");
             return ExitCodes.Ok;
         });
         return command;

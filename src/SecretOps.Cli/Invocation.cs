@@ -53,9 +53,12 @@ internal sealed class Invocation
     /// <summary>Opens the resolved store without connecting (info, backup, audit verify).</summary>
     public SecretStore OpenStore()
     {
-        var resolved = Resolve();
-        return SecretStore.Open(resolved.Store, resolved.OpenOptions);
+        var store = Resolve().Store;
+        return WithOpenOptions(store, options => SecretStore.Open(store, options));
     }
+
+    /// <summary>Runs <paramref name="action"/> with the options that open <paramref name="target"/> without connecting (Core's rule).</summary>
+    public T WithOpenOptions<T>(string target, Func<StoreOpenOptions, T> action) => Connector.WithOpenOptions(target, Resolve(), Request(null), action);
 
     /// <summary>
     /// Connects to the resolved store as the resolved client. The credential comes from Core

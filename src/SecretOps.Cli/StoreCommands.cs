@@ -169,7 +169,7 @@ internal static class StoreCommands
         Invocation.SetAction(command, run =>
         {
             var result = run.WithCredential((connection, credential) =>
-                SecretStore.Open(connection.Store, connection.OpenOptions).Upgrade(connection.Client, credential, Surface.Cli));
+                SecretStore.Open(connection.Store, connection.OpenOptionsWith(credential)).Upgrade(connection.Client, credential, Surface.Cli));
             run.Output.WriteObject(result);
             return ExitCodes.Ok;
         });
@@ -221,7 +221,7 @@ internal static class StoreCommands
     {
         var server = new Argument<string>("SERVER") { Description = "The server to host the store: https://host:port." };
         var command = new Command("push",
-            "Start the store a server hosts from the store file (--store). The server refuses unless it hosts none yet, the file passes a restore's checks, and this machine's enrolled client (--token-file or SECRETOPS_TOKEN_FILE) is its active System or Admin client. The file is not changed.")
+            "Start the store a server hosts from the store file (--store). The server refuses unless it hosts none yet, the file passes a restore's checks, and this machine's enrolled client (its --token-file, or a generated secret's derived key) is its active System or Admin client. The file is not changed.")
         {
             server,
         };
@@ -229,7 +229,11 @@ internal static class StoreCommands
         {
             var source = Path.GetFullPath(run.StorePath());
             var address = run.Get(server)!;
-            SecretStore.Push(source, address, run.Resolve().TokenFile);
+            run.WithOpenOptions(address, options =>
+            {
+                SecretStore.Push(source, address, options);
+                return 0;
+            });
             run.Output.WriteMessage($"Pushed '{source}' to {address}: the server now hosts the store.", new { store = source, server = address });
             return ExitCodes.Ok;
         });
@@ -240,13 +244,14 @@ internal static class StoreCommands
     {
         var server = new Argument<string>("SERVER") { Description = "The server hosting the store: https://host:port." };
         var destination = new Argument<string>("DEST") { Description = "The store file to create (it must not exist)." };
-        var command = new Command("pull", "Copy the store a server hosts into a new owner-only store file, as it is now (signing with --token-file or SECRETOPS_TOKEN_FILE).")
+        var command = new Command("pull", "Copy the store a server hosts into a new owner-only store file, as it is now (signing with --token-file, or the key a generated secret derives).")
         {
             server, destination,
         };
         Invocation.SetAction(command, run =>
         {
-            var store = SecretStore.Open(run.Get(server)!, run.Resolve().OpenOptions);
+            var address = run.Get(server)!;
+            var store = run.WithOpenOptions(address, options => SecretStore.Open(address, options));
             var target = Path.GetFullPath(run.Get(destination)!);
             store.Backup(target, Surface.Cli);
             run.Output.WriteMessage($"Pulled {store.Path} into '{target}'.", new { server = store.Path, store = target });

@@ -106,16 +106,13 @@ public sealed class SecretStore
         ArgumentNullException.ThrowIfNull(path);
         if (Remote.RemoteStoreBackend.IsServerAddress(path))
         {
-            return OpenHosted(path, options?.TokenFile);
+            return OpenOver(ConnectToServer(path, options));
         }
 
         var fullPath = ValidateExistingPath(path);
         var (backend, header) = SqliteBackend.Open(fullPath, options?.Shared);
         return new SecretStore(backend, header);
     }
-
-    /// <summary>Opens the store a server hosts (docs/SERVER-PROTOCOL.md §11); see <see cref="ConnectToServer"/>.</summary>
-    private static SecretStore OpenHosted(string address, string? tokenFile) => OpenOver(ConnectToServer(address, tokenFile));
 
     /// <summary>
     /// The store over a backend already opened, read through it (for a hosted store: the replica brought to the
@@ -134,7 +131,7 @@ public sealed class SecretStore
     /// (<c>secretops store push</c>). The server refuses unless it hosts no store yet, the file passes every check a restore
     /// makes, and this machine's enrolled client is an active System or Admin client of it. The file is not changed.
     /// </summary>
-    public static void Push(string source, string address, string? tokenFile = null)
+    public static void Push(string source, string address, StoreOpenOptions? options = null)
     {
         var fullSource = ValidateExistingPath(source);
         if (!Remote.RemoteStoreBackend.IsServerAddress(address))
@@ -146,21 +143,70 @@ public sealed class SecretStore
         using var work = StoreFiles.CreatePrivateDirectory();
         var copy = work.File("push.db");
         SqliteBackend.CopyFile(fullSource, copy);
-        ConnectToServer(address, tokenFile).Push(copy);
+        ConnectToServer(address, options).Push(copy);
     }
 
     /// <summary>
-    /// The backend of a store a server hosts, signing with the enrolment token in <paramref name="tokenFile"/> (else
-    /// SECRETOPS_TOKEN_FILE; an owner-only file) and trusting the certificates in SECRETOPS_SERVER_CA besides the system's.
+    /// The backend of a store a server hosts (docs/SERVER-PROTOCOL.md §11), trusting the certificates in
+    /// SECRETOPS_SERVER_CA besides the system's. Requests are signed with the enrolment token in the options' token file
+    /// (else SECRETOPS_TOKEN_FILE; an owner-only file) or, with no token, the key the client's generated secret derives.
     /// </summary>
-    private static Remote.RemoteStoreBackend ConnectToServer(string address, string? tokenFile)
+    private static Remote.RemoteStoreBackend ConnectToServer(string address, StoreOpenOptions? options)
     {
-        tokenFile ??= Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.TokenFile) is { Length: > 0 } file
-            ? file
-            : throw new InvalidParameterException("token", "Connecting to a server needs this client's enrolment token.") { Hint = SecretOpsHint.GiveEnrolmentToken };
-        var token = Configuration.Connector.ReadSmallFile(tokenFile, InputFileKind.EnrolmentToken);
         var ca = Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.ServerCa) is { Length: > 0 } caFile ? caFile : null;
-        return Remote.RemoteStoreBackend.Open(address, token, ca, StoreFiles.DefaultStateDirectory());
+        var state = StoreFiles.DefaultStateDirectory();
+        var tokenFile = options?.TokenFile ?? (Environment.GetEnvironmentVariable(Configuration.EnvironmentVariables.TokenFile) is { Length: > 0 } file ? file : null);
+        if (tokenFile is not null)
+        {
+            return Remote.RemoteStoreBackend.Open(address, Configuration.Connector.ReadSmallFile(tokenFile, InputFileKind.EnrolmentToken), ca, state);
+        }
+
+        var (clientId, key) = DerivedRequestKey(options);
+        return Remote.RemoteStoreBackend.Open(address, clientId, key, ca, state);
+    }
+
+    /// <summary>The client id and request key a generated secret derives, when there is no enrolment token.</summary>
+    private static (Guid ClientId, Remote.RequestSigningKey Key) DerivedRequestKey(StoreOpenOptions? options)
+    {
+        if (options?.Credential is not { Kind: ClientKind.Generated } credential)
+        {
+            throw new InvalidParameterException("token", "Connecting to a server needs this client's enrolment token (a client with a generated secret may instead be named by its id).") { Hint = SecretOpsHint.GiveEnrolmentToken };
+        }
+
+        if (!Guid.TryParse(options.Client, out var clientId))
+        {
+            throw new InvalidParameterException("client",
+                $"Without an enrolment token, a client with a generated secret signs its requests with the key the secret derives, which names the client by its id: give client '{Secrets.Names.Printable(options.Client ?? string.Empty)}' by its id (a UUID).")
+            { Hint = SecretOpsHint.GiveEnrolmentToken };
+        }
+
+        return (clientId, credential.DeriveRequestKey(clientId)!);
+    }
+
+    /// <summary>
+    /// The enrolment token <paramref name="client"/>'s generated secret derives (docs/SERVER-PROTOCOL.md §10), for the
+    /// server operator to enrol it with. On a store file the client is named by name or id and the secret is proven by
+    /// connecting; a store a server hosts cannot be reached before the client is enrolled, so there it must be named by
+    /// its id and the secret is taken as given (a wrong one gives a token the server never accepts).
+    /// </summary>
+    public static string DeriveEnrolmentToken(string store, string client, ClientCredential credential, StoreOpenOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(credential);
+        Remote.EnrolmentToken.RequireDerivable(credential);
+        if (!IsServerAddress(store))
+        {
+            using var session = Open(store, options).Connect(client, credential);
+            return Remote.EnrolmentToken.Derive(session.ClientId, credential);
+        }
+
+        if (!Guid.TryParse(client, out var clientId))
+        {
+            throw new InvalidParameterException("client",
+                $"A client that is not enrolled yet cannot reach the server to look up its name: give client '{Secrets.Names.Printable(client ?? string.Empty)}' by its id (a UUID).");
+        }
+
+        return Remote.EnrolmentToken.Derive(clientId, credential);
     }
 
     /// <summary>

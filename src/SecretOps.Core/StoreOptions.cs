@@ -97,6 +97,15 @@ public sealed class StoreOpenOptions
     /// SECRETOPS_TOKEN_FILE.
     /// </summary>
     public string? TokenFile { get; init; }
+
+    /// <summary>
+    /// For a store a server hosts when there is no enrolment token: the client, by its id, whose generated secret
+    /// (<see cref="Credential"/>) derives the key its requests are signed with (docs/SERVER-PROTOCOL.md §10).
+    /// </summary>
+    public string? Client { get; init; }
+
+    /// <summary>The credential of <see cref="Client"/>; only a generated secret derives a request key. Not owned: the caller wipes it.</summary>
+    public ClientCredential? Credential { get; init; }
 }
 
 /// <summary>How a session behaves.</summary>

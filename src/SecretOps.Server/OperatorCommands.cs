@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SecretOps.Core.Remote;
+using SecretOps.Core.Storage;
 using SecretOps.Server.Configuration;
 using SecretOps.Server.Storage;
 
@@ -31,6 +32,12 @@ internal static class OperatorCommands
         Description = "Enrol again a client that is already enrolled: a new key (the old one stops working), the given allow-list, active.",
     };
 
+    private static readonly Option<string> TokenFile = new("--token-file")
+    {
+        Description = "Enrol with the key of the token the client derived from its generated secret ('secretops client token'), read from FILE ('-': standard input), instead of making a random one. Nothing is printed: the client already holds it.",
+        HelpName = "FILE",
+    };
+
     private static readonly Option<int> Count = new("--count")
     {
         Description = "How many of the latest entries to print, newest first. Default: 50.",
@@ -47,7 +54,7 @@ internal static class OperatorCommands
     /// <summary>The commands; <paramref name="storage"/> reads the storage settings of a parse result.</summary>
     public static IEnumerable<Command> Build(Func<ParseResult, StorageLocation> storage) =>
     [
-        Define(new Command("enrol", "Enrol a client: makes its request key and prints its enrolment token, once.") { Client, Allow, Replace }, storage, Enrol, createsDatabase: true),
+        Define(new Command("enrol", "Enrol a client: makes its request key and prints its enrolment token, once (or takes the key of the token it derived, --token-file).") { Client, Allow, Replace, TokenFile }, storage, Enrol, createsDatabase: true),
         Define(new Command("disable", "Refuse every request of a client, from its next one.") { Client }, storage,
             (result, store) => SetStatus(result, store, EnrolmentStatus.Disabled)),
         Define(new Command("enable", "Serve a disabled client's requests again.") { Client }, storage,
@@ -80,14 +87,35 @@ internal static class OperatorCommands
     {
         var clientId = ClientId(result);
         var allowList = AddressAllowList.Parse(result.GetValue(Allow) ?? []);
-        using var key = RequestSigningKey.Generate();
+        var tokenFile = result.GetValue(TokenFile);
+        using var key = tokenFile is null ? RequestSigningKey.Generate() : ClientDerivedKey(tokenFile, clientId);
         if (!store.Clients.Enrol(clientId, key, allowList, DateTimeOffset.UtcNow, result.GetValue(Replace)))
         {
             throw new ConflictException($"Client {clientId:D} is already enrolled; --replace gives it a new key (its current one then stops working).", clientId);
         }
 
+        if (tokenFile is not null)
+        {
+            Console.Out.WriteLine($"client {clientId:D}: enrolled with the key it derived ({Describe(allowList)})");
+            return;
+        }
+
         Console.Out.WriteLine(EnrolmentToken.Format(clientId, key));
         Console.Error.WriteLine($"secretops-server: enrolled client {clientId:D} ({Describe(allowList)}). The line above is its enrolment token, shown only now: hand it to the client over a safe channel.");
+    }
+
+    /// <summary>The key of the token in <paramref name="tokenFile"/> ('-': standard input), which must be <paramref name="clientId"/>'s.</summary>
+    private static RequestSigningKey ClientDerivedKey(string tokenFile, Guid clientId)
+    {
+        var text = tokenFile == "-" ? Console.In.ReadLine() ?? string.Empty : InputFile.ReadText(tokenFile, InputFileKind.EnrolmentToken);
+        var (tokenClient, key) = EnrolmentToken.Parse(text);
+        if (tokenClient != clientId)
+        {
+            key.Dispose();
+            throw new InvalidParameterException("token-file", $"The token is client {tokenClient:D}'s, not --client {clientId:D}'s.");
+        }
+
+        return key;
     }
 
     private static void SetStatus(ParseResult result, ServerStorage store, EnrolmentStatus status)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
@@ -78,6 +79,10 @@ internal sealed partial class HostedServer : IDisposable
 
         return file;
     }
+
+    /// <summary>Enrols <paramref name="clientId"/> with the key of the <paramref name="token"/> it derived (<c>enrol --token-file -</c>).</summary>
+    public CliResult EnrolDerived(string clientId, string token) =>
+        Cli.Run(["serve", "enrol", "--client", clientId, "--token-file", "-", .. storageArguments], stdin: Encoding.UTF8.GetBytes(token + "\n"), environment, prefix: null);
 
     /// <summary>Kills the server with SIGKILL, as a crash or an OOM kill would.</summary>
     public void Kill()

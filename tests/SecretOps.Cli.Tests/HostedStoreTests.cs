@@ -21,8 +21,8 @@ public sealed class HostedStoreTests : IDisposable
         return environment;
     }
 
-    /// <summary>A client's environment on a machine of its own: its token, and a state folder no other machine shares.</summary>
-    private Dictionary<string, string?> Machine(string tokenFile, Dictionary<string, string?>? client = null)
+    /// <summary>A client's environment on a machine of its own: its token (if any), and a state folder no other machine shares.</summary>
+    private Dictionary<string, string?> Machine(string? tokenFile, Dictionary<string, string?>? client = null)
     {
         var environment = new Dictionary<string, string?>(client ?? new Dictionary<string, string?>())
         {
@@ -115,6 +115,55 @@ public sealed class HostedStoreTests : IDisposable
         Assert.Contains("signature does not verify", check.Stderr, StringComparison.Ordinal);
         var read = file.Run(["--store", server.Store, "secret", "get", "target"], stdin: (string?)null, newMachine);
         Assert.True(read.ExitCode != 0 || read.Stdout == "the real value", $"a forged revision was served: {read}");
+    }
+
+    [Fact]
+    public void AClientWithAGeneratedSecret_DerivesItsToken_AndUsesTheServerWithNoTokenFile()
+    {
+        var added = file.Json("client", "add", "ci", "--role", "admin", "--generate-secret");
+        var id = added.GetProperty("clientId").GetString()!;
+        var secret = new Dictionary<string, string?> { ["SECRETOPS_CLIENT_SECRET"] = added.GetProperty("clientSecret").GetString() };
+
+        // The client derives its token (on the file, by name: connecting proves the secret); the operator enrols that key.
+        var derived = file.Run(["--client", "ci", "client", "token"], stdin: (string?)null, secret);
+        Assert.True(derived.ExitCode == 0, $"client token: {derived}");
+        Assert.Contains("safe channel", derived.Stderr, StringComparison.Ordinal);
+        var token = derived.Stdout.Trim();
+        Assert.StartsWith("secretops-enrol-v1:" + id + ":", token, StringComparison.Ordinal);
+        var enrolled = server.EnrolDerived(id, token);
+        Assert.True(enrolled.ExitCode == 0, $"enrol --token-file: {enrolled}");
+        Assert.DoesNotContain(token.Split(':')[2], enrolled.Stdout + enrolled.Stderr, StringComparison.Ordinal);
+
+        // With no token file anywhere, the secret alone pushes, writes and reads; a new machine derives the same key.
+        file.Set("before-push", "pushed value");
+        file.Ok("grant", "ci", "--namespace", "default", "--permissions", "read,write");
+        var machine = Machine(tokenFile: null, secret);
+        file.Ok(["--client", id, "store", "push", server.Store], stdin: null, machine);
+        Hosted(machine, "--client", id, "secret", "set", "derived", "--value", "signed with the derived key");
+        Assert.Equal("pushed value", Hosted(Machine(tokenFile: null, secret), "--client", id, "secret", "get", "before-push").Stdout);
+        Assert.Equal("signed with the derived key", Hosted(Machine(tokenFile: null, secret), "--client", id, "secret", "get", "derived").Stdout);
+
+        // The same token, derived again on a machine that only has the server, is the one the operator enrolled.
+        Assert.Equal(token, file.Run(["--store", server.Store, "--client", id, "client", "token"], stdin: (string?)null, Machine(tokenFile: null, secret)).Stdout.Trim());
+
+        // By name there is no id to sign as: the CLI says so, and what to give instead.
+        var byName = file.Run(["--store", server.Store, "--client", "ci", "secret", "get", "derived"], stdin: (string?)null, machine);
+        CliStore.AssertFailure(byName, 2, ["secret", "get"]);
+        Assert.Contains("by its id", byName.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--token-file", byName.Stderr, StringComparison.Ordinal);
+
+        // Another generated secret under ci's id signs with another key: the server refuses every request.
+        var other = file.Json("client", "add", "other", "--generate-secret").GetProperty("clientSecret").GetString();
+        var forged = file.Run(["--store", server.Store, "--client", id, "secret", "get", "derived"], stdin: (string?)null,
+            Machine(tokenFile: null, new Dictionary<string, string?> { ["SECRETOPS_CLIENT_SECRET"] = other }));
+        CliStore.AssertFailure(forged, 4, ["secret", "get"]);
+        Assert.DoesNotContain("signed with the derived key", forged.Stdout, StringComparison.Ordinal);
+        Assert.Contains("signature does not match", forged.Stderr, StringComparison.Ordinal);
+
+        // A passphrase client derives no token: its key comes from the operator's enrol.
+        var passphrase = file.Run(["client", "token"], stdin: (string?)null);
+        CliStore.AssertFailure(passphrase, 2, ["client", "token"]);
+        Assert.Contains("generated secret", passphrase.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose()

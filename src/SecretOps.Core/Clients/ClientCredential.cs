@@ -17,6 +17,14 @@ public abstract class ClientCredential : IDisposable
     /// <summary>Wipes what the credential holds.</summary>
     public abstract void Dispose();
 
+    /// <summary>
+    /// The request signing key this credential derives for client <paramref name="clientId"/>, or null when it derives
+    /// none: only a generated secret does (docs/SERVER-PROTOCOL.md §10). A passphrase would tie the client's server
+    /// access to every passphrase change and needs the store's salt before the first request; a key file has no secret
+    /// bytes to derive from. Those clients get a random key from the server operator at enrolment.
+    /// </summary>
+    internal virtual Remote.RequestSigningKey? DeriveRequestKey(Guid clientId) => null;
+
     /// <summary>A passphrase (its characters are copied and wiped on dispose).</summary>
     public static ClientCredential FromPassphrase(ReadOnlySpan<char> passphrase) => new PassphraseCredential(passphrase);
 
@@ -57,6 +65,8 @@ internal sealed class GeneratedSecretCredential(byte[] secret) : ClientCredentia
     public override ClientKind Kind => ClientKind.Generated;
 
     public ReadOnlySpan<byte> Secret => secret;
+
+    internal override Remote.RequestSigningKey DeriveRequestKey(Guid clientId) => Remote.RequestSigningKey.Derive(secret, clientId);
 
     public override void Dispose() => CryptographicOperations.ZeroMemory(secret);
 }

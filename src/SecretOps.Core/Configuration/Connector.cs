@@ -48,11 +48,14 @@ public sealed record ResolvedConnection(string Store, string Client, string Name
     /// <summary>Accept the store even if it is behind what this machine verified at its path (a backup restored on purpose).</summary>
     public bool AcceptRestoredStore { get; init; }
 
-    /// <summary>The enrolment token file for a store a server hosts (null: SECRETOPS_TOKEN_FILE).</summary>
+    /// <summary>The enrolment token file for a store a server hosts: --token-file, SECRETOPS_TOKEN_FILE, the profile's.</summary>
     public string? TokenFile { get; init; }
 
-    /// <summary>How the store is opened.</summary>
-    public StoreOpenOptions OpenOptions => new() { Shared = Shared, TokenFile = TokenFile };
+    /// <summary>How the store is opened, with no credential to derive a request key from.</summary>
+    public StoreOpenOptions OpenOptions => OpenOptionsWith(null);
+
+    /// <summary>How the store is opened; a server is signed for with the key <paramref name="credential"/> derives when there is no token file.</summary>
+    public StoreOpenOptions OpenOptionsWith(ClientCredential? credential) => new() { Shared = Shared, TokenFile = TokenFile, Client = Client, Credential = credential };
 }
 
 /// <summary>
@@ -74,7 +77,7 @@ public static class Connector
         var idle = profile?.IdleTimeoutMinutes is { } minutes ? minutes < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(minutes) : TimeSpan.FromMinutes(15);
         return new ResolvedConnection(store, client, ns, profile?.EnvironmentOverrides ?? false, shared, idle)
         {
-            TokenFile = ExpandHome(request.TokenFile ?? profile?.TokenFile),
+            TokenFile = ExpandHome(request.TokenFile ?? Env(EnvironmentVariables.TokenFile) ?? profile?.TokenFile),
         };
     }
 
@@ -150,7 +153,7 @@ public static class Connector
     public static Session Connect(ResolvedConnection connection, ClientCredential credential, Surface surface)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var store = SecretStore.Open(connection.Store, connection.OpenOptions);
+        var store = SecretStore.Open(connection.Store, connection.OpenOptionsWith(credential));
         return store.Connect(connection.Client, credential, new SessionOptions
         {
             Surface = surface,
@@ -159,6 +162,19 @@ public static class Connector
             DefaultNamespace = connection.Namespace,
             AcceptRestoredStore = connection.AcceptRestoredStore,
         });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the options that open <paramref name="target"/> without connecting (store
+    /// info, pull, push). A server with no token file is signed for with the key the request's generated secret derives,
+    /// when it has one; nothing else reads a credential, so a file store's commands never need one.
+    /// </summary>
+    public static T WithOpenOptions<T>(string target, ResolvedConnection connection, ConnectionRequest request, Func<StoreOpenOptions, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(action);
+        using var credential = connection.TokenFile is null && SecretStore.IsServerAddress(target) ? ResolveCredential(request) : null;
+        return action(connection.OpenOptionsWith(credential));
     }
 
     /// <summary>The configuration file: SECRETOPS_CONFIG, or the platform default.</summary>

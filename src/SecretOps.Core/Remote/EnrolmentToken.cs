@@ -32,6 +32,28 @@ public static class EnrolmentToken
     }
 
     /// <summary>
+    /// The token a client with a generated secret derives for itself (<paramref name="clientId"/> must be its id): the
+    /// operator enrols the client with it, and the client needs no token file, since it derives the same key from its
+    /// secret on every request. Any other credential is refused: its client's key comes from the operator's enrol.
+    /// </summary>
+    public static string Derive(Guid clientId, Clients.ClientCredential credential)
+    {
+        RequireDerivable(credential);
+        using var key = credential.DeriveRequestKey(clientId)!;
+        return Format(clientId, key);
+    }
+
+    /// <summary>Refuses a credential that derives no request key, saying where that client's key comes from instead.</summary>
+    internal static void RequireDerivable(Clients.ClientCredential credential)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        if (credential.Kind != ClientKind.Generated)
+        {
+            throw new InvalidParameterException("credential", $"Only a client with a generated secret derives its request key from its credential; a client with {(credential.Kind == ClientKind.Passphrase ? "a passphrase" : "a key file")} gets a random one from the server operator's enrol.");
+        }
+    }
+
+    /// <summary>
     /// Reads a token (surrounding white space ignored); the caller disposes the key. Anything else is refused with an
     /// <see cref="InvalidParameterException"/> that says what is wrong and never echoes the token.
     /// </summary>

@@ -60,6 +60,16 @@ internal sealed class RemoteStoreBackend : IStoreBackend
     /// </summary>
     public static RemoteStoreBackend Open(string address, string enrolmentToken, string? caFile, string stateDirectory)
     {
+        var (clientId, key) = EnrolmentToken.Parse(enrolmentToken);
+        return Open(address, clientId, key, caFile, stateDirectory);
+    }
+
+    /// <summary>
+    /// Connects to the server at <paramref name="address"/>, signing as <paramref name="clientId"/> with
+    /// <paramref name="key"/> (which the backend then owns), as <see cref="Open(string, string, string?, string)"/> does.
+    /// </summary>
+    public static RemoteStoreBackend Open(string address, Guid clientId, RequestSigningKey key, string? caFile, string stateDirectory)
+    {
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !IsServerAddress(address) || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
         {
             throw new InvalidParameterException("store", $"'{Secrets.Names.Printable(address)}' is not a server address; give https://host:port.");
@@ -71,7 +81,6 @@ internal sealed class RemoteStoreBackend : IStoreBackend
         }
 
         var location = uri.GetLeftPart(UriPartial.Authority) + "/";
-        var (clientId, key) = EnrolmentToken.Parse(enrolmentToken);
         var transport = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) };
         if (caFile is not null)
         {

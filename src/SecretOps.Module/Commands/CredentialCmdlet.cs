@@ -25,7 +25,7 @@ public abstract class CredentialCmdlet : SecretOpsCmdlet
     public string? Path { get; set; }
 
     /// <summary>For a store a server hosts: the file holding this client's enrolment token.</summary>
-    [Parameter(HelpMessage = "For a store a server hosts: the owner-only file holding this client's enrolment token. Default: SECRETOPS_TOKEN_FILE or the profile's token file.")]
+    [Parameter(HelpMessage = "For a store a server hosts: the owner-only file holding this client's enrolment token. Default: SECRETOPS_TOKEN_FILE or the profile's token file. A client with a generated secret, named by its id, may go without: it signs with the key its secret derives.")]
     [ValidateNotNullOrEmpty]
     public string? TokenFile { get; set; }
 

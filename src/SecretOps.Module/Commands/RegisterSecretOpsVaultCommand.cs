@@ -32,7 +32,7 @@ public sealed class RegisterSecretOpsVaultCommand : SecretOpsCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    [Parameter(HelpMessage = "For a store a server hosts: the owner-only file holding the client's enrolment token; only the path is registered. Default: SECRETOPS_TOKEN_FILE or the profile's, at each use.")]
+    [Parameter(HelpMessage = "For a store a server hosts: the owner-only file holding the client's enrolment token; only the path is registered. Default: SECRETOPS_TOKEN_FILE or the profile's, at each use. A client with a generated secret, named by its id, may go without: it signs with the key its secret derives.")]
     [ValidateNotNullOrEmpty]
     public string? TokenFile { get; set; }
 

@@ -19,7 +19,7 @@ public sealed class UpdateSecretOpsStoreCommand : CredentialCmdlet
         {
             var result = WithCredential((resolved, credential) =>
                 ShouldProcess(resolved.Store, $"Upgrade to format 2 as client '{resolved.Client}', signing the store's current state as its baseline")
-                    ? SecretStore.Open(resolved.Store, resolved.OpenOptions).Upgrade(resolved.Client, credential, CmdletSurface)
+                    ? SecretStore.Open(resolved.Store, resolved.OpenOptionsWith(credential)).Upgrade(resolved.Client, credential, CmdletSurface)
                     : null);
             if (result is not null)
             {

@@ -13,7 +13,7 @@ public sealed class ConnectorTests : IDisposable
     private static readonly string[] Variables =
     [
         "SECRETOPS_CONFIG", "SECRETOPS_PROFILE", "SECRETOPS_STORE", "SECRETOPS_CLIENT", "SECRETOPS_NAMESPACE",
-        "SECRETOPS_PASSPHRASE", "SECRETOPS_CLIENT_SECRET", "SECRETOPS_KEY_FILE", "SECRETOPS_SHARED",
+        "SECRETOPS_PASSPHRASE", "SECRETOPS_CLIENT_SECRET", "SECRETOPS_KEY_FILE", "SECRETOPS_SHARED", "SECRETOPS_TOKEN_FILE",
     ];
 
     private readonly Dictionary<string, string?> saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
@@ -28,7 +28,7 @@ public sealed class ConnectorTests : IDisposable
 
         Environment.SetEnvironmentVariable("SECRETOPS_CONFIG", Path.Combine(directory, "config.yaml"));
         File.WriteAllText(Path.Combine(directory, "config.yaml"),
-            "defaultProfile: p\nprofiles:\n  p:\n    store: /profile/store.db\n    client: profile-client\n    namespace: profile-ns\n");
+            "defaultProfile: p\nprofiles:\n  p:\n    store: /profile/store.db\n    client: profile-client\n    namespace: profile-ns\n    tokenFile: /profile/token\n");
     }
 
     [Fact]
@@ -44,6 +44,15 @@ public sealed class ConnectorTests : IDisposable
 
         var fromFlags = Connector.Resolve(new ConnectionRequest { Store = "/flag/store.db", Namespace = "flag-ns" });
         Assert.Equal(("/flag/store.db", "env-client", "flag-ns"), (fromFlags.Store, fromFlags.Client, fromFlags.Namespace));
+    }
+
+    [Fact]
+    public void TheTokenFile_FlagBeatsTheEnvironment_WhichBeatsTheProfile()
+    {
+        Assert.Equal("/profile/token", Connector.Resolve(new ConnectionRequest()).TokenFile);
+        Environment.SetEnvironmentVariable("SECRETOPS_TOKEN_FILE", "/env/token");
+        Assert.Equal("/env/token", Connector.Resolve(new ConnectionRequest()).TokenFile);
+        Assert.Equal("/flag/token", Connector.Resolve(new ConnectionRequest { TokenFile = "/flag/token" }).TokenFile);
     }
 
     [Fact]

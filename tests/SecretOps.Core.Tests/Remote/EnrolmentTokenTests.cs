@@ -22,6 +22,24 @@ public sealed class EnrolmentTokenTests
         }
     }
 
+    [Fact]
+    public void Derive_FromAGeneratedSecret_IsTheTokenOfTheProtocolsDerivationVector()
+    {
+        // SERVER-PROTOCOL.md §9, derivation-vector root-64: the root is the secret's 64 bytes 00..3f.
+        using var credential = Clients.ClientCredential.FromGeneratedSecret("secretops_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-Pw");
+        Assert.Equal("secretops-enrol-v1:6f1c2a9e-8b3d-4c7a-9e52-0d4b7a3c1f88:NQGthsZoZd18BgkEYDw7QabE9LftHRCZ40WXMX2T0D0", EnrolmentToken.Derive(Client, credential));
+        Assert.NotEqual(EnrolmentToken.Derive(Client, credential), EnrolmentToken.Derive(Guid.NewGuid(), credential));
+    }
+
+    [Fact]
+    public void Derive_RefusesAPassphraseAndAKeyFile_SayingWhereTheirKeyComesFrom()
+    {
+        using var passphrase = Clients.ClientCredential.FromPassphrase("correct horse battery staple");
+        Assert.Contains("operator's enrol", Assert.Throws<InvalidParameterException>(() => EnrolmentToken.Derive(Client, passphrase)).Message, StringComparison.Ordinal);
+        using var keyFile = Clients.ClientCredential.FromPrivateKey(SecretOps.Core.Crypto.ClientPrivateKey.Generate());
+        Assert.Contains("a key file", Assert.Throws<InvalidParameterException>(() => EnrolmentToken.Derive(Client, keyFile)).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("secretops-enrol-v2:6f1c2a9e-8b3d-4c7a-9e52-0d4b7a3c1f88:-Pn6-_z9_v8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhc", "does not start")]
     [InlineData("secretops-enrol-v1:6F1C2A9E-8B3D-4C7A-9E52-0D4B7A3C1F88:-Pn6-_z9_v8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhc", "client id")]
