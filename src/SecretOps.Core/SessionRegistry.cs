@@ -96,7 +96,7 @@ public static class SessionRegistry
     /// A store as its sessions name it: a server by its address as a hosted session names it (scheme, host and port, then
     /// "/"), a file by its full path.
     /// </summary>
-    private static string StoreLocation(string store) =>
+    internal static string StoreLocation(string store) =>
         Remote.RemoteStoreBackend.IsServerAddress(store) && Uri.TryCreate(store, UriKind.Absolute, out var uri)
             ? uri.GetLeftPart(UriPartial.Authority) + "/"
             : Path.GetFullPath(store);
