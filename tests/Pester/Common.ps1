@@ -72,12 +72,16 @@ function script:Connect-TestStore([string] $Path) {
 # `enrol` on first use; everything else reaches the real cmdlets unchanged. This process's replicas of the hosted
 # stores (XDG_STATE_HOME) are in $TestDrive; the servers' folders (database, tokens, the file pushed) in a temporary
 # folder of the test file's own. Restore-TestEnvironment stops the servers and removes that folder.
+# Files about the store file itself (Store: creation, paths, backups, modes, tampering; Package, Module, Completion,
+# Runner) stay file-only, and so do the runbooks (child processes with vaults registered by path).
 
 $script:Hosted = $env:SECRETOPS_TEST_HOSTED -eq '1'
 $script:StateHomeBefore = $env:XDG_STATE_HOME
 $script:HostedStores = @{}
 $script:TestServers = [Collections.Concurrent.ConcurrentBag[Diagnostics.Process]]::new()
 $script:NextHostedStores = [Collections.Generic.Queue[object]]::new()
+# Set (one element) once the test file ends: the thread jobs still making stores ready stop their servers themselves.
+$script:Stopping = [Collections.Concurrent.ConcurrentDictionary[int, bool]]::new()
 # The servers' folders (databases, tokens, the store files they were pushed from), removed by Restore-TestEnvironment.
 $script:ServerFolder = if ($script:Hosted) { [IO.Directory]::CreateTempSubdirectory('secretops-pester-servers-').FullName }
 $script:OutFolder = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'out'))
@@ -114,7 +118,7 @@ function script:Invoke-DotnetTool([string] $Assembly, [string[]] $Arguments, [Co
 #>
 $script:MoveStoreToServer = {
     param([string] $ServerAssembly, [string] $CliAssembly, [string] $Folder, [string] $StoreFile, [string] $SystemClientId,
-        [string[]] $Credential, [string] $Passphrase, [object] $Servers)
+        [string[]] $Credential, [string] $Passphrase, [object] $Servers, [object] $Stopping)
     $ErrorActionPreference = 'Stop'
     function Start-Dotnet([string[]] $Arguments, [hashtable] $Environment = @{}) {
         $start = [Diagnostics.ProcessStartInfo]::new('dotnet')
@@ -151,6 +155,8 @@ $script:MoveStoreToServer = {
     $temporary = (New-Item -ItemType Directory -Path (Join-Path $Folder 'tmp') -Force).FullName
     $server = Start-Dotnet @('exec', $ServerAssembly, '--insecure-http', '--listen', '127.0.0.1', '--port', '0', '--sqlite-path', $database) @{ TMPDIR = $temporary }
     $Servers.Add($server)
+    # The test file ended while this store was being made ready: Stop-TestServers did not wait for it.
+    if ($Stopping.Count -gt 0) { $server.Kill($true); return }
     $errorText = $server.StandardError.ReadToEndAsync()
     $deadline = [DateTime]::UtcNow.AddSeconds(90)
     $uri = $null
@@ -175,7 +181,7 @@ function script:Start-TestStoreMove([string] $Path, [guid] $SystemClientId, [str
         if (-not (Test-Path $assembly)) { throw "No built '$assembly': run 'dotnet build SecretOps.sln -c Release' first." }
     }
     $folder = (New-Item -ItemType Directory -Path (Join-Path $script:ServerFolder ('server-{0}' -f [guid]::NewGuid().ToString('N')))).FullName
-    $job = Start-ThreadJob -ScriptBlock $script:MoveStoreToServer -ArgumentList $script:ServerAssembly, $script:CliAssembly, $folder, $Path, "$SystemClientId", $Credential, $script:PassphraseText, $script:TestServers
+    $job = Start-ThreadJob -ScriptBlock $script:MoveStoreToServer -ArgumentList $script:ServerAssembly, $script:CliAssembly, $folder, $Path, "$SystemClientId", $Credential, $script:PassphraseText, $script:TestServers, $script:Stopping
     [pscustomobject]@{ Job = $job; Folder = $folder; SystemClientId = "$SystemClientId" }
 }
 
@@ -201,11 +207,11 @@ function script:Start-HostedTestStore {
 }
 
 function script:Stop-TestServers {
-    while ($script:NextHostedStores.Count -gt 0) {
-        $job = $script:NextHostedStores.Dequeue().Job
-        $null = $job | Wait-Job -Timeout 120
-        $job | Remove-Job -Force
-    }
+    # Stores still being made ready are not waited for: a server started from now on stops itself, and those started
+    # before are in $script:TestServers (a job adds its server there before it looks at $script:Stopping). The jobs
+    # end by themselves; Invoke-PesterSuite.ps1 waits for them before the process exits.
+    $script:Stopping[0] = $true
+    $script:NextHostedStores.Clear()
     foreach ($process in $script:TestServers) {
         if (-not $process.HasExited) { $process.Kill($true); $null = $process.WaitForExit(10000) }
         $process.Dispose()

@@ -100,6 +100,8 @@ $childScript = {
     # A hosted run: only the tests that make sense against a server.
     if ($Hosted) { $configuration.Filter.Tag = 'Hosted' }
     $result = Invoke-Pester -Configuration $configuration
+    # A hosted run makes stores ready ahead in thread jobs; the last file's may still be stopping their servers.
+    $null = Get-Job | Wait-Job -Timeout 120
     $label = $Hosted ? 'Pester (hosted)' : 'Pester'
     $summary = '{0}: {1} passed, {2} failed, {3} skipped' -f $label, $result.PassedCount, $result.FailedCount, $result.SkippedCount
     if ($result.NotRunCount -gt 0) { $summary += ", $($result.NotRunCount) not run" }
