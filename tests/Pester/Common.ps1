@@ -48,13 +48,13 @@ function script:New-TestStorePath {
 # A new passphrase store (the System client's passphrase is $script:Passphrase): its path, or in a hosted run
 # (SECRETOPS_TEST_HOSTED=1) the address of the server it was pushed to, as sessions name it.
 function script:New-TestStore {
-    $path = New-TestStorePath
-    $kdf = $script:WeakKdf
     if ($script:Hosted) {
         # Stores are made ready two ahead, while the tests before run (on two cores, two at once keep up better).
         while ($script:NextHostedStores.Count -lt 3) { $script:NextHostedStores.Enqueue((Start-HostedTestStore)) }
         return Complete-TestStoreMove $script:NextHostedStores.Dequeue()
     }
+    $path = New-TestStorePath
+    $kdf = $script:WeakKdf
     $null = New-SecretOpsStore -Path $path -Passphrase $script:Passphrase @kdf -ErrorAction Stop
     $path
 }
@@ -253,6 +253,9 @@ function script:Get-TestTokenFile([string] $Store, [string] $Client) {
     $hash = [Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($Store))
     $replica = [IO.Path]::Combine($env:XDG_STATE_HOME, 'secretops', 'replicas', [Convert]::ToHexString($hash).Substring(0, 32).ToLowerInvariant(), 'store.db')
     if (Test-Path -LiteralPath $replica) {
+        if (-not (Get-Command sqlite3 -CommandType Application -ErrorAction Ignore)) {
+            throw "A hosted run looks clients up in the replica with sqlite3, which is not installed (apt-get install sqlite3)."
+        }
         $quoted = $Client.Replace("'", "''")
         $hex = & sqlite3 -readonly $replica "SELECT hex(id) FROM clients WHERE lower(name) = lower('$quoted') OR hex(id) = upper(replace('$quoted', '-', ''));"
         if ($LASTEXITCODE -ne 0) { throw "sqlite3 could not read the replica '$replica'." }
