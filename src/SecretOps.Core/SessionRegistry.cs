@@ -36,7 +36,7 @@ public static class SessionRegistry
     /// </summary>
     public static Session? Find(string? storePath = null, string? client = null)
     {
-        var path = storePath is null ? null : Path.GetFullPath(storePath);
+        var path = storePath is null ? null : StoreLocation(storePath);
         lock (Gate)
         {
             Prune();
@@ -91,6 +91,15 @@ public static class SessionRegistry
         PathEquals(session.Store.Path, path)
         && (string.Equals(session.ClientName, client, StringComparison.OrdinalIgnoreCase)
             || (Guid.TryParse(client, out var id) && id == session.ClientId));
+
+    /// <summary>
+    /// A store as its sessions name it: a server by its address as a hosted session names it (scheme, host and port, then
+    /// "/"), a file by its full path.
+    /// </summary>
+    internal static string StoreLocation(string store) =>
+        Remote.RemoteStoreBackend.IsServerAddress(store) && Uri.TryCreate(store, UriKind.Absolute, out var uri)
+            ? uri.GetLeftPart(UriPartial.Authority) + "/"
+            : Path.GetFullPath(store);
 
     private static bool PathEquals(string a, string b) =>
         string.Equals(a, b, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);

@@ -4,7 +4,7 @@
 BeforeAll { . $PSScriptRoot/Common.ps1 }
 AfterAll { Restore-TestEnvironment }
 
-Describe 'Clients and permissions' {
+Describe 'Clients and permissions' -Tag Hosted {
     BeforeAll {
         $script:AdaPassphrase = ConvertTo-SecureString 'ada passphrase' -AsPlainText -Force
         $script:AlicePassphrase = ConvertTo-SecureString 'alice passphrase' -AsPlainText -Force

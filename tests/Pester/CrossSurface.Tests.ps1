@@ -19,7 +19,10 @@ BeforeAll {
     # Runs `secretops --store $script:Store <arguments>` as the System client and returns what it printed; fails on an error.
     function script:Invoke-Cli([string[]] $Arguments) {
         $start = [Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($argument in @('exec', $script:CliAssembly, '--store', $script:Store) + $Arguments) { $start.ArgumentList.Add($argument) }
+        # In a hosted run the store is a server's, and the CLI signs with the System client's token (XDG_STATE_HOME, where
+        # its replica is, comes with this process's environment).
+        $hostedArguments = $script:Hosted ? @('--token-file', (Get-TestTokenFile $script:Store 'system')) : @()
+        foreach ($argument in @('exec', $script:CliAssembly, '--store', $script:Store) + $hostedArguments + $Arguments) { $start.ArgumentList.Add($argument) }
         $start.Environment['SECRETOPS_PASSPHRASE'] = $script:PassphraseText
         $start.UseShellExecute = $false
         $start.RedirectStandardInput = $true
@@ -42,7 +45,7 @@ BeforeAll {
 }
 AfterAll { Restore-TestEnvironment }
 
-Describe 'Secret names across the CLI and the module' {
+Describe 'Secret names across the CLI and the module' -Tag Hosted {
     BeforeEach {
         $script:Store = New-TestStore
         $null = Connect-TestStore $script:Store

@@ -4,7 +4,7 @@
 BeforeAll { . $PSScriptRoot/Common.ps1 }
 AfterAll { Restore-TestEnvironment }
 
-Describe 'Formatting' {
+Describe 'Formatting' -Tag Hosted {
     BeforeAll {
         $script:Store = New-TestStore
         $null = Connect-TestStore $script:Store

@@ -82,6 +82,11 @@ Describe 'A store a server hosts' {
         Invoke-Dotnet $script:CliAssembly @('--store', $script:Uri, '--token-file', $script:TokenFile, '--secret-file', $script:SecretFile, 'secret', 'get', 'from-pwsh') |
             Should -BeExactly 'through the server'
         { Invoke-Dotnet $script:CliAssembly @('--store', $script:StoreFile, '--secret-file', $script:SecretFile, 'secret', 'get', 'from-pwsh') } | Should -Throw '*exited 3*'
+
+        # Commands find the session by the server's address, as a file's session by its path; it closes the same way.
+        Get-SecretValue -Name from-pwsh -Store $script:Uri -AsPlainText | Should -BeExactly 'through the server'
+        $session | Disconnect-SecretOpsStore -ErrorAction Stop
+        (Get-FirstError { Get-SecretValue -Name from-pwsh }).FullyQualifiedErrorId | Should -BeLike 'SecretOps.NotConnected,*'
     }
 
     It 'refuses to connect without an enrolment token, saying how to give one' {

@@ -6,7 +6,10 @@
 
 .DESCRIPTION
     The README's test command runs this after the xunit suites (`dotnet pwsh -NoProfile -File ...`), once
-    `dotnet test` has built out/SecretOps/ and restored Pester into out/test-modules/.
+    `dotnet test` has built out/SecretOps/ and restored Pester into out/test-modules/; and again, after the hosted CLI
+    tests, with SECRETOPS_TEST_HOSTED=1 (the same as -Hosted): only the tests tagged 'Hosted' run, every store they
+    make pushed to a server of its own (out/server) and used through it (tests/Pester/Common.ps1), and the last line
+    reads "Pester (hosted): N passed, ...".
 
     - Pester: the version the build restores (tests/SecretOps.Module.Tests.csproj lays it out in
       out/test-modules/Pester); a missing Pester fails the run.
@@ -29,11 +32,16 @@ param(
 
     # Pester's output verbosity.
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
-    [string] $Output = 'Normal'
+    [string] $Output = 'Normal',
+
+    # Runs only the tests tagged 'Hosted', each store pushed to a server of its own (out/server) and used through it
+    # (tests/Pester/Common.ps1). SECRETOPS_TEST_HOSTED=1 does the same.
+    [switch] $Hosted
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+$Hosted = [bool] $Hosted -or $env:SECRETOPS_TEST_HOSTED -eq '1'
 
 $root = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..'))
 $testModules = [IO.Path]::Combine($root, 'out', 'test-modules')
@@ -78,8 +86,9 @@ $childEnvironment = @{
     SECRETOPS_MODULE = $ModuleFolder
     PSModulePath     = $env:PSModulePath
 }
+if ($Hosted) { $childEnvironment['SECRETOPS_TEST_HOSTED'] = '1' }
 $childScript = {
-    param([string[]] $Path, [string] $Output, [string] $PesterManifest)
+    param([string[]] $Path, [string] $Output, [string] $PesterManifest, [bool] $Hosted)
     Import-Module $PesterManifest -ErrorAction Stop
     if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
     $configuration = New-PesterConfiguration
@@ -88,11 +97,16 @@ $childScript = {
     $configuration.Output.Verbosity = $Output
     # Colour codes only for a terminal; a CI log reads plain.
     $configuration.Output.RenderMode = [Console]::IsOutputRedirected ? 'Plaintext' : 'Auto'
+    # A hosted run: only the tests that make sense against a server.
+    if ($Hosted) { $configuration.Filter.Tag = 'Hosted' }
     $result = Invoke-Pester -Configuration $configuration
-    $summary = 'Pester: {0} passed, {1} failed, {2} skipped' -f $result.PassedCount, $result.FailedCount, $result.SkippedCount
+    # A hosted run makes stores ready ahead in thread jobs; the last file's may still be stopping their servers.
+    $null = Get-Job | Wait-Job -Timeout 120
+    $label = $Hosted ? 'Pester (hosted)' : 'Pester'
+    $summary = '{0}: {1} passed, {2} failed, {3} skipped' -f $label, $result.PassedCount, $result.FailedCount, $result.SkippedCount
     if ($result.NotRunCount -gt 0) { $summary += ", $($result.NotRunCount) not run" }
     if ($result.FailedBlocksCount + $result.FailedContainersCount -gt 0) {
-        Write-Host "Pester: $($result.FailedBlocksCount) setup blocks and $($result.FailedContainersCount) files failed."
+        Write-Host "${label}: $($result.FailedBlocksCount) setup blocks and $($result.FailedContainersCount) files failed."
     }
     Write-Host $summary
     $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
@@ -103,7 +117,7 @@ $pwsh = [IO.Path]::Combine($PSHOME, $IsWindows ? 'pwsh.exe' : 'pwsh')
 $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
 foreach ($argument in '-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand') { $start.ArgumentList.Add($argument) }
 $command = "& { $childScript } -Path @('$(($Path | ForEach-Object { [IO.Path]::GetFullPath($_).Replace("'", "''") }) -join "','")') " +
-    "-Output '$Output' -PesterManifest '$($pester.Path.Replace("'", "''"))'"
+    "-Output '$Output' -PesterManifest '$($pester.Path.Replace("'", "''"))' -Hosted `$$([bool] $Hosted)"
 $start.ArgumentList.Add([Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($command)))
 foreach ($name in $childEnvironment.Keys) { $start.Environment[$name] = $childEnvironment[$name] }
 $start.UseShellExecute = $false

@@ -4,7 +4,7 @@
 BeforeAll { . $PSScriptRoot/Common.ps1 }
 AfterAll { Restore-TestEnvironment }
 
-Describe 'Policy' {
+Describe 'Policy' -Tag Hosted {
     BeforeEach {
         $script:Store = New-TestStore
         $null = Connect-TestStore $script:Store

@@ -24,10 +24,12 @@ BeforeAll {
     }
 
     # Runs the scratch runner in a fresh pwsh whose PSModulePath holds only PowerShell's own modules.
-    function script:Invoke-ScratchRunner([string] $Repository, [bool] $InCI) {
-        $saved = @{ PSModulePath = $env:PSModulePath; CI = $env:CI }
+    # $HostedVariable sets SECRETOPS_TEST_HOSTED=1 for it.
+    function script:Invoke-ScratchRunner([string] $Repository, [bool] $InCI, [bool] $HostedVariable = $false) {
+        $saved = @{ PSModulePath = $env:PSModulePath; CI = $env:CI; Hosted = $env:SECRETOPS_TEST_HOSTED }
         $env:PSModulePath = Join-Path $PSHOME 'Modules'
         $env:CI = $InCI ? 'true' : $null
+        $env:SECRETOPS_TEST_HOSTED = $HostedVariable ? '1' : $null
         try {
             $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -File (Join-Path $Repository 'tests' 'Pester' 'Invoke-PesterSuite.ps1') *>&1
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = ($output | Out-String); Lines = @($output | ForEach-Object { "$_" } | Where-Object { $_.Trim() }) }
@@ -35,6 +37,7 @@ BeforeAll {
         finally {
             $env:PSModulePath = $saved.PSModulePath
             $env:CI = $saved.CI
+            $env:SECRETOPS_TEST_HOSTED = $saved.Hosted
         }
     }
 
@@ -70,6 +73,14 @@ Describe 'Invoke-PesterSuite.ps1' {
         $run.ExitCode | Should -Be 0 -Because $run.Text
         @($run.Lines | Where-Object { $_ -match 'Install-PSResource Microsoft.PowerShell.SecretManagement' }).Count | Should -Be 1
         $run.Lines[-1] | Should -Be 'Pester: 1 passed, 0 failed, 1 skipped'
+    }
+
+    It 'hosted (SECRETOPS_TEST_HOSTED=1, as the README''s command gives it; -Hosted sets it): runs only the tests tagged Hosted, with the variable set, and says so' {
+        $sample = "Describe 'sample' { It 'hosted' -Tag Hosted { `$env:SECRETOPS_TEST_HOSTED | Should -Be '1' }; It 'file only' { 1 | Should -Be 2 } }"
+        $repository = New-ScratchRepository -WithPester -SampleTests $sample
+        $run = Invoke-ScratchRunner $repository -InCI $false -HostedVariable $true
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Lines[-1] | Should -Be 'Pester (hosted): 1 passed, 0 failed, 0 skipped, 1 not run'
     }
 
     It 'exits non-zero and counts a failing test' {

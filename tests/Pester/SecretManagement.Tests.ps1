@@ -10,7 +10,7 @@ BeforeDiscovery {
 BeforeAll { . $PSScriptRoot/Common.ps1 }
 AfterAll { Restore-TestEnvironment }
 
-Describe 'SecretOps as SecretManagement vaults' -Skip:$script:SecretManagementMissing {
+Describe 'SecretOps as SecretManagement vaults' -Tag Hosted -Skip:$script:SecretManagementMissing {
     # Registers in the user's SecretManagement registry (it has no test location): unique names, and every
     # registration and the default vault are restored in AfterAll.
     BeforeAll {
@@ -30,6 +30,8 @@ Describe 'SecretOps as SecretManagement vaults' -Skip:$script:SecretManagementMi
         $created = New-SecretOpsStore -Path $script:StoreB -GenerateSecret @kdf -ErrorAction Stop
         $script:SecretFileB = Join-Path $TestDrive "b-$suffix.secret"
         Set-OwnerOnlyContent -Path $script:SecretFileB -Value $created.ClientSecret
+        # In a hosted run, B moves to a server (A did in New-TestStore) and is named by its address from here on.
+        $script:StoreB = Publish-TestStore -Path $script:StoreB -SystemClientId $created.ClientId -Credential '--secret-file', $script:SecretFileB
         Connect-SecretOpsStore -Path $script:StoreB -SecretFile $script:SecretFileB -ErrorAction Stop
         New-SecretNamespace -Name team -Store $script:StoreB -ErrorAction Stop | Out-Null
         Disconnect-SecretOpsStore -All

@@ -4,12 +4,14 @@
 BeforeAll { . $PSScriptRoot/Common.ps1 }
 AfterAll { Restore-TestEnvironment }
 
-Describe 'SecretManagement vault extension (called as SecretManagement calls it)' {
+Describe 'SecretManagement vault extension (called as SecretManagement calls it)' -Tag Hosted {
     # SecretManagement runs SecretOps.Extension\<function> in the parent module's scope with splatted parameters;
     # this does the same, so it needs no SecretManagement.
     BeforeAll {
         $script:ExtensionStore = New-TestStore
         $script:ExtensionParameters = @{ Path = $script:ExtensionStore; Client = 'system'; Namespace = 'default'; Prompt = $true; Verbose = $false }
+        # In a hosted run the store is a server's: the vault signs with the System client's token.
+        if ($script:Hosted) { $script:ExtensionParameters.TokenFile = Get-TestTokenFile $script:ExtensionStore 'system' }
         function script:Invoke-VaultFunction {
             [CmdletBinding()]
             param([string] $Command, [hashtable] $Parameters)

@@ -74,7 +74,7 @@ public static class SecretVault
         ArgumentNullException.ThrowIfNull(vaultName);
         ArgumentNullException.ThrowIfNull(settings);
         var resolved = Resolve(settings);
-        var store = Path.GetFullPath(resolved.Store);
+        var store = SessionRegistry.StoreLocation(resolved.Store);
         if (passphrase.IsEmpty)
         {
             lock (Gate)

@@ -49,7 +49,7 @@ public sealed class DisconnectSecretOpsStoreCommand : SecretOpsCmdlet
                 return;
             }
 
-            var storePath = Store is null ? null : ResolveFilePath(Store, nameof(Store));
+            var storePath = Store is null ? null : ResolveStoreLocation(Store, nameof(Store));
             var session = SessionRegistry.Find(storePath, Client);
             if (session is null)
             {
