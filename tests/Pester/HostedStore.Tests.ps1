@@ -121,3 +121,47 @@ Describe 'A SecretManagement vault on a store a server hosts' -Skip:$script:Secr
         Test-SecretVault -Name $script:Vault | Should -BeTrue
     }
 }
+
+Describe 'A client with a generated secret and no token file' {
+    BeforeAll {
+        # System adds a machine client through the server; the machine derives its token, and the operator enrols that key.
+        $null = Connect-SecretOpsStore -Uri $script:Uri -SecretFile $script:SecretFile -TokenFile $script:TokenFile -ErrorAction Stop
+        $runner = New-SecretClient -Name runner -GenerateSecret -WarningAction SilentlyContinue -ErrorAction Stop
+        Grant-SecretPermission -Client runner -Namespace default -Permission Read -ErrorAction Stop
+        Set-SecretValue -Name for-runner -Value 'read with a derived key' -ErrorAction Stop
+        Disconnect-SecretOpsStore -All
+        $script:RunnerId = $runner.Client.Id.ToString()
+        $script:RunnerSecretFile = Join-Path $TestDrive 'runner.secret'
+        Set-OwnerOnlyContent -Path $script:RunnerSecretFile -Value $runner.ClientSecret
+        $token = (Invoke-Dotnet $script:CliAssembly @('--store', $script:Uri, '--client', $script:RunnerId, '--secret-file', $script:RunnerSecretFile, 'client', 'token')).Trim()
+        $tokenForOperator = Join-Path $TestDrive 'runner.token'
+        Set-OwnerOnlyContent -Path $tokenForOperator -Value $token
+        $null = Invoke-Dotnet $script:ServerAssembly @('enrol', '--client', $script:RunnerId, '--token-file', $tokenForOperator, '--sqlite-path', $script:ServerDatabase)
+        Remove-Item $tokenForOperator
+    }
+
+    AfterEach { Disconnect-SecretOpsStore -All }
+
+    It 'connects by its id with only its secret file' {
+        $null = Connect-SecretOpsStore -Uri $script:Uri -Client $script:RunnerId -SecretFile $script:RunnerSecretFile -ErrorAction Stop
+        Get-SecretValue -Name for-runner -AsPlainText | Should -BeExactly 'read with a derived key'
+    }
+
+    It 'by name, is told to give its id or a token file' {
+        $record = Get-FirstError { Connect-SecretOpsStore -Uri $script:Uri -Client runner -SecretFile $script:RunnerSecretFile }
+        $record.FullyQualifiedErrorId | Should -BeLike 'SecretOps.InvalidParameter*'
+        $record.Exception.Message | Should -BeLike '*by its id*'
+        $record.ErrorDetails.RecommendedAction | Should -BeLike '*-TokenFile*'
+    }
+
+    It 'is a SecretManagement vault registered with its id and secret file alone' -Skip:$script:SecretManagementMissing {
+        Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
+        $vault = "SecretOpsPesterDerived$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        Register-SecretOpsVault -Name $vault -Uri $script:Uri -Client $script:RunnerId -SecretFile $script:RunnerSecretFile -ErrorAction Stop
+        try {
+            (Get-SecretVault -Name $vault).VaultParameters.Keys | Should -Not -Contain 'TokenFile'
+            Get-Secret -Vault $vault -Name for-runner -AsPlainText -ErrorAction Stop | Should -BeExactly 'read with a derived key'
+        }
+        finally { Unregister-SecretVault -Name $vault }
+    }
+}
