@@ -22,6 +22,9 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Pruned {Count} audit rows older than {RetentionDays} days")]
     public static partial void AuditPruned(ILogger logger, int count, int retentionDays);
 
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Removed the replica folder {Folder} of a server instance that stopped without cleaning up")]
+    public static partial void AbandonedReplicaRemoved(ILogger logger, string folder);
+
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Pruning failed, to be tried again in {IntervalSeconds} s: {Error}")]
     public static partial void PruningFailed(ILogger logger, double intervalSeconds, string error);
 

@@ -166,6 +166,21 @@ public sealed class HostedStoreTests : IDisposable
         Assert.Contains("generated secret", passphrase.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AServerKilledMidLife_LeavesItsReplicaFolder_OnlyUntilTheNextInstanceStarts()
+    {
+        var system = PushAsSystem();
+        Hosted(system, "secret", "set", "kept", "--value", "in the log");
+        string[] ReplicaFolders() => Directory.GetDirectories(Path.Combine(server.Folder, "tmp"), "secretops-replica-*");
+        var killed = Assert.Single(ReplicaFolders());
+
+        server.Kill();
+        Assert.Equal([killed], ReplicaFolders());
+        server.Restart();
+        Assert.Equal("in the log", Hosted(system, "secret", "get", "kept").Stdout);
+        Assert.NotEqual(killed, Assert.Single(ReplicaFolders()));
+    }
+
     public void Dispose()
     {
         server.Dispose();

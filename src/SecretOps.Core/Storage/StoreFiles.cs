@@ -110,7 +110,7 @@ public static class StoreFiles
     /// by mkdtemp), removed with everything in it on dispose. SQLite writes its files by name; written here, no one
     /// else can swap them for links. Only then are they copied into place through one handle.
     /// </summary>
-    public static PrivateDirectory CreatePrivateDirectory() => new(Directory.CreateTempSubdirectory("secretops-").FullName);
+    public static PrivateDirectory CreatePrivateDirectory(string prefix = "secretops-") => new(Directory.CreateTempSubdirectory(prefix).FullName);
 
     /// <summary>
     /// True when the path is on a network file system (SMB/CIFS/NFS), where SQLite's WAL mode is unsafe.

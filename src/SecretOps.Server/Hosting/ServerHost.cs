@@ -44,10 +44,10 @@ public static class ServerHost
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddSingleton(services => ServerStorage.Open(settings.Storage, settings.StorageConnection, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerStorage>().Health);
-        // Each instance rebuilds its replica of the hosted store from the log at start, in a directory of its own.
-        builder.Services.AddSingleton(_ => SecretOps.Core.Storage.StoreFiles.CreatePrivateDirectory());
+        // Each instance rebuilds its replica of the hosted store from the log at start, in a folder of its own.
+        builder.Services.AddSingleton(services => ReplicaFolder.Create(services.GetRequiredService<ILogger<ReplicaFolder>>()));
         builder.Services.AddSingleton(services => HostedStore.Open(
-            services.GetRequiredService<ServerStorage>().StoreLog, services.GetRequiredService<SecretOps.Core.Storage.PrivateDirectory>().File("replica"),
+            services.GetRequiredService<ServerStorage>().StoreLog, services.GetRequiredService<ReplicaFolder>().File("replica"),
             durableReplica: false));
         builder.Services.AddSingleton(settings.AddressResolver);
         builder.Services.AddSingleton(new ReplayWindow(TimeSpan.FromSeconds(settings.ReplayWindowSeconds)));
