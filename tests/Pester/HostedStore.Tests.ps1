@@ -8,25 +8,9 @@ BeforeDiscovery {
 
 BeforeAll {
     . $PSScriptRoot/Common.ps1
-    $script:Out = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'out'))
-    $script:ServerAssembly = Join-Path $script:Out 'server' 'SecretOps.Server.dll'
-    $script:CliAssembly = Join-Path $script:Out 'cli' 'SecretOps.Cli.dll'
+    # Common.ps1 names the built server and CLI.
     foreach ($assembly in $script:ServerAssembly, $script:CliAssembly) {
         if (-not (Test-Path $assembly)) { throw "No built '$assembly': run 'dotnet build SecretOps.sln -c Release' first." }
-    }
-
-    # Runs `dotnet exec <assembly> <arguments>` and returns its standard output; fails on an error.
-    function script:Invoke-Dotnet([string] $Assembly, [string[]] $Arguments) {
-        $start = [Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($argument in @('exec', $Assembly) + $Arguments) { $start.ArgumentList.Add($argument) }
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($start)
-        $output = $process.StandardOutput.ReadToEndAsync()
-        $errorText = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit(120000)) { $process.Kill($true); throw "$Arguments did not finish in 2 minutes." }
-        if ($process.ExitCode -ne 0) { throw "$Arguments exited $($process.ExitCode): $($errorText.Result)" }
-        $output.Result
     }
 
     # The server, on a loopback port the system picks, plain HTTP (loopback only).
@@ -53,10 +37,10 @@ BeforeAll {
     $created = New-SecretOpsStore -Path $script:StoreFile -GenerateSecret @kdf -ErrorAction Stop
     $script:SecretFile = Join-Path $TestDrive 'system.secret'
     Set-OwnerOnlyContent -Path $script:SecretFile -Value $created.ClientSecret
-    $token = (Invoke-Dotnet $script:ServerAssembly @('enrol', '--client', $created.ClientId.ToString(), '--sqlite-path', $script:ServerDatabase)).Trim()
+    $token = (Invoke-DotnetTool $script:ServerAssembly @('enrol', '--client', $created.ClientId.ToString(), '--sqlite-path', $script:ServerDatabase)).Trim()
     $script:TokenFile = Join-Path $TestDrive 'system.token'
     Set-OwnerOnlyContent -Path $script:TokenFile -Value $token
-    $null = Invoke-Dotnet $script:CliAssembly @('--store', $script:StoreFile, '--token-file', $script:TokenFile, 'store', 'push', $script:Uri)
+    $null = Invoke-DotnetTool $script:CliAssembly @('--store', $script:StoreFile, '--token-file', $script:TokenFile, 'store', 'push', $script:Uri)
 
     # This process's replicas of hosted stores stay in the test drive.
     $script:StateBefore = $env:XDG_STATE_HOME
@@ -79,9 +63,9 @@ Describe 'A store a server hosts' {
         Get-SecretValue -Name from-pwsh -AsPlainText | Should -BeExactly 'through the server'
 
         # The CLI on the same machine sees the write: it went to the server, not to the file.
-        Invoke-Dotnet $script:CliAssembly @('--store', $script:Uri, '--token-file', $script:TokenFile, '--secret-file', $script:SecretFile, 'secret', 'get', 'from-pwsh') |
+        Invoke-DotnetTool $script:CliAssembly @('--store', $script:Uri, '--token-file', $script:TokenFile, '--secret-file', $script:SecretFile, 'secret', 'get', 'from-pwsh') |
             Should -BeExactly 'through the server'
-        { Invoke-Dotnet $script:CliAssembly @('--store', $script:StoreFile, '--secret-file', $script:SecretFile, 'secret', 'get', 'from-pwsh') } | Should -Throw '*exited 3*'
+        { Invoke-DotnetTool $script:CliAssembly @('--store', $script:StoreFile, '--secret-file', $script:SecretFile, 'secret', 'get', 'from-pwsh') } | Should -Throw '*exited 3*'
 
         # Commands find the session by the server's address, as a file's session by its path; it closes the same way.
         Get-SecretValue -Name from-pwsh -Store $script:Uri -AsPlainText | Should -BeExactly 'through the server'
@@ -133,10 +117,10 @@ Describe 'A client with a generated secret and no token file' {
         $script:RunnerId = $runner.Client.Id.ToString()
         $script:RunnerSecretFile = Join-Path $TestDrive 'runner.secret'
         Set-OwnerOnlyContent -Path $script:RunnerSecretFile -Value $runner.ClientSecret
-        $token = (Invoke-Dotnet $script:CliAssembly @('--store', $script:Uri, '--client', $script:RunnerId, '--secret-file', $script:RunnerSecretFile, 'client', 'token')).Trim()
+        $token = (Invoke-DotnetTool $script:CliAssembly @('--store', $script:Uri, '--client', $script:RunnerId, '--secret-file', $script:RunnerSecretFile, 'client', 'token')).Trim()
         $tokenForOperator = Join-Path $TestDrive 'runner.token'
         Set-OwnerOnlyContent -Path $tokenForOperator -Value $token
-        $null = Invoke-Dotnet $script:ServerAssembly @('enrol', '--client', $script:RunnerId, '--token-file', $tokenForOperator, '--sqlite-path', $script:ServerDatabase)
+        $null = Invoke-DotnetTool $script:ServerAssembly @('enrol', '--client', $script:RunnerId, '--token-file', $tokenForOperator, '--sqlite-path', $script:ServerDatabase)
         Remove-Item $tokenForOperator
     }
 
