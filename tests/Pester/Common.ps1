@@ -73,7 +73,7 @@ function script:Connect-TestStore([string] $Path) {
 # stores (XDG_STATE_HOME) are in $TestDrive; the servers' folders (database, tokens, the file pushed) in a temporary
 # folder of the test file's own. Restore-TestEnvironment stops the servers and removes that folder.
 # Files about the store file itself (Store: creation, paths, backups, modes, tampering; Package, Module, Completion,
-# Runner) stay file-only, and so do the runbooks (child processes with vaults registered by path).
+# Runner) stay file-only. Runbook vaults on a hosted store also name their client's token file (Runbook.Tests.ps1).
 
 $script:Hosted = $env:SECRETOPS_TEST_HOSTED -eq '1'
 $script:StateHomeBefore = $env:XDG_STATE_HOME
@@ -264,6 +264,15 @@ function script:Get-TestTokenFile([string] $Store, [string] $Client) {
     if (-not $id) { return $hosted.Tokens[$hosted.SystemClientId] }
     if ($hosted.Tokens.ContainsKey($id)) { return $hosted.Tokens[$id] }
     New-TestToken $hosted $id
+}
+
+# What a store holds, as a value that changes whenever the store does: a file's hash; for a hosted test store, the
+# server's head revision (read from its database with sqlite3, so the look-up changes nothing).
+function script:Get-StoreState([string] $Store) {
+    if (-not $script:HostedStores.ContainsKey($Store)) { return (Get-FileHash -LiteralPath $Store).Hash }
+    $head = & sqlite3 -readonly $script:HostedStores[$Store].Database 'SELECT max(revision) FROM store_log;'
+    if ($LASTEXITCODE -ne 0) { throw "sqlite3 could not read the server database of '$Store'." }
+    "revision $head"
 }
 
 if ($script:Hosted) {

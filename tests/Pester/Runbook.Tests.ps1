@@ -20,6 +20,10 @@ BeforeAll {
     # Registers vaults on a runbook machine: Register-SecretOpsVault with each table's parameters, in order, in a
     # fresh pwsh that imports SecretOps by name (so the registrations point at the packaged module).
     function script:Register-RunbookVault([hashtable] $Environment, [hashtable[]] $Vault) {
+        # In a hosted run each vault on a hosted test store also names its client's token file, as an admin would.
+        foreach ($parameters in $Vault) {
+            if ($script:Hosted -and $script:HostedStores.ContainsKey($parameters.Path)) { $parameters.TokenFile = Get-TestTokenFile $parameters.Path $parameters.Client }
+        }
         $run = Invoke-Runbook -Environment $Environment -Parameters @{ Vaults = ConvertTo-Json -InputObject @($Vault) -Compress } -Script @'
 param([string] $Vaults)
 $ErrorActionPreference = 'Stop'
@@ -57,7 +61,7 @@ Get-Secret -Name $Name -Vault $Vault -AsPlainText
 }
 AfterAll { Restore-TestEnvironment }
 
-Describe 'Runbooks reading unattended' -Skip:$script:SecretManagementMissing {
+Describe 'Runbooks reading unattended' -Tag Hosted -Skip:$script:SecretManagementMissing {
     # One store, namespace prod, and a vault for each credential a runbook can hold. The runbooks start together
     # here; each It checks one of them.
     BeforeAll {
@@ -165,7 +169,7 @@ $credential.GetNetworkCredential().Password
     }
 }
 
-Describe 'Runbooks on a machine with several vaults' -Skip:$script:SecretManagementMissing {
+Describe 'Runbooks on a machine with several vaults' -Tag Hosted -Skip:$script:SecretManagementMissing {
     # Three vaults holding a secret of the same name: store A's default namespace, store A's namespace team, and
     # store B. The first registered becomes SecretManagement's default on its own; -DefaultVault on the third
     # makes that one the default instead.
@@ -248,7 +252,7 @@ Import-Module SecretOps
     }
 }
 
-Describe 'Runbooks managing vaults' -Skip:$script:SecretManagementMissing {
+Describe 'Runbooks managing vaults' -Tag Hosted -Skip:$script:SecretManagementMissing {
     # One store's namespace ops as vault Ops (a client with Read and Write), a second registration of it (OpsTwin),
     # and two broken registrations: a store that does not exist, and another client whose secret file was deleted
     # after registering (another client: a session Ops opened for rb-ops would serve any registration of rb-ops in
@@ -380,7 +384,7 @@ ConvertTo-Json -InputObject @($results) -Compress
     }
 
     It 'Unregister-SecretVault removes the registration for later runbooks and leaves the store to the other one' {
-        $before = (Get-FileHash -LiteralPath $script:OpsStore).Hash
+        $before = Get-StoreState $script:OpsStore
         $run = Invoke-Runbook -Environment $script:OpsMachine -Parameters @{ Vault = $script:OpsTwin } -Script @'
 param([string] $Vault)
 $ErrorActionPreference = 'Stop'
@@ -388,7 +392,7 @@ Import-Module SecretOps
 Unregister-SecretVault -Name $Vault
 '@
         Assert-RunbookSucceeded $run
-        (Get-FileHash -LiteralPath $script:OpsStore).Hash | Should -Be $before -Because 'unregistering does not touch the store'
+        Get-StoreState $script:OpsStore | Should -Be $before -Because 'unregistering does not touch the store'
 
         $after = Invoke-Runbook -Environment $script:OpsMachine -Parameters @{ Twin = $script:OpsTwin; Vault = $script:Ops } -Script @'
 param([string] $Twin, [string] $Vault)
@@ -402,7 +406,7 @@ Get-Secret -Name db-password -Vault $Vault -AsPlainText
     }
 }
 
-Describe 'Runbooks reading at the same time' -Skip:$script:SecretManagementMissing {
+Describe 'Runbooks reading at the same time' -Tag Hosted -Skip:$script:SecretManagementMissing {
     BeforeAll {
         $script:BatchStore = New-TestStore
         $null = Connect-TestStore $script:BatchStore
