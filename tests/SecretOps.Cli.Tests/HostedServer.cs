@@ -84,6 +84,14 @@ internal sealed partial class HostedServer : IDisposable
     public CliResult EnrolDerived(string clientId, string token) =>
         Cli.Run(["serve", "enrol", "--client", clientId, "--token-file", "-", .. storageArguments], stdin: Encoding.UTF8.GetBytes(token + "\n"), environment, prefix: null);
 
+    /// <summary>The server's latest request audit rows (<c>serve audit</c>), newest first, one tab-separated line each.</summary>
+    public string[] Audit(int count = 50)
+    {
+        var result = Cli.Run(["serve", "audit", "--count", count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. storageArguments], stdin: (byte[]?)null, environment, prefix: null);
+        Assert.True(result.ExitCode == 0, $"audit: {result}");
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     /// <summary>Kills the server with SIGKILL, as a crash or an OOM kill would.</summary>
     public void Kill()
     {

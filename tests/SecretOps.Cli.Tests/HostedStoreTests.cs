@@ -167,6 +167,29 @@ public sealed class HostedStoreTests : IDisposable
     }
 
     [Fact]
+    public void AClientDisabledInTheStore_IsServedNothingFromItsNextRequest_EvenWithTheValueInItsReplica_AndTheServerAuditsIt()
+    {
+        file.Set("db", "the value");
+        var added = file.Json("client", "add", "ci", "--generate-secret");
+        var ci = added.GetProperty("clientId").GetString()!;
+        file.Ok("grant", "ci", "--namespace", "default", "--permissions", "read");
+        var system = PushAsSystem();
+        var machine = Machine(server.Enrol(ci), new Dictionary<string, string?> { ["SECRETOPS_CLIENT_SECRET"] = added.GetProperty("clientSecret").GetString() });
+        Assert.Equal("the value", Hosted(machine, "--client", "ci", "secret", "get", "db").Stdout);
+
+        Hosted(system, "client", "disable", "ci");
+        var refused = file.Run(["--store", server.Store, "--client", "ci", "secret", "get", "db"], stdin: (string?)null, machine);
+        CliStore.AssertFailure(refused, 4, ["secret", "get"]);
+        Assert.Contains("'ci' is disabled in the hosted store", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("the value", refused.Stdout + refused.Stderr, StringComparison.Ordinal);
+        var audit = server.Audit();
+        Assert.Contains(audit, line => line.Contains("\tRefusedByStore\tGET\t/v1/store/changes\t", StringComparison.Ordinal) && line.Contains("client " + ci, StringComparison.Ordinal));
+
+        Hosted(system, "client", "enable", "ci");
+        Assert.Equal("the value", Hosted(machine, "--client", "ci", "secret", "get", "db").Stdout);
+    }
+
+    [Fact]
     public void AServerKilledMidLife_LeavesItsReplicaFolder_OnlyUntilTheNextInstanceStarts()
     {
         var system = PushAsSystem();

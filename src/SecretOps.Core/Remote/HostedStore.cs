@@ -9,7 +9,8 @@ namespace SecretOps.Core.Remote;
 /// holds no client's key, so it cannot read a value or sign an entry; what it can do is refuse what a verifying client
 /// would refuse, before anyone else sees it. A write is applied only at the revision it was decided on, only from an
 /// active client of the store, only with control entries that client signed and had the authority for (replayed on the
-/// server's own verified view of the control log), and only with audit entries in its own name.
+/// server's own verified view of the control log), and only with audit entries in its own name. A client the store has
+/// disabled or retired, or does not hold, is served nothing at all: neither its changes nor a write.
 /// </summary>
 public sealed class HostedStore
 {
@@ -26,6 +27,10 @@ public sealed class HostedStore
     private readonly StoreReplica replica;
     private readonly TimeProvider time;
     private ControlView control = new();
+
+    // The verified control state at the replica's revision, published after each catch-up and write so that a read checks
+    // its client against it without the gate unless the log has moved on.
+    private VerifiedRevision? verified;
 
     private HostedStore(IStoreLog log, StoreReplica replica, TimeProvider time)
     {
@@ -48,10 +53,12 @@ public sealed class HostedStore
     }
 
     /// <summary>
-    /// The changes after <paramref name="after"/>: from 0, a snapshot of the whole store at the newest revision; otherwise
-    /// the log's entries. A client ahead of the log holds another history: <see cref="ConflictException"/>.
+    /// The changes after <paramref name="after"/> for <paramref name="clientId"/>: from 0, a snapshot of the whole store at
+    /// the newest revision; otherwise the log's entries. A client ahead of the log holds another history:
+    /// <see cref="ConflictException"/>. Only an active client of the store is served (<see cref="AuthenticationFailedException"/>);
+    /// before a push there is nothing to hide, and the answer is empty.
     /// </summary>
-    public StoreChanges Changes(long after)
+    public StoreChanges Changes(Guid clientId, long after)
     {
         if (after < 0)
         {
@@ -66,6 +73,8 @@ public sealed class HostedStore
                 throw new ConflictException($"The client's copy is at revision {after}, ahead of the server's {head}: it belongs to another history.", after);
             }
 
+            RequireActiveClient(StateAt(head), clientId);
+
             // A writer may append between the two reads: the answer stops at the head it names.
             return new StoreChanges(head, log.Read(after, MaxEntriesPerAnswer, MaxBytesPerAnswer).Where(entry => entry.Revision <= head).ToList());
         }
@@ -78,6 +87,7 @@ public sealed class HostedStore
                 return new StoreChanges(0, []);
             }
 
+            RequireActiveClient(Verify(backend), clientId);
             using var work = Storage.StoreFiles.CreatePrivateDirectory();
             var copy = work.File("snapshot.db");
             Storage.StoreFiles.CreateOwnerOnlyFile(copy).Dispose();
@@ -118,7 +128,7 @@ public sealed class HostedStore
                 return null;
             }
 
-            var before = control.Latest ?? backend.Read(reader => control.Read(reader, Location));
+            var before = Verify(backend);
             CheckAuthorship(before, clientId, batch, backend.Read(reader => reader.LastAuditEntry()));
             var revision = baseRevision + 1;
             AccessState? after = null;
@@ -151,6 +161,7 @@ public sealed class HostedStore
             }
 
             control.Adopt(after!);
+            Volatile.Write(ref verified, new VerifiedRevision(revision, after!));
             return revision;
         }
     }
@@ -196,6 +207,7 @@ public sealed class HostedStore
                 }
 
                 control = view;
+                Volatile.Write(ref verified, new VerifiedRevision(1, state));
                 return 1;
             }
             catch
@@ -207,20 +219,55 @@ public sealed class HostedStore
     }
 
     /// <summary>
-    /// What the server checks before a batch touches its replica: the writer is a client of the store, active unless the
-    /// batch only records its own audit entries (a refused connect), every control entry is its own, and the audit entries
-    /// follow the log's end, are its own and are signed as a verifying client requires (<see cref="Audit.AuditLog.ProblemWithAppended"/>).
+    /// The verified control state at <paramref name="head"/> or later: the published one, or, when another instance moved
+    /// the log on, this replica caught up and verified.
+    /// </summary>
+    private AccessState StateAt(long head)
+    {
+        if (Volatile.Read(ref verified) is { } known && known.Revision >= head)
+        {
+            return known.State;
+        }
+
+        lock (gate)
+        {
+            CatchUp();
+            return Verify(replica.Backend ?? throw new StoreUnavailableException("The server's store log has entries but its replica holds no store; it is damaged.", Location, corrupt: true));
+        }
+    }
+
+    /// <summary>The control log verified at the replica's revision, and published (call holding the gate, caught up).</summary>
+    private AccessState Verify(IStoreBackend backend)
+    {
+        var state = backend.Read(reader => control.Read(reader, Location));
+        Volatile.Write(ref verified, new VerifiedRevision(replica.Revision, state));
+        return state;
+    }
+
+    /// <summary>
+    /// The store serves only its active clients: a disabled, retired or unknown one is refused every request, from its next
+    /// one, as a file store refuses its connect (the server's request audit records the refusal).
+    /// </summary>
+    private static ClientState RequireActiveClient(AccessState state, Guid clientId)
+    {
+        var client = state.Client(clientId)
+            ?? throw new AuthenticationFailedException($"Client {clientId:D} is not a client of the hosted store: the server serves it nothing.", clientId);
+        if (client.Status != ClientStatus.Active)
+        {
+            throw new AuthenticationFailedException($"Client '{client.Name}' is {client.Status.ToString().ToLowerInvariant()} in the hosted store: the server serves it nothing.", clientId);
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// What the server checks before a batch touches its replica: the writer is an active client of the store, every control
+    /// entry is its own, and the audit entries follow the log's end, are its own and are signed as a verifying client
+    /// requires (<see cref="Audit.AuditLog.ProblemWithAppended"/>).
     /// </summary>
     private static void CheckAuthorship(AccessState state, Guid clientId, WriteBatch batch, AuditLink? lastAudit)
     {
-        var client = state.Client(clientId)
-            ?? throw new AccessDeniedException($"Client {clientId:D} is not a client of the hosted store.", clientId);
-        var onlyAudit = batch.Changes.All(change => change is AppendAudit);
-        if (client.Status != ClientStatus.Active && !onlyAudit)
-        {
-            throw new AccessDeniedException($"Client '{client.Name}' is {client.Status.ToString().ToLowerInvariant()} in the hosted store: it may not change it.", clientId);
-        }
-
+        var client = RequireActiveClient(state, clientId);
         foreach (var change in batch.Changes)
         {
             switch (change)
@@ -286,6 +333,8 @@ public sealed class HostedStore
             throw new StoreUnavailableException($"Revision {entry.Revision} of the server's store log is not a write batch; the log is damaged.", Location, corrupt: true, e);
         }
     }
+
+    private sealed record VerifiedRevision(long Revision, AccessState State);
 
     /// <summary>Thrown inside the replica's transaction so that it rolls back when another instance took the revision.</summary>
     private sealed class RevisionTakenException : Exception

@@ -47,4 +47,10 @@ public enum RequestOutcome
 
     /// <summary>The database could not be read, or the audit row written (503).</summary>
     StorageUnavailable,
+
+    /// <summary>
+    /// Authenticated (a row with <see cref="Allowed"/> precedes this one), then refused by the store: the client is disabled
+    /// or retired in it, or not one of its clients (401), or sent a change it may not make (403).
+    /// </summary>
+    RefusedByStore,
 }

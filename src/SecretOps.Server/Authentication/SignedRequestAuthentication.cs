@@ -16,7 +16,8 @@ namespace SecretOps.Server.Authentication;
 /// body (at most <see cref="MaxBodyBytesFor"/> its route), the signature over the raw target and raw bytes, the timestamp again,
 /// the allow-list, the nonce. Every outcome is appended to the audit table before the answer; when that fails the
 /// request fails (503). An allowed request's nonce and audit row are written in one commit (both or neither); a
-/// refusal's row alone. The endpoint then reads the very bytes that were verified.
+/// refusal's row alone. The endpoint then reads the very bytes that were verified; when it refuses the client (401 or 403:
+/// the store does not serve it, or will not take its change), a second row records <see cref="RequestOutcome.RefusedByStore"/>.
 /// </summary>
 public sealed class SignedRequestAuthentication(
     RequestDelegate next,
@@ -106,6 +107,19 @@ public sealed class SignedRequestAuthentication(
         var authenticated = context.Features.GetRequiredFeature<AuthenticatedClient>();
         context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, authenticated.ClientId.ToString("D"))], AuthenticationType));
         await next(context).ConfigureAwait(false);
+        if (context.Response.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        {
+            // The store refused an authenticated client (disabled or retired in it, or a change it may not make): a second
+            // row says so. The answer is already a refusal, so a failed write here is only logged.
+            try
+            {
+                await storage.Audit.AppendAsync(AuditEntry(context, origin, rawTarget, authenticated.ClientId, RequestOutcome.RefusedByStore, time.GetUtcNow())).ConfigureAwait(false);
+            }
+            catch (StorageUnavailableException e)
+            {
+                ServerLog.StorageFailed(logger, e.Storage, e.Operation, e.InnerException?.Message ?? e.Message);
+            }
+        }
     }
 
     private async Task<RequestDenial?> AuthenticateAsync(HttpContext context, RequestOrigin origin, string rawTarget, Attempt attempt)

@@ -20,7 +20,7 @@ public static class StoreEndpoints
     {
         endpoints.MapGet(StorePaths.Changes, (HttpContext context, HostedStore store) => Answer(() =>
             Revision(context, "after") is { } after
-                ? Results.Bytes(store.Changes(after).Encode(), "application/octet-stream")
+                ? Results.Bytes(store.Changes(Client(context), after).Encode(), "application/octet-stream")
                 : BadRevision("after")));
 
         endpoints.MapPost(StorePaths.Changes, async (HttpContext context, HostedStore store) =>
@@ -56,6 +56,7 @@ public static class StoreEndpoints
         {
             var status = e switch
             {
+                AuthenticationFailedException => StatusCodes.Status401Unauthorized,
                 AccessDeniedException or TamperedException => StatusCodes.Status403Forbidden,
                 ConflictException => StatusCodes.Status409Conflict,
                 NotFoundException => StatusCodes.Status404NotFound,

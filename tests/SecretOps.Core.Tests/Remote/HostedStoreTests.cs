@@ -80,7 +80,7 @@ public sealed class HostedStoreTests : IDisposable
             var head = log.Head();
             Assert.Equal(head + 1, Hosted.Write(IdOf("admin"), head, batch));
             Assert.Equal(head + 1, log.Head());
-            var changes = Hosted.Changes(head);
+            var changes = Hosted.Changes(Admin, head);
             Assert.Equal(head + 1, changes.Head);
             var entry = Assert.Single(changes.Entries);
             Assert.Equal((head + 1, StoreLogEntryKind.Batch, IdOf("admin")), (entry.Revision, entry.Kind, entry.ClientId));
@@ -193,10 +193,10 @@ public sealed class HostedStoreTests : IDisposable
         Assert.Equal("v2", ReadHosted("admin", "db"));
     }
 
-    // ---------------------------------------------------------------- 6. a disabled client
+    // ---------------------------------------------------------------- 6. a disabled or retired client
 
     [Fact]
-    public void DisabledClient_MayNotChangeTheStore_ButMayRecordItsOwnRefusedConnect()
+    public void DisabledClient_IsServedNothing_NotEvenItsOwnAuditEntries_UntilEnabledAgain()
     {
         using (var admin = ConnectFile("admin"))
         {
@@ -206,46 +206,63 @@ public sealed class HostedStoreTests : IDisposable
         Host();
         var bob = IdOf("bob");
         var honest = Capture("admin", admin => admin.SetSecret("prod", "db", SecretValue.FromString("v2")));
+        var refusedConnect = Capture("bob", _ => Assert.Fail("a disabled client connected"), expectConnectRefused: true);
         var before = State();
 
-        // Nothing bob could sign or change is accepted: not a row, not his own control entry.
-        var noted = Encode(new NoteClientUse(bob, DateTimeOffset.UtcNow));
-        var error = Assert.Throws<AccessDeniedException>(() => Hosted.Write(bob, log.Head(), noted));
-        Assert.Contains("disabled", error.Message);
-        Assert.Contains("'bob'", error.Message);
-        AssertUnchanged(before);
-        foreach (var batch in honest)
+        // Not the store, not the log after any revision, not a row, not his own control entry, not his own audit entries.
+        foreach (var after in new long[] { 0, 1, log.Head() })
         {
-            Assert.Contains("disabled", Assert.Throws<AccessDeniedException>(() => Hosted.Write(bob, log.Head(), batch)).Message);
+            Assert.Contains("'bob' is disabled", Assert.Throws<AuthenticationFailedException>(() => Hosted.Changes(bob, after)).Message);
+        }
+
+        foreach (var batch in honest.Concat(refusedConnect).Append(Encode(new NoteClientUse(bob, DateTimeOffset.UtcNow))))
+        {
+            Assert.Contains("'bob' is disabled", Assert.Throws<AuthenticationFailedException>(() => Hosted.Write(bob, log.Head(), batch)).Message);
             AssertUnchanged(before);
         }
 
-        // His refused connect records an audit entry in his own name: that is all he may write.
-        var refusedConnect = Capture("bob", _ => Assert.Fail("a disabled client connected"), expectConnectRefused: true);
-        var onlyAudit = Assert.Single(refusedConnect);
-        var audit = Assert.Single(WriteBatchCodec.Decode(onlyAudit).Changes);
-        Assert.All(Assert.IsType<AppendAudit>(audit).Entries, e => Assert.Equal(bob, e.Entry.ClientId));
-        var head = log.Head();
-        Assert.Equal(head + 1, Hosted.Write(bob, head, onlyAudit));
+        // Enabled again (through the server), he is served from the next request on.
+        ApplyAll("admin", Capture("admin", admin => admin.EnableClient("bob")));
+        Assert.Equal(log.Head(), Hosted.Changes(bob, 1).Head);
+        Assert.Equal("v1", ReadHosted("bob", "db"));
+    }
 
-        // The admin's honest write was decided before bob's audit entry; decided again, it applies.
-        Assert.Null(Hosted.Write(IdOf("admin"), head, honest[0]));
-        ApplyAll("admin", Capture("admin", admin => admin.SetSecret("prod", "db", SecretValue.FromString("v3"))));
-        Assert.Equal("v3", ReadHosted("admin", "db"));
+    [Fact]
+    public void ClientDisabledOrRetiredThroughTheServer_IsRefusedFromItsNextRequest()
+    {
+        Host();
+        var alice = IdOf("alice");
+        var bob = IdOf("bob");
+        Assert.Equal(1, Hosted.Changes(alice, 0).Head);
+        Assert.Empty(Hosted.Changes(bob, 1).Entries);
+
+        ApplyAll("admin", Capture("admin", admin => admin.DisableClient("alice")));
+        ApplyAll("admin", Capture("admin", admin => admin.RetireClient("bob")));
+
+        Assert.Contains("'alice' is disabled", Assert.Throws<AuthenticationFailedException>(() => Hosted.Changes(alice, 1)).Message);
+        Assert.Contains("'bob' is retired", Assert.Throws<AuthenticationFailedException>(() => Hosted.Changes(bob, 1)).Message);
+        Assert.Contains("'bob' is retired", Assert.Throws<AuthenticationFailedException>(() => Hosted.Changes(bob, 0)).Message);
+
+        // A second instance over the same log, not yet caught up, refuses them too: it catches up before it answers.
+        var other = HostedStore.Open(log, work.File("other-replica"));
+        Assert.Throws<AuthenticationFailedException>(() => other.Changes(alice, log.Head()));
+        Assert.Equal(log.Head(), other.Changes(Admin, log.Head()).Head);
     }
 
     // ---------------------------------------------------------------- 7. a stranger
 
     [Fact]
-    public void ClientIdNotInTheStore_IsRefused()
+    public void ClientIdNotInTheStore_IsServedNothing()
     {
         Host();
         var honest = Capture("admin", admin => admin.SetSecret("prod", "db", SecretValue.FromString("v2")));
         var stranger = Guid.NewGuid();
         var before = State();
+        Assert.Contains("is not a client of the hosted store", Assert.Throws<AuthenticationFailedException>(() => Hosted.Changes(stranger, 0)).Message);
+        Assert.Throws<AuthenticationFailedException>(() => Hosted.Changes(stranger, 1));
         foreach (var batch in honest.Append(Encode()).Append(Encode(new NoteClientUse(stranger, DateTimeOffset.UtcNow))))
         {
-            var error = Assert.Throws<AccessDeniedException>(() => Hosted.Write(stranger, log.Head(), batch));
+            var error = Assert.Throws<AuthenticationFailedException>(() => Hosted.Write(stranger, log.Head(), batch));
             Assert.Contains("is not a client of the hosted store", error.Message);
             AssertUnchanged(before);
         }
@@ -364,10 +381,10 @@ public sealed class HostedStoreTests : IDisposable
     public void ChangesFromZero_IsOneSnapshotThatOpensAsTheStore_AndAClientAheadIsAConflict()
     {
         hosted = HostedStore.Open(log, ReplicaDirectory);
-        Assert.Equal((0L, 0), (Hosted.Changes(0).Head, Hosted.Changes(0).Entries.Count));
+        Assert.Equal((0L, 0), (Hosted.Changes(Admin, 0).Head, Hosted.Changes(Admin, 0).Entries.Count));
         Host();
 
-        var first = Hosted.Changes(0);
+        var first = Hosted.Changes(Admin, 0);
         Assert.Equal(1, first.Head);
         var snapshot = Assert.Single(first.Entries);
         Assert.Equal((1L, StoreLogEntryKind.Snapshot), (snapshot.Revision, snapshot.Kind));
@@ -375,18 +392,18 @@ public sealed class HostedStoreTests : IDisposable
 
         ApplyAll("admin", Capture("admin", admin => admin.SetSecret("prod", "db", SecretValue.FromString("v2"))));
         var head = log.Head();
-        var later = Hosted.Changes(0);
+        var later = Hosted.Changes(Admin, 0);
         Assert.Equal(head, later.Head);
         var newer = Assert.Single(later.Entries);
         Assert.Equal((head, StoreLogEntryKind.Snapshot), (newer.Revision, newer.Kind));
         Assert.Equal("v2", ReadFrom(newer.Content, "bob", "db"));
         Assert.Equal(later.Encode(), StoreChanges.Decode(later.Encode()).Encode());
 
-        var ahead = Assert.Throws<ConflictException>(() => Hosted.Changes(head + 1));
+        var ahead = Assert.Throws<ConflictException>(() => Hosted.Changes(Admin, head + 1));
         Assert.Contains("another history", ahead.Message);
-        Assert.Throws<InvalidParameterException>(() => Hosted.Changes(-1));
-        Assert.Empty(Hosted.Changes(head).Entries);
-        Assert.Equal(head - 1, Hosted.Changes(1).Entries.Count);
+        Assert.Throws<InvalidParameterException>(() => Hosted.Changes(Admin, -1));
+        Assert.Empty(Hosted.Changes(Admin, head).Entries);
+        Assert.Equal(head - 1, Hosted.Changes(Admin, 1).Entries.Count);
     }
 
     // ---------------------------------------------------------------- 11. the replica after a crash, a restarted server
@@ -506,22 +523,19 @@ public sealed class HostedStoreTests : IDisposable
 
     /// <summary>
     /// The server checks that an audit entry is in the sender's name and links to the end of the log, but not that its
-    /// hash is the hash of its contents (nor its signature): any client, a disabled one too, appends an entry whose
-    /// contents were changed after hashing, and the hosted store's audit chain is broken for good: every copy of it
-    /// fails the check a restore or a push makes.
+    /// hash is the hash of its contents (nor its signature): any client appends an entry whose contents were changed after
+    /// hashing, and the hosted store's audit chain is broken for good: every copy of it fails the check a restore or a
+    /// push makes.
     /// </summary>
     [Fact]
     public void AuditEntryWhoseContentsDoNotMatchItsHash_IsRefused_EvenInTheSendersName()
     {
-        using (var admin = ConnectFile("admin"))
-        {
-            admin.DisableClient("bob");
-        }
-
         Host();
         var honest = Capture("admin", admin => admin.SetSecret("prod", "db", SecretValue.FromString("v2")));
-        var refusedConnect = Assert.IsType<AppendAudit>(Assert.Single(WriteBatchCodec.Decode(Assert.Single(Capture("bob", _ => { }, expectConnectRefused: true))).Changes));
-        var real = Assert.Single(refusedConnect.Entries);
+        var read = Capture("bob", bob => bob.GetSecret("prod", "db").Dispose())
+            .SelectMany(batch => WriteBatchCodec.Decode(batch).Changes.OfType<AppendAudit>())
+            .First();
+        var real = read.Entries[0];
         var forged = Encode(new AppendAudit([real with { Entry = real.Entry with { Action = "secret.delete", Namespace = "prod", Target = "db", Outcome = "ok", ErrorId = null } }]));
 
         var before = State();
@@ -596,7 +610,7 @@ public sealed class HostedStoreTests : IDisposable
     private string VerifyHostedBackup()
     {
         var path = work.File($"verify-{Guid.NewGuid():N}.db");
-        File.WriteAllBytes(path, Assert.Single(Hosted.Changes(0).Entries).Content);
+        File.WriteAllBytes(path, Assert.Single(Hosted.Changes(Admin, 0).Entries).Content);
         SecretStore.VerifyBackup(path);
         return "sound";
     }
@@ -648,7 +662,7 @@ public sealed class HostedStoreTests : IDisposable
     private (long Head, string Log, string Replica) State()
     {
         var entries = string.Join('\n', log.Entries.Select(e => $"{e.Revision} {e.Kind} {e.ClientId} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(e.Content))}"));
-        var changes = Hosted.Changes(0);
+        var changes = Hosted.Changes(Admin, 0);
         var snapshot = Assert.Single(changes.Entries);
         Assert.Equal(log.Head(), changes.Head);
         var path = work.File($"state-{Guid.NewGuid():N}.db");
@@ -669,8 +683,8 @@ public sealed class HostedStoreTests : IDisposable
     {
         Assert.Equal(0, log.Head());
         Assert.Empty(log.Entries);
-        Assert.Equal(0, Hosted.Changes(0).Head);
-        Assert.Empty(Hosted.Changes(0).Entries);
+        Assert.Equal(0, Hosted.Changes(Admin, 0).Head);
+        Assert.Empty(Hosted.Changes(Admin, 0).Entries);
     }
 
     /// <summary>
@@ -715,7 +729,7 @@ public sealed class HostedStoreTests : IDisposable
     private T WithCopy<T>(Func<SqliteBackend, T> body)
     {
         var path = work.File($"copy-{Guid.NewGuid():N}.db");
-        File.WriteAllBytes(path, Assert.Single(Hosted.Changes(0).Entries).Content);
+        File.WriteAllBytes(path, Assert.Single(Hosted.Changes(Admin, 0).Entries).Content);
         var backend = SqliteBackend.Open(path, shared: false).Backend;
         try
         {
@@ -734,7 +748,7 @@ public sealed class HostedStoreTests : IDisposable
             .Invoke([backend, header]);
     }
 
-    private string ReadHosted(string client, string secret) => ReadFrom(Assert.Single(Hosted.Changes(0).Entries).Content, client, secret);
+    private string ReadHosted(string client, string secret) => ReadFrom(Assert.Single(Hosted.Changes(Admin, 0).Entries).Content, client, secret);
 
     private string ReadFrom(byte[] storeFile, string client, string secret)
     {
@@ -754,7 +768,7 @@ public sealed class HostedStoreTests : IDisposable
     private AccessState Replay()
     {
         var path = work.File($"replay-{Guid.NewGuid():N}.db");
-        File.WriteAllBytes(path, Assert.Single(Hosted.Changes(0).Entries).Content);
+        File.WriteAllBytes(path, Assert.Single(Hosted.Changes(Admin, 0).Entries).Content);
         using var connection = RawDb.Open(path, readOnly: true);
         using var command = RawDb.Command(connection, "SELECT sequence, entry FROM control_log ORDER BY sequence");
         using var reader = command.ExecuteReader();
@@ -788,6 +802,8 @@ public sealed class HostedStoreTests : IDisposable
     /// <summary>The signing key a connected session holds (the attacker's own, for a client it controls).</summary>
     private static ClientSigningKey SigningKeyOf(Session session) =>
         (ClientSigningKey)typeof(Session).GetField("signingKey", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(session)!;
+
+    private Guid Admin => IdOf("admin");
 
     private Guid IdOf(string client) => RawDb.Uuid(RawDb.Scalar(store.Path, "SELECT id FROM clients WHERE name = $n", ("$n", client))!);
 
