@@ -169,7 +169,8 @@ internal sealed class StoreReplica
 
             if (entry.Kind == StoreLogEntryKind.Snapshot)
             {
-                ApplyRun(run);
+                // The snapshot replaces the whole file: the run before it need not be applied first.
+                run.Clear();
                 Install(entry.Revision, entry.Content);
                 installed = true;
             }

@@ -130,6 +130,48 @@ public sealed class StoreReplicaRunTests : IDisposable
         Assert.Equal(0, Reopened("replica").Revision);
     }
 
+    [Fact]
+    public void Follow_SkipsWhatTheReplicaHolds_AppliesEachRunAroundASnapshot_AndEndsWhereOneByOneEnds()
+    {
+        var oneByOne = Installed("one-by-one");
+        for (var index = 0; index < batches.Count; index++)
+        {
+            oneByOne.Apply(2 + index, batches[index]);
+        }
+
+        // Revisions 2.. are the batches, then a snapshot (the store as at revision 1) and the same batches after it.
+        var afterSnapshot = 2 + batches.Count;
+        List<StoreLogEntry> entries =
+        [
+            Entry(1, StoreLogEntryKind.Snapshot, snapshot),
+            .. batches.Select((batch, index) => Entry(2 + index, StoreLogEntryKind.Batch, WriteBatchCodec.Encode(batch))),
+            Entry(afterSnapshot, StoreLogEntryKind.Snapshot, snapshot),
+            .. batches.Select((batch, index) => Entry(afterSnapshot + 1 + index, StoreLogEntryKind.Batch, WriteBatchCodec.Encode(batch))),
+        ];
+        var follower = Installed("follower");
+
+        Assert.True(follower.Follow(entries, entry => WriteBatchCodec.Decode(entry.Content)));
+        Assert.Equal(afterSnapshot + batches.Count, follower.Revision);
+        Assert.Equal(RawDb.Fingerprint(oneByOne.StorePath), RawDb.Fingerprint(follower.StorePath));
+        Assert.False(follower.Follow(entries, _ => throw new InvalidOperationException("an entry the replica holds was decoded")));
+    }
+
+    [Fact]
+    public void Follow_OfARunWhoseThirdBatchFails_LeavesTheReplicaWhereItWas()
+    {
+        var replica = Installed("replica");
+        var before = RawDb.Fingerprint(replica.StorePath);
+        var entries = new[] { batches[0], batches[1], batches[0] }
+            .Select((batch, index) => Entry(2 + index, StoreLogEntryKind.Batch, WriteBatchCodec.Encode(batch)));
+
+        Assert.IsType<StoreUnavailableException>(Record.Exception(() => replica.Follow(entries, entry => WriteBatchCodec.Decode(entry.Content))));
+        Assert.Equal(1, replica.Revision);
+        Assert.Equal(before, RawDb.Fingerprint(replica.StorePath));
+    }
+
+    private static StoreLogEntry Entry(long revision, StoreLogEntryKind kind, byte[] content) =>
+        new(revision, kind, Guid.Empty, DateTimeOffset.UnixEpoch, content);
+
     /// <summary>The indexes of the two batches that set <c>prod/db</c>.</summary>
     private (int First, int Second) SecretUpdates()
     {
