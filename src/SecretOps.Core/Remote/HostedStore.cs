@@ -283,7 +283,7 @@ public sealed class HostedStore
         }
     }
 
-    /// <summary>Brings the replica to the log's head: from the newest snapshot when it is empty, then batch by batch.</summary>
+    /// <summary>Brings the replica to the log's head: from the newest snapshot when it is empty, then each run of batches at once.</summary>
     private void CatchUp()
     {
         var head = log.Head();
@@ -307,17 +307,9 @@ public sealed class HostedStore
                 throw new StoreUnavailableException($"The server's store log ends before its head ({head}); it is damaged.", Location, corrupt: true);
             }
 
-            foreach (var entry in entries)
+            if (replica.Follow(entries, DecodeLogged))
             {
-                if (entry.Kind == StoreLogEntryKind.Snapshot)
-                {
-                    replica.Install(entry.Revision, entry.Content);
-                    control = new ControlView();
-                }
-                else
-                {
-                    replica.Apply(entry.Revision, DecodeLogged(entry));
-                }
+                control = new ControlView();
             }
         }
     }

@@ -230,22 +230,7 @@ internal sealed class RemoteStoreBackend : IStoreBackend
                 throw new NotFoundException($"The server at {Location} hosts no store yet.", Location) { Hint = SecretOpsHint.PushStore };
             }
 
-            foreach (var entry in changes.Entries)
-            {
-                if (entry.Revision <= replica.Revision)
-                {
-                    continue;
-                }
-
-                if (entry.Kind == StoreLogEntryKind.Snapshot)
-                {
-                    replica.Install(entry.Revision, entry.Content);
-                }
-                else
-                {
-                    replica.Apply(entry.Revision, Decode(entry));
-                }
-            }
+            replica.Follow(changes.Entries, Decode);
 
             if (replica.Revision >= changes.Head)
             {

@@ -123,19 +123,80 @@ internal sealed class StoreReplica
     /// Applies the batch of <paramref name="revision"/> (the next one): <paramref name="check"/> sees the store with it
     /// applied, <paramref name="beforeCommit"/> runs last, and if either throws nothing changes.
     /// </summary>
-    public void Apply(long revision, WriteBatch batch, Action<IStoreReader>? check = null, Action? beforeCommit = null)
+    public void Apply(long revision, WriteBatch batch, Action<IStoreReader>? check = null, Action? beforeCommit = null) =>
+        Apply(revision, [batch], check, beforeCommit);
+
+    /// <summary>
+    /// Applies the batches of consecutive revisions from <paramref name="firstRevision"/> (the next one) in one change,
+    /// ending at the last: all of them or, if one fails, none (the replica stays where it was).
+    /// </summary>
+    public void Apply(long firstRevision, IReadOnlyList<WriteBatch> batches, Action<IStoreReader>? check = null, Action? beforeCommit = null)
     {
         var backend = Backend ?? throw new InvalidOperationException("A batch cannot apply to an empty replica.");
-        if (revision != Revision + 1)
+        if (firstRevision != Revision + 1)
         {
-            throw new InvalidOperationException($"Revision {revision} does not follow the replica's {Revision}.");
+            throw new InvalidOperationException($"Revision {firstRevision} does not follow the replica's {Revision}.");
+        }
+
+        if (batches.Count == 0)
+        {
+            throw new ArgumentException("There is no batch to apply.", nameof(batches));
         }
 
         Changing(() =>
         {
-            backend.Apply(batch, check ?? (_ => { }), beforeCommit ?? (() => { }), durable ? CommitDurability.Synced : CommitDurability.Buffered);
-            return revision;
+            backend.Apply(batches, check ?? (_ => { }), beforeCommit ?? (() => { }), durable ? CommitDurability.Synced : CommitDurability.Buffered);
+            return firstRevision + batches.Count - 1;
         });
+    }
+
+    /// <summary>
+    /// Brings the replica through <paramref name="entries"/> (in revision order; those it holds already are skipped): a
+    /// snapshot is installed, and each run of batches between snapshots is applied as one change (one marker, one
+    /// transaction) rather than one change per revision. Returns whether a snapshot was installed.
+    /// </summary>
+    public bool Follow(IEnumerable<StoreLogEntry> entries, Func<StoreLogEntry, WriteBatch> decode)
+    {
+        var installed = false;
+        var run = new List<WriteBatch>();
+        foreach (var entry in entries)
+        {
+            var next = Revision + run.Count + 1;
+            if (entry.Revision < next)
+            {
+                continue;
+            }
+
+            if (entry.Kind == StoreLogEntryKind.Snapshot)
+            {
+                // The snapshot replaces the whole file: the run before it need not be applied first.
+                run.Clear();
+                Install(entry.Revision, entry.Content);
+                installed = true;
+            }
+            else if (entry.Revision == next)
+            {
+                run.Add(decode(entry));
+            }
+            else
+            {
+                // A gap: the run before it applies, and this batch is refused as not following.
+                ApplyRun(run);
+                Apply(entry.Revision, decode(entry));
+            }
+        }
+
+        ApplyRun(run);
+        return installed;
+    }
+
+    private void ApplyRun(List<WriteBatch> run)
+    {
+        if (run.Count > 0)
+        {
+            Apply(Revision + 1, run);
+            run.Clear();
+        }
     }
 
     /// <summary>Empties the replica: the next sync starts from a snapshot.</summary>

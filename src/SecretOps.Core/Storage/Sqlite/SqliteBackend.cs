@@ -54,12 +54,18 @@ internal sealed class SqliteBackend : IStoreBackend
     }, buffered: durability == CommitDurability.Buffered));
 
     /// <summary>
-    /// Applies a batch decided elsewhere (a hosted store's log) in one transaction: <paramref name="check"/> then sees the
-    /// store with the batch applied and <paramref name="beforeCommit"/> runs last; if either throws, nothing is applied.
+    /// Applies batches decided elsewhere (a hosted store's log), in order, in one transaction: each batch's expectations
+    /// meet the store the batches before it left. <paramref name="check"/> then sees the store with them all applied and
+    /// <paramref name="beforeCommit"/> runs last; if a batch fails or either throws, nothing is applied.
     /// </summary>
-    public void Apply(WriteBatch batch, Action<IStoreReader> check, Action beforeCommit, CommitDurability durability) => Translated(() => database.Write((connection, transaction) =>
+    public void Apply(IReadOnlyList<WriteBatch> batches, Action<IStoreReader> check, Action beforeCommit, CommitDurability durability) => Translated(() => database.Write((connection, transaction) =>
     {
-        new SqliteBatchWriter(connection, transaction).Apply(batch);
+        var writer = new SqliteBatchWriter(connection, transaction);
+        foreach (var batch in batches)
+        {
+            writer.Apply(batch);
+        }
+
         check(new SqliteReader(connection, transaction));
         beforeCommit();
         return 0;
