@@ -14,6 +14,8 @@ namespace SecretOps.Cli.Tests;
 /// 1..n, no process failed except the revoked client's AccessDenied, and the audit log is complete and verifies.
 /// In WAL mode and in shared mode (SECRETOPS_SHARED=1: journal_mode=DELETE, no pooling).
 /// </summary>
+// Hundreds of CLI processes: the README's test command runs this class once, against the native CLI (Cli.cs).
+[Trait("Workload", "Heavy")]
 public class ConcurrencyTests(ITestOutputHelper output)
 {
     private const string HotSecret = "hot";

@@ -70,8 +70,19 @@ public sealed class HostedStoreTests : IDisposable
         Hosted(system, "secret", "set", "watched", "--value", canary);
         Assert.Equal(canary, Hosted(system, "secret", "get", "watched").Stdout);
 
+        // Every request body is kept verbatim in the log (store_log), and every answer is made of log entries or the
+        // instance's replica (under tmp/): the files below hold all the server ever received or sent. The secret's name
+        // is stored in plain, so finding it shows the scan reads what the requests carried.
         var canaryBytes = Encoding.UTF8.GetBytes(canary);
-        foreach (var path in Directory.EnumerateFiles(server.Folder))
+        var replicas = Directory.GetDirectories(Path.Combine(server.Folder, "tmp"), "secretops-replica-*");
+        var files = Directory.EnumerateFiles(server.Folder)
+            .Concat(replicas.SelectMany(replica => Directory.EnumerateFiles(replica, "*", SearchOption.AllDirectories)))
+            .Where(path => Path.GetFileName(path) != "instance.lock") // empty, and locked by the running instance
+            .ToList();
+        Assert.Single(replicas);
+        Assert.Contains(files, path => Path.GetFileName(path) == "store.db");
+        Assert.Contains(files, path => File.ReadAllBytes(path).AsSpan().IndexOf("watched"u8) >= 0);
+        foreach (var path in files)
         {
             Assert.True(File.ReadAllBytes(path).AsSpan().IndexOf(canaryBytes) < 0, $"{path} holds the value");
         }

@@ -17,6 +17,8 @@ namespace SecretOps.Cli.Tests;
 /// 8 accepted names, 5 byte values. Files that are not regular (/dev/zero, a FIFO nobody writes to, a directory),
 /// too large or nested too deep are refused for every kind of input file.
 /// </summary>
+// Hundreds of CLI processes: the README's test command runs this class once, against the native CLI (Cli.cs).
+[Trait("Workload", "Heavy")]
 public sealed class HostileInputTests : IClassFixture<HostileInputTests.PreparedStore>
 {
     private readonly PreparedStore prepared;

@@ -9,6 +9,8 @@ namespace SecretOps.Cli.Tests;
 /// namespaces, makes <c>secret get</c> exit 7 with nothing on standard output and no value on standard error.
 /// (Core's TamperCorpusTests runs the full corpus against the engine.)
 /// </summary>
+// Hundreds of CLI processes: the README's test command runs this class once, against the native CLI (Cli.cs).
+[Trait("Workload", "Heavy")]
 public class TamperCorpusTests
 {
     private const string SecretId = "(SELECT id FROM secrets WHERE name = $name)";
